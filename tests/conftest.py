@@ -146,3 +146,146 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 def client(app: Flask) -> FlaskClient:
     """A test client of the app."""
     return app.test_client()
+
+
+# --- Staff accounts: sign-in helpers for every engineer's tests -----------------------------------
+
+import datetime as _dt  # noqa: E402
+import re as _re  # noqa: E402
+from dataclasses import dataclass as _dataclass  # noqa: E402
+
+import pyotp as _pyotp  # noqa: E402
+from flask import url_for as _url_for  # noqa: E402
+from werkzeug.test import TestResponse as _TestResponse  # noqa: E402
+
+from triage.db import users as _users  # noqa: E402
+
+STAFF_PASSWORD = "plum orbit lantern 42 quietly"  # noqa: S105 - a test account's password
+_CSRF_INPUT = _re.compile(r"<input\b[^>]*\bname=\"csrf_token\"[^>]*>")
+_VALUE = _re.compile(r"\bvalue=\"([^\"]+)\"")
+
+
+def csrf_token(html: str | bytes) -> str:
+    """The CSRF token of the first form in a page (fails the test when there is none)."""
+    text_ = html.decode() if isinstance(html, bytes) else html
+    tag = _CSRF_INPUT.search(text_)
+    value = _VALUE.search(tag.group(0)) if tag else None
+    assert value, "no csrf_token input in the page"
+    return value.group(1)
+
+
+@_dataclass(frozen=True)
+class StaffLogin:
+    """A test staff account: what StaffIdentity holds plus its password and TOTP secret."""
+
+    id: int
+    email: str
+    roles: frozenset[str]
+    password: str
+    totp_secret: str
+
+    def code(self) -> str:
+        """The TOTP code for the app's current clock (triage.db.users.now)."""
+        return _pyotp.TOTP(self.totp_secret).at(_users.now())
+
+
+def _staff_url(client: FlaskClient, endpoint: str, **values: Any) -> str:
+    with client.application.test_request_context():
+        return _url_for(endpoint, **values)
+
+
+def create_staff(app: Flask, roles: tuple[str, ...] = ("clinician",), email: str | None = None, password: str = STAFF_PASSWORD) -> StaffLogin:
+    """Create a staff account (TOTP already enrolled, as from the CLI) directly in the app's database."""
+    with app.extensions["triage_db"].session() as session:
+        user, uri = _users.create_user(session, email or f"staff-{uuid.uuid4().hex[:8]}@example.org", password, roles)
+        return StaffLogin(user.id, user.email, _users.parse_roles(user.roles), password, _pyotp.parse_uri(uri).secret)
+
+
+def submit_password(client: FlaskClient, email: str, password: str, next_: str | None = None) -> _TestResponse:
+    """Post the sign-in form (email and password step) with a fresh CSRF token."""
+    login_url = _staff_url(client, "auth.login")
+    page = client.get(login_url)
+    data = {"csrf_token": csrf_token(page.data), "email": email, "password": password, "next": next_ or ""}
+    return client.post(login_url, data=data)
+
+
+def submit_code(client: FlaskClient, code: str) -> _TestResponse:
+    """Post the second sign-in step (TOTP or recovery code)."""
+    code_url = _staff_url(client, "auth.login_totp")
+    page = client.get(code_url)
+    return client.post(code_url, data={"csrf_token": csrf_token(page.data), "code": code})
+
+
+def sign_in(client: FlaskClient, account: StaffLogin, next_: str | None = None) -> _TestResponse:
+    """Sign a client in through the real forms, TOTP step included; returns the final redirect."""
+    first = submit_password(client, account.email, account.password, next_)
+    assert first.status_code == 302, first.data[:500]
+    if first.location.endswith(_staff_url(client, "auth.login_totp")):
+        final = submit_code(client, account.code())
+        assert final.status_code == 302, final.data[:500]
+        return final
+    return first
+
+
+@pytest.fixture
+def staff_login() -> Callable[..., StaffLogin]:
+    """staff_login(client, roles=("clinician",), email=None): create an account and sign the client in."""
+
+    def login(client: FlaskClient, roles: tuple[str, ...] = ("clinician",), email: str | None = None) -> StaffLogin:
+        account = create_staff(client.application, tuple(roles), email)
+        sign_in(client, account)
+        return account
+
+    return login
+
+
+class StaffClock:
+    """A controllable clock for triage.db.users.now (sessions, lockouts and TOTP steps)."""
+
+    def __init__(self) -> None:
+        self.moment = _dt.datetime.now(_dt.UTC)
+
+    def __call__(self) -> _dt.datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        """Move the clock forward (timedelta keywords)."""
+        self.moment += _dt.timedelta(**delta)
+
+
+@pytest.fixture
+def staff_clock(monkeypatch: pytest.MonkeyPatch) -> StaffClock:
+    """Freeze triage.db.users.now at the real time; tests move it with .advance(minutes=31)."""
+    clock = StaffClock()
+    monkeypatch.setattr(_users, "now", clock)
+    return clock
+
+
+@pytest.fixture
+def production_app(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """The app under TRIAGE_ENV=production, strong secret, TESTING off; send requests with **HTTPS (CSRF needs a Referer)."""
+    monkeypatch.setenv("TRIAGE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", TEST_SECRET + "-production")
+    monkeypatch.setenv("TRIAGE_INSTANCE", str(tmp_path / "instance"))
+    application = create_app({"DATABASE_URL": sqlite_url})
+    yield application
+    application.extensions["triage_db"].dispose()
+
+
+HTTPS = {"base_url": "https://localhost", "headers": {"Referer": "https://localhost/"}}
+
+
+def dummy_url(app: Flask, rule: Any) -> str:
+    """A rule's URL with placeholder arguments of the right type (for walking app.url_map)."""
+    from werkzeug.routing.converters import IntegerConverter, UUIDConverter
+
+    values: dict[str, Any] = {}
+    for name, converter in rule._converters.items():  # noqa: SLF001 - the converter types pick the placeholders
+        if isinstance(converter, IntegerConverter):
+            values[name] = 999999
+        elif isinstance(converter, UUIDConverter):
+            values[name] = uuid.UUID(int=1)
+        else:
+            values[name] = "placeholder"
+    with app.test_request_context():
+        return _url_for(rule.endpoint, **values)

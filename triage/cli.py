@@ -13,6 +13,8 @@ from triage import create_app
 from triage.db import migrate, queries
 from triage.db.session import Database
 from triage.domain.questions import default_questionnaire
+from triage.users_cli import users_group
+from triage import report_cli
 
 
 def _app_factory() -> Flask:
@@ -20,6 +22,7 @@ def _app_factory() -> Flask:
 
 
 cli = FlaskGroup(create_app=_app_factory, help="gut-triage: GI intake and transparent triage rules.")
+cli.add_command(users_group)
 
 
 def main() -> None:
@@ -30,6 +33,9 @@ def main() -> None:
 def database() -> Database:
     """The app's database."""
     return current_app.extensions["triage_db"]
+
+
+report_cli.register(cli, lambda: (current_app.config, database()))
 
 
 def invite_link(token: str) -> str:

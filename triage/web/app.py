@@ -68,6 +68,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from triage.web import patient
+    from triage.web import access, admin, auth, patient
 
+    access.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(patient.bp)
+
+    from triage.web import clinic
+
+    app.register_blueprint(clinic.bp)

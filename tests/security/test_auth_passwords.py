@@ -1,0 +1,142 @@
+"""Staff passwords: argon2id with strong parameters, rehash on sign-in, the length and common-password policy."""
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+import pytest
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import VerificationError
+from flask import Flask
+from sqlalchemy import select
+
+from tests.conftest import STAFF_PASSWORD, StaffClock, create_staff, csrf_token, sign_in, submit_password
+from triage.db import users
+from triage.db.models import User
+
+FLOOR_M_KIB, FLOOR_T, FLOOR_P = 46 * 1024, 1, 1
+
+
+def stored_hash(app: Flask, user_id: int) -> str:
+    """The stored password hash of an account."""
+    with app.extensions["triage_db"].session() as session:
+        return str(session.scalar(select(User.password_hash).where(User.id == user_id)))
+
+
+def argon2_params(encoded: str) -> dict[str, int]:
+    """m, t and p of an encoded argon2 hash."""
+    params = encoded.split("$")[3]
+    return {key: int(value) for key, value in (item.split("=") for item in params.split(","))}
+
+
+def test_hash_is_argon2id_above_the_asvs_floor(app: Flask) -> None:
+    account = create_staff(app)
+    encoded = stored_hash(app, account.id)
+    assert encoded.startswith("$argon2id$")
+    params = argon2_params(encoded)
+    assert params["m"] >= FLOOR_M_KIB and params["t"] >= FLOOR_T and params["p"] >= FLOOR_P
+    assert STAFF_PASSWORD not in encoded
+
+
+def test_hash_is_upgraded_at_sign_in_when_parameters_change(app: Flask, staff_clock: StaffClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    strong = users.hasher
+    monkeypatch.setattr(users, "hasher", PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1, type=Type.ID))
+    account = create_staff(app)
+    assert argon2_params(stored_hash(app, account.id))["m"] == 8 * 1024
+    monkeypatch.setattr(users, "hasher", strong)
+    sign_in(app.test_client(), account)
+    upgraded = stored_hash(app, account.id)
+    assert argon2_params(upgraded) == {"m": 64 * 1024, "t": 3, "p": 1}
+    strong.verify(upgraded, account.password)
+
+
+POLICY_CASES = [
+    ("abcdefghijk", "at least 12"),  # 11 characters
+    ("correct plum", None),  # 12 characters, no composition rules
+    ("lanternorbitplumquietly", None),  # lower-case letters only
+    ("ünïcødé pässwörd ✓", None),
+    ("x" * 64 + "y", None),
+    ("q" * 100 + "w" * 28, None),  # exactly 128
+    ("q" * 129, "at most 128"),
+    ("password1234", "too common"),
+    ("PassWord1234", "too common"),  # the list is compared case-insensitively
+    ("correcthorsebatterystaple", "too common"),
+    ("me@clinic.example", "email address"),
+]
+
+
+@pytest.mark.parametrize(("password", "problem"), POLICY_CASES)
+def test_password_policy(password: str, problem: str | None) -> None:
+    found = users.password_problem(password, "me@clinic.example")
+    assert (found is None) if problem is None else (problem in (found or "")), found
+
+
+def test_the_common_password_list_is_bundled_and_non_trivial() -> None:
+    listed = users.common_passwords()
+    assert len(listed) >= 100
+    assert "password1234" in listed
+
+
+def test_passwords_are_neither_trimmed_nor_case_folded(app: Flask, staff_clock: StaffClock) -> None:
+    with app.extensions["triage_db"].session() as session:
+        user, _uri = users.create_user(session, "trim@example.org", "Plum Orbit Lantern ", ("clinician",))
+        user_id = user.id
+    client = app.test_client()
+    for wrong in ("Plum Orbit Lantern", "plum orbit lantern ", " Plum Orbit Lantern "):
+        assert submit_password(client, "trim@example.org", wrong).status_code == 200
+    response = submit_password(client, "trim@example.org", "Plum Orbit Lantern ")
+    assert response.status_code == 302
+    assert stored_hash(app, user_id).startswith("$argon2id$")
+
+
+def count_hashing(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Count every argon2 hash and verify call."""
+    calls = {"hash": 0, "verify": 0}
+    real = users.hasher
+
+    class Spy(PasswordHasher):
+        def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+            calls["hash"] += 1
+            return real.hash(password)
+
+        def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:  # noqa: A002 - argon2's name
+            calls["verify"] += 1
+            return real.verify(hash, password)
+
+    monkeypatch.setattr(users, "hasher", Spy(time_cost=3, memory_cost=64 * 1024, parallelism=1, type=Type.ID))
+    return calls
+
+
+def test_a_10000_character_password_is_refused_without_hashing(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    account = create_staff(app)
+    client = app.test_client()
+    submit_password(client, account.email, "warm up the client")
+    token = csrf_token(client.get("/staff/login").data)
+    calls = count_hashing(monkeypatch)
+    started = time.perf_counter()
+    response = client.post("/staff/login", data={"csrf_token": token, "email": account.email, "password": "x" * 10_000})
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200
+    assert b"Sign-in failed" in response.data and b"128" in response.data
+    assert calls == {"hash": 0, "verify": 0}
+    assert elapsed < 0.05
+
+
+def test_the_policy_refuses_long_passwords_before_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = count_hashing(monkeypatch)
+    started = time.perf_counter()
+    assert users.password_problem("x" * 10_000) is not None
+    assert time.perf_counter() - started < 0.05
+    assert calls["hash"] == 0
+
+
+def test_create_user_refuses_a_weak_password(app: Flask) -> None:
+    with app.extensions["triage_db"].session() as session, pytest.raises(ValueError, match="too common"):
+        users.create_user(session, "weak@example.org", "password1234", ("clinician",))
+
+
+def test_verify_survives_a_corrupt_hash() -> None:
+    user: Any = User(email="x@example.org", password_hash="not a hash", roles="clinician")
+    assert users.verify_password(user, "whatever password") is False
+    with pytest.raises(VerificationError):
+        users.hasher.verify(users.hash_password("one password"), "another password")

@@ -1,0 +1,206 @@
+"""Staff access control: who is signed in, role checks and the deny-by-default hook for every route."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, flash, g, jsonify, redirect, request, session, url_for
+from sqlalchemy.orm import Session
+
+from triage.db import audit, users
+from triage.db.session import Database
+from triage.web.errors import render_error
+from triage.web.security import client_ip
+
+log = logging.getLogger("triage.auth")
+
+SESSION_KEY = "staff_sid"
+# Reachable without a staff session. The sign-in steps are gated by the password step's pending state
+# (auth.enrol and auth.enrol_qr also need it); the patient blueprint is gated by the patient session.
+PUBLIC_ENDPOINTS: frozenset[str] = frozenset({"static", "auth.login", "auth.login_totp", "auth.enrol", "auth.enrol_qr"})
+PUBLIC_BLUEPRINTS: frozenset[str] = frozenset({"patient"})
+DEFAULTS: dict[str, Any] = {
+    "STAFF_IDLE_MINUTES": 30,
+    "STAFF_ABSOLUTE_HOURS": 12,
+    "LOGIN_IP_MAX_FAILURES": 20,
+    "LOGIN_IP_WINDOW_SECONDS": 900,
+}
+SIGNOUT_NOTICES = {
+    "idle": "You were signed out due to inactivity. Please sign in again.",
+    "expired": "Your session reached its time limit. Please sign in again.",
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class StaffIdentity:
+    """The signed-in staff member."""
+
+    id: int
+    email: str
+    roles: frozenset[str]
+
+    @property
+    def role_text(self) -> str:
+        """The roles as stored in audit rows."""
+        return ",".join(r for r in users.ROLES if r in self.roles)
+
+
+def database() -> Database:
+    """The app's database."""
+    db: Database = current_app.extensions["triage_db"]
+    return db
+
+
+def log_safe(value: str, limit: int = 254) -> str:
+    """A user-supplied value made safe for a one-line log record (CR, LF and other controls escaped)."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in value[:limit])
+
+
+def record_staff_event(db_session: Session, action: str, staff: StaffIdentity | None = None, **fields: Any) -> None:
+    """Append an audit row for the signed-in (or given) staff member, from this request's address."""
+    staff = staff or current_staff()
+    fields.setdefault("actor", staff.email if staff else "anonymous")
+    fields.setdefault("role", staff.role_text if staff else "anonymous")
+    audit.record(db_session, action=action, ip=client_ip(), **fields)
+
+
+def _load_staff() -> StaffIdentity | None:
+    raw = session.get(SESSION_KEY)
+    if not isinstance(raw, str) or not raw:
+        return None
+    config = current_app.config
+    idle = dt.timedelta(minutes=config["STAFF_IDLE_MINUTES"])
+    absolute = dt.timedelta(hours=config["STAFF_ABSOLUTE_HOURS"])
+    with database().session() as db_session:
+        check = users.check_session(db_session, raw, idle, absolute)
+        if check.user is None:
+            session.pop(SESSION_KEY, None)
+            g.staff_signout_reason = check.reason
+            return None
+        return StaffIdentity(check.user.id, check.user.email, users.parse_roles(check.user.roles))
+
+
+def current_staff() -> StaffIdentity | None:
+    """The signed-in staff member for this request, or None (looked up once per request)."""
+    if "staff" not in g:
+        g.staff = _load_staff()
+    staff: StaffIdentity | None = g.staff
+    return staff
+
+
+def safe_next(value: str | None) -> str | None:
+    """A same-host relative path to return to after sign-in, or None when it could leave the site."""
+    if not value or len(value) > 2000 or not value.startswith("/") or value.startswith("//"):
+        return None
+    if "\\" in value or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return None
+    parts = urlsplit(value)
+    return value if not parts.scheme and not parts.netloc else None
+
+
+def _wants_json() -> bool:
+    return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+def login_redirect() -> Any:
+    """302 to sign-in (HTML) or 401 (JSON) for a request without a valid staff session."""
+    if _wants_json():
+        return jsonify(error="sign-in required"), 401
+    notice = SIGNOUT_NOTICES.get(g.get("staff_signout_reason", ""))
+    if notice:
+        flash(notice, "info")
+    target = safe_next(request.full_path.rstrip("?")) if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=target) if target else url_for("auth.login"))
+
+
+def deny(staff: StaffIdentity) -> Any:
+    """403 page for a signed-in member without the role, with an audit row."""
+    with database().session() as db_session:
+        record_staff_event(db_session, "authz.denied", staff, outcome="denied", detail=f"{request.method} {request.endpoint}")
+    log.warning("staff %d refused %s %s", staff.id, request.method, log_safe(request.endpoint or ""))
+    return render_error(403)
+
+
+def role_required(*roles: str) -> Callable[[F], F]:
+    """Allow the view only to signed-in staff holding at least one of the roles."""
+    needed = frozenset(roles)
+    if not needed or not needed <= set(users.ROLES):
+        raise ValueError(f"role_required needs roles from {users.ROLES}, got {roles}")
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            staff = current_staff()
+            if staff is None:
+                return login_redirect()
+            if not needed & staff.roles:
+                return deny(staff)
+            return view(*args, **kwargs)
+
+        wrapper.required_roles = needed  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def staff_required(view: F) -> F:
+    """Allow the view to any signed-in staff member, whatever the role."""
+    return role_required(*users.ROLES)(view)
+
+
+def is_public(endpoint: str) -> bool:
+    """Whether an endpoint is reachable without a staff session."""
+    return endpoint in PUBLIC_ENDPOINTS or endpoint.partition(".")[0] in PUBLIC_BLUEPRINTS and "." in endpoint
+
+
+def require_staff() -> Any:
+    """Deny by default: every endpoint not public needs a staff session and a declared role."""
+    endpoint = request.endpoint
+    if endpoint is None or is_public(endpoint):
+        return None  # no route matched (404/405 follow), or public
+    staff = current_staff()
+    if staff is None:
+        return login_redirect()
+    needed = getattr(current_app.view_functions.get(endpoint), "required_roles", None)
+    if needed is None:
+        log.error("endpoint %s declares no role (use role_required); refused", endpoint)
+        return deny(staff)
+    return None if needed & staff.roles else deny(staff)
+
+
+NAV_LINKS = (
+    ("Worklist", "clinic.worklist"),
+    ("Rules", "rules.index"),
+    ("Users", "admin.users"),
+    ("Audit log", "admin.audit"),
+    ("Settings", "admin.settings"),
+    ("Your account", "auth.account"),
+)
+
+
+def staff_nav_links() -> list[tuple[str, str]]:
+    """The navigation links the signed-in member may follow (areas that exist and their roles open)."""
+    staff = current_staff()
+    if staff is None:
+        return []
+    links = []
+    for label, endpoint in NAV_LINKS:
+        needed: frozenset[str] = getattr(current_app.view_functions.get(endpoint), "required_roles", frozenset())
+        if needed & staff.roles:
+            links.append((label, url_for(endpoint)))
+    return links
+
+
+def init_app(app: Flask) -> None:
+    """Install the defaults, the deny-by-default hook and the template helpers."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    app.before_request(require_staff)
+    app.jinja_env.globals.update(current_staff=current_staff, staff_nav_links=staff_nav_links)
