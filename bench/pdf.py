@@ -1,0 +1,204 @@
+"""PDF summary timings: cold first render, warm median, ratio to a plain two-page document, overhead, cached repeat.
+
+Run: .venv/bin/python bench/pdf.py   (figures only; nothing is asserted)
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+RUNS = 20
+COLD_SCRIPT = """
+import pickle, sys, time
+started = time.perf_counter()
+sys.path.insert(0, {root!r})
+from triage import create_app
+app = create_app({{"DATABASE_URL": "sqlite://", "SECRET_KEY": "cold-start-secret-key-long-enough-012345", "TESTING": True, "PDF_PREWARM": {prewarm}}})
+from triage import pdf
+imported = time.perf_counter()
+time.sleep({pause})  # the app up and idle before the first download
+asked = time.perf_counter()
+with open({record!r}, "rb") as handle:
+    record = pickle.load(handle)
+settings = pdf.PdfSettings.from_config(app.config)
+data = pdf.render_pdf(pdf.document_html(record, settings, "now"), settings)
+done = time.perf_counter()
+print(f"{{imported - started:.3f}} {{done - asked:.3f}} {{len(data)}}")
+"""
+
+
+def full_record() -> Any:
+    """A realistic full intake (demo patient DEMO-001 plus medicines) evaluated by the current ruleset, with a note and review."""
+    from triage.db.worklist import EvaluationInfo, FeedbackInfo, IntakeRecord, NoteInfo
+    from triage.demo import demo_patients
+    from triage.domain.answers import validate_answers
+    from triage.domain.questions import default_questionnaire
+    from triage.evaluation import evaluate_for_storage
+
+    today = dt.date.today()
+    raw = dict(next(p["answers"] for p in demo_patients() if p["ref"] == "DEMO-001"))
+    raw.update({"takes_ppi": "yes", "ppi_drug": "omeprazole", "ppi_frequency": "daily", "ppi_months": 36, "ppi_last_dose_days": 1, "hopes": "To know whether this is coeliac disease."})
+    answers = validate_answers(default_questionnaire(), raw, today)
+    stored = evaluate_for_storage(answers, today)
+    return IntakeRecord(
+        id=1, ref="DEMO-001", status="reviewed", questionnaire_version=default_questionnaire().version, appointment="2026-12-03",
+        created="2026-11-20 09:00 UTC", submitted="2026-11-21 10:00 UTC", submitted_on=today, reviewed_at="2026-11-22 11:00 UTC",
+        reviewed_by="dr.example@clinic.example", stored_sha256="a" * 64, computed_sha256="a" * 64, answers=answers,
+        evaluations=(EvaluationInfo(1, "2026-11-21 10:00 UTC", "submit", stored.ruleset_version, stored.ruleset_sha256),), result=stored.result,
+        notes=(NoteInfo(1, "dr.example@clinic.example", "2026-11-22 11:00 UTC", "Check tTG-IgA with total IgA while on gluten; stop the PPI two weeks before any breath test."),),
+        feedback=(FeedbackInfo(1, 1, stored.top_differential or "", True, "Fits the picture", "dr.example@clinic.example", "2026-11-22"),),
+    )
+
+
+def median_ms(action: Callable[[], Any], runs: int = RUNS) -> float:
+    """Median wall time of `runs` calls after one warm-up call, in milliseconds."""
+    action()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def interleaved_medians(actions: dict[str, Callable[[], Any]], runs: int = RUNS) -> dict[str, float]:
+    """Median milliseconds of each action, measured in alternating rounds so background load hits them alike."""
+    for action in actions.values():
+        action()
+    times: dict[str, list[float]] = {name: [] for name in actions}
+    for _ in range(runs):
+        for name, action in actions.items():
+            started = time.perf_counter()
+            action()
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) * 1000 for name, values in times.items()}
+
+
+def plain_two_pages() -> str:
+    """A plain text document of exactly two A4 pages in WeasyPrint's default style."""
+    paragraph = "The quick brown fox jumps over the lazy dog while the patient describes bloating after meals. " * 5
+    return "<html><body>" + "".join(f"<p>{paragraph}</p>" for _ in range(10)) + "</body></html>"
+
+
+def file_url_twin(html: str) -> str:
+    """The same document for bare WeasyPrint: the private asset URLs replaced by file:// URLs to the same files."""
+    from triage import pdf
+
+    static = pdf.resource_dir("static")
+    css = pdf.asset_bytes("css/pdf.css").decode().replace("triage-asset:", (static.as_uri() + "/"))
+    handle = tempfile.NamedTemporaryFile("w", suffix=".css", delete=False, encoding="utf-8")
+    handle.write(css)
+    handle.close()
+    return html.replace('href="triage-asset:css/pdf.css"', f'href="{Path(handle.name).as_uri()}"')
+
+
+def cold_first_render(prewarm: bool = False, pause: float = 0.0) -> tuple[float, float, float]:
+    """A new interpreter: app start (WeasyPrint imported there), then one download's render (wall, app start, first render)."""
+    import pickle
+
+    with tempfile.NamedTemporaryFile(suffix=".pickle", delete=False) as handle:
+        pickle.dump(full_record(), handle)
+    script = COLD_SCRIPT.format(root=str(ROOT), record=handle.name, prewarm=prewarm, pause=pause)
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT).stdout.split()
+    return time.perf_counter() - started - pause, float(out[0]), float(out[1])
+
+
+def token(page: str) -> str:
+    """The CSRF token of the first form in a page."""
+    tag = re.search(r'<input\b[^>]*\bname="csrf_token"[^>]*>', page)
+    value = re.search(r'\bvalue="([^"]+)"', tag.group(0)) if tag else None
+    if value is None:
+        raise RuntimeError("no CSRF token in the page")
+    return value.group(1)
+
+
+def cached_repeat() -> tuple[float, float]:
+    """Median time of a repeat download: intake_pdf() from the cache, and the whole HTTP POST as a signed-in clinician."""
+    import pyotp
+
+    from triage import create_app, pdf
+    from triage.db import migrate, queries, users
+    from triage.domain.answers import validate_answers
+    from triage.domain.questions import default_questionnaire
+    from triage.evaluation import evaluate_for_storage
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
+    url = f"sqlite:///{folder / 'bench.db'}"
+    migrate.upgrade(url)
+    os.environ.setdefault("TRIAGE_INSTANCE", str(folder / "instance"))
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-long-enough-0123456789", "TESTING": True})
+    db = app.extensions["triage_db"]
+    record = full_record()
+    with db.session() as session:
+        _token, intake = queries.create_invitation(session, ref="BENCH-1", questionnaire_version=record.questionnaire_version, expires_days=30)
+        queries.save_step(session, intake, validate_answers(default_questionnaire(), record.answers, dt.date.today()), {})
+        queries.submit_intake(session, intake, lambda a: evaluate_for_storage(a, dt.date.today()))
+        intake_id = intake.id
+        _user, uri = users.create_user(session, "bench@clinic.example", "plum orbit lantern 42 quietly", ("clinician",))
+    settings = pdf.PdfSettings.from_config(app.config)
+    pdf.intake_pdf(db, intake_id, settings)
+    direct = median_ms(lambda: pdf.intake_pdf(db, intake_id, settings))
+    client = app.test_client()
+    login = client.get("/staff/login").get_data(as_text=True)
+    client.post("/staff/login", data={"csrf_token": token(login), "email": "bench@clinic.example", "password": "plum orbit lantern 42 quietly"})
+    code_page = client.get("/staff/login/code").get_data(as_text=True)
+    client.post("/staff/login/code", data={"csrf_token": token(code_page), "code": pyotp.parse_uri(uri).now()})
+    csrf = token(client.get(f"/clinic/intakes/{intake_id}").get_data(as_text=True))
+
+    def download() -> None:
+        reply = client.post(f"/clinic/intakes/{intake_id}/pdf", data={"csrf_token": csrf})
+        if reply.status_code != 200:
+            raise RuntimeError(f"download failed with {reply.status_code}")
+
+    return direct, median_ms(download)
+
+
+def main() -> None:
+    """Print the figures."""
+    import weasyprint
+
+    from triage import pdf
+
+    total, imports, first = cold_first_render()
+    print(f"cold first render (new process, imports included): {total * 1000:.0f} ms wall (interpreter + app start with WeasyPrint {imports * 1000:.0f} ms, first render {first * 1000:.0f} ms)")
+    total, imports, first = cold_first_render(prewarm=True, pause=1.0)
+    print(f"  same with PDF_PREWARM (worker forked at app start) and the app idle 1 s before the first download: first render {first * 1000:.0f} ms")
+
+    settings = pdf.PdfSettings()
+    record = full_record()
+    html = pdf.document_html(record, settings, "now")
+    pages = len(__import__("pypdf").PdfReader(__import__("io").BytesIO(pdf.render_pdf(html, settings))).pages)
+    plain_html = plain_two_pages()
+    plain_pages = len(__import__("pypdf").PdfReader(__import__("io").BytesIO(weasyprint.HTML(string=plain_html).write_pdf())).pages)
+    twin = file_url_twin(html)
+    timings = interleaved_medians(
+        {
+            "ours": lambda: pdf.render_pdf(pdf.document_html(record, settings, "now"), settings),
+            "plain": lambda: weasyprint.HTML(string=plain_html).write_pdf(),
+            "bare": lambda: weasyprint.HTML(string=twin).write_pdf(),
+            "in_process": lambda: pdf._render_job(html),
+        }
+    )
+    ours, plain, bare, in_process = timings["ours"], timings["plain"], timings["bare"], timings["in_process"]
+    print(f"warm median of {RUNS} renders of a full intake ({pages} pages, template + worker + fetcher + limits): {ours:.0f} ms")
+    print(f"plain {plain_pages}-page text document, bare WeasyPrint, same process: {plain:.0f} ms; ratio warm/plain {ours / plain:.2f}x (target <= 6x)")
+    print(f"bare WeasyPrint on the same HTML (file:// assets, no worker): {bare:.0f} ms; our overhead {ours / bare:.2f}x (target <= 1.2x); in-process with our fetcher {in_process:.0f} ms")
+    direct, http = cached_repeat()
+    print(f"repeat download from the cache: {direct:.1f} ms (intake_pdf), {http:.1f} ms (whole HTTP POST with sign-in check and audit row) (target < 50 ms)")
+
+
+if __name__ == "__main__":
+    main()
