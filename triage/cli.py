@@ -14,6 +14,7 @@ from triage.db import migrate, queries
 from triage.db.session import Database
 from triage.domain.questions import default_questionnaire
 from triage.users_cli import users_group
+from triage.rules_cli import rules as rules_group
 from triage import report_cli
 
 
@@ -23,6 +24,7 @@ def _app_factory() -> Flask:
 
 cli = FlaskGroup(create_app=_app_factory, help="gut-triage: GI intake and transparent triage rules.")
 cli.add_command(users_group)
+cli.add_command(rules_group)
 
 
 def main() -> None:
