@@ -45,3 +45,8 @@ def test_facts_for_rules_merges_answers_and_known_derived_facts() -> None:
     facts = facts_for_rules({"date_of_birth": "1974-03-21"}, ON)
     assert facts["age_years"] == 52 and "phq2_score" not in facts
     assert all(d.reads for d in DERIVED_BY_ID.values())
+
+
+def test_onset_age_is_age_minus_symptom_duration() -> None:
+    assert derive_facts({"date_of_birth": "1970-01-01", "symptoms_started_months": 30}, ON)["onset_age_years"] == 54
+    assert derive_facts({"date_of_birth": "1970-01-01"}, ON)["onset_age_years"] is None

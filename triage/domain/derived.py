@@ -35,6 +35,13 @@ def _age(a: Facts, on: dt.date) -> DerivedValue:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
+def _onset_age(a: Facts, on: dt.date) -> DerivedValue:
+    age, months = _age(a, on), a.get("symptoms_started_months")
+    if not isinstance(age, int) or not isinstance(months, int):
+        return None
+    return max(0, age - months // 12)
+
+
 def _if_taking(flag: str, key: str) -> Callable[[Facts, dt.date], DerivedValue]:
     def compute(a: Facts, on: dt.date) -> DerivedValue:
         value = a.get(key)
@@ -104,6 +111,7 @@ def _ibs_subtype(a: Facts, on: dt.date) -> DerivedValue:
 
 DERIVED_FACTS: tuple[DerivedFact, ...] = (
     DerivedFact("age_years", "number", "years", "Age in whole years on the day of the intake", _age, reads=("date_of_birth",)),
+    DerivedFact("onset_age_years", "number", "years", "Age when the tummy or bowel symptoms started", _onset_age, reads=("date_of_birth", "symptoms_started_months")),
     DerivedFact("ppi_months_taken", "number", "months", "Months on a PPI (only if currently taking one)", _if_taking("takes_ppi", "ppi_months"), reads=("takes_ppi", "ppi_months")),
     DerivedFact("ppi_days_since_last_dose", "number", "days", "Days since the last PPI dose (only if taking one)", _if_taking("takes_ppi", "ppi_last_dose_days"), reads=("takes_ppi", "ppi_last_dose_days")),
     DerivedFact("h2_days_since_last_dose", "number", "days", "Days since the last H2-blocker dose (only if taking one)", _if_taking("takes_h2_blocker", "h2_last_dose_days"), reads=("takes_h2_blocker", "h2_last_dose_days")),
