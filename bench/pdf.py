@@ -21,17 +21,17 @@ sys.path.insert(0, str(ROOT))
 
 RUNS = 20
 COLD_SCRIPT = """
-import pickle, sys, time
+import sys, time
 started = time.perf_counter()
 sys.path.insert(0, {root!r})
 from triage import create_app
 app = create_app({{"DATABASE_URL": "sqlite://", "SECRET_KEY": "cold-start-secret-key-long-enough-012345", "TESTING": True, "PDF_PREWARM": {prewarm}}})
 from triage import pdf
 imported = time.perf_counter()
+from bench.pdf import full_record
+record = full_record()  # the intake's data, as the download view would have loaded it
 time.sleep({pause})  # the app up and idle before the first download
 asked = time.perf_counter()
-with open({record!r}, "rb") as handle:
-    record = pickle.load(handle)
 settings = pdf.PdfSettings.from_config(app.config)
 data = pdf.render_pdf(pdf.document_html(record, settings, "now"), settings)
 done = time.perf_counter()
@@ -106,11 +106,7 @@ def file_url_twin(html: str) -> str:
 
 def cold_first_render(prewarm: bool = False, pause: float = 0.0) -> tuple[float, float, float]:
     """A new interpreter: app start (WeasyPrint imported there), then one download's render (wall, app start, first render)."""
-    import pickle
-
-    with tempfile.NamedTemporaryFile(suffix=".pickle", delete=False) as handle:
-        pickle.dump(full_record(), handle)
-    script = COLD_SCRIPT.format(root=str(ROOT), record=handle.name, prewarm=prewarm, pause=pause)
+    script = COLD_SCRIPT.format(root=str(ROOT), prewarm=prewarm, pause=pause)
     started = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT).stdout.split()
     return time.perf_counter() - started - pause, float(out[0]), float(out[1])
