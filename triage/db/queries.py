@@ -12,6 +12,7 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from triage.db.models import Answer, Evaluation, Intake, Invitation, RateLimitHit, utcnow
 from triage.domain.questions import Answer as AnswerValue
@@ -95,9 +96,20 @@ def save_step(
     pending: Mapping[str, list[str]],
 ) -> None:
     """Store one step's answers at once, valid or not (invalid raw input is kept as pending)."""
-    if intake.status not in OPEN_STATUSES:
-        raise IntakeLocked(f"intake {intake.id} is {intake.status}")
     now = utcnow()
+    kept = {k: v for k, v in (intake.pending_inputs or {}).items() if k not in values}
+    merged = kept | dict(pending)
+    # Guarded in SQL, not from the in-memory status: a submit that raced ahead must win.
+    claimed = session.execute(
+        update(Intake)
+        .where(Intake.id == intake.id, Intake.status.in_(OPEN_STATUSES))
+        .values(status="in_progress", updated_at=now, pending_inputs=merged)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise IntakeLocked(f"intake {intake.id} is no longer open")
+    for key, value in (("status", "in_progress"), ("updated_at", now), ("pending_inputs", merged)):
+        set_committed_value(intake, key, value)
     existing = {a.question_id: a for a in session.scalars(select(Answer).where(Answer.intake_id == intake.id, Answer.question_id.in_(list(values))))}
     for question_id, value in values.items():
         row = existing.get(question_id)
@@ -108,16 +120,22 @@ def save_step(
             session.add(Answer(intake_id=intake.id, question_id=question_id, questionnaire_version=intake.questionnaire_version, value=value, updated_at=now))
         elif row.value != value:
             row.value, row.updated_at = value, now
-    kept = {k: v for k, v in (intake.pending_inputs or {}).items() if k not in values}
-    intake.pending_inputs = kept | dict(pending)
-    intake.status = "in_progress"
-    intake.updated_at = now
     session.flush()
+
+
+def _canonical_value(value: Any) -> Any:
+    # JSON columns on SQLite hand 165.0 back as 165: hash whole numbers one way on every database.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_canonical_value(v) for v in value]
+    return value
 
 
 def canonical_answers_json(answers: Mapping[str, AnswerValue]) -> str:
     """The canonical JSON of an intake's answers (sorted keys, no spaces) that its hash covers."""
-    return json.dumps(dict(answers), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    normalised = {k: _canonical_value(v) for k, v in answers.items()}
+    return json.dumps(normalised, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def answers_sha256(answers: Mapping[str, AnswerValue]) -> str:
