@@ -1,9 +1,11 @@
 """A small pool of pre-forked worker processes that run one job each under a wall-clock timeout and a memory limit."""
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -13,6 +15,9 @@ from typing import Any
 log = logging.getLogger("triage.pdf")
 
 MAX_JOBS_PER_WORKER = 200
+
+
+PR_SET_PDEATHSIG = 1
 
 
 class RenderTimeout(RuntimeError):
@@ -40,8 +45,21 @@ def _limit_memory(headroom_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _serve(conn: Connection, headroom_mb: int, warmup: Callable[[], object] | None) -> None:
+def _die_with_parent() -> None:
+    # Linux only: the kernel kills this worker when the app process dies, however it dies
+    # (a gunicorn worker killed after its graceful timeout runs no atexit handlers).
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+
+
+def _serve(conn: Connection, parent_end: Connection, headroom_mb: int, warmup: Callable[[], object] | None) -> None:
     """Worker loop: receive (function, argument), reply ('ok', value) or ('error', message)."""
+    # Holding the parent's end open would hide the parent's exit (recv would never see EOF).
+    parent_end.close()
+    _die_with_parent()
     _limit_memory(headroom_mb)
     if warmup is not None and not conn.poll(0):  # warm up only while idle: never delay a job already waiting
         try:
@@ -68,7 +86,7 @@ class _Worker:
     def __init__(self, headroom_mb: int, warmup: Callable[[], object] | None):
         context = multiprocessing.get_context("fork")
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, headroom_mb, warmup), daemon=True, name="triage-pdf-worker")
+        self.process = context.Process(target=_serve, args=(child, self.conn, headroom_mb, warmup), daemon=True, name="triage-pdf-worker")
         self.process.start()
         child.close()
         self.jobs = 0
