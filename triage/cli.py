@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from triage import create_app
 from triage.db import migrate, queries
@@ -15,6 +15,7 @@ from triage.db.session import Database
 from triage.domain.questions import default_questionnaire
 from triage.users_cli import users_group
 from triage.rules_cli import rules as rules_group
+from triage import rules_versions_cli
 from triage import report_cli
 
 
@@ -38,6 +39,7 @@ def database() -> Database:
 
 
 report_cli.register(cli, lambda: (current_app.config, database()))
+rules_versions_cli.register(rules_group, database, with_appcontext)
 
 
 def invite_link(token: str) -> str:
@@ -110,11 +112,20 @@ def questions(as_json: bool) -> None:
 
 @cli.command("demo")
 def demo() -> None:
-    """Seed a demo clinic: sample intakes and one open patient link (printed last)."""
-    from triage.demo import seed_demo
+    """Seed a demo clinic (development only): sample intakes, staff accounts and an open patient link (printed last)."""
+    from triage.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo, seed_demo_staff
+    from triage.evaluation import ensure_stored_ruleset
 
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("the demo seeds known passwords and switches two-factor sign-in off: refused in production")
+    ensure_stored_ruleset(database())  # the default rules/ become version 1 before any demo intake is evaluated
     with database().session() as session:
+        seed_demo_staff(session)
         token = seed_demo(session)
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    click.echo(f"staff sign-in at {base}/staff/login with password {DEMO_PASSWORD} (two-factor sign-in is off on this demo install):")
+    for email, roles in DEMO_STAFF:
+        click.echo(f"  {email:<22} {', '.join(roles)}")
     click.echo("demo data seeded; open this patient link:")
     click.echo(invite_link(token))
 

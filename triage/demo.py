@@ -9,13 +9,21 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from triage.db import audit, queries
+from triage.db import audit, queries, users
 from triage.db.models import Intake
 from triage.domain.answers import validate_answers
 from triage.domain.questions import default_questionnaire
 from triage.evaluation import evaluate_for_storage
 
 DEMO_FILE = Path(__file__).with_name("demo_patients.yaml")
+# Development-only accounts; `triage demo` refuses to run in production.
+DEMO_PASSWORD = "demo-clinic-password-2026"  # noqa: S105 - printed for the demo on purpose
+DEMO_STAFF = (
+    ("clinician@demo.test", ("clinician",)),
+    ("editor@demo.test", ("rules_editor",)),
+    ("reviewer@demo.test", ("rules_editor", "clinician")),
+    ("admin@demo.test", ("admin",)),
+)
 
 
 def demo_patients() -> list[dict[str, Any]]:
@@ -53,3 +61,16 @@ def seed_demo(session: Session, today: dt.date | None = None) -> str:
     )
     audit.record(session, actor="cli", role="system", action="invitation.create", intake_id=intake.id, detail="demo")
     return token
+
+
+def seed_demo_staff(session: Session) -> list[str]:
+    """Create the demo staff accounts that do not exist yet and switch two-factor sign-in off (development only)."""
+    created = []
+    for email, roles in DEMO_STAFF:
+        if users.user_by_email(session, email) is None:
+            users.create_user(session, email, DEMO_PASSWORD, roles)
+            created.append(email)
+    if users.totp_required(session):
+        users.set_totp_required(session, False)
+        audit.record(session, actor="cli", role="system", action="setting.totp_required", outcome="ok", detail="off (demo install)")
+    return created

@@ -84,3 +84,22 @@ def test_demo_seeds_submitted_intakes_and_an_open_link(app: Flask) -> None:
     assert statuses["DEMO-001"] == "submitted" and statuses["DEMO-006"] == "in_progress"
     assert statuses["DEMO-NEW-1"] == "invited" and statuses["DEMO-NEW-2"] == "invited"
     assert sum(1 for ref in statuses if ref.startswith("DEMO-00")) == 6
+
+
+def test_demo_creates_staff_who_can_sign_in_without_two_factor(app: Flask) -> None:
+    from triage.db import users
+    from triage.demo import DEMO_PASSWORD
+
+    output = run(app, "demo").output
+    assert "clinician@demo.test" in output and DEMO_PASSWORD in output
+    with app.extensions["triage_db"].session() as session:
+        clinician = users.user_by_email(session, "clinician@demo.test")
+        assert clinician is not None and users.verify_password(clinician, DEMO_PASSWORD)
+        assert users.totp_required(session) is False
+
+
+def test_demo_is_refused_in_production(make_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIAGE_ENV", "production")
+    app = make_app(TESTING=False, SECRET_KEY="p" * 48)
+    result = CliRunner().invoke(cli, ["demo"], obj=ScriptInfo(create_app=lambda: app))
+    assert result.exit_code != 0 and "refused in production" in result.output

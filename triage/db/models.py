@@ -100,6 +100,8 @@ class Evaluation(Base):
     top_urgency: Mapped[str | None] = mapped_column(String(16), nullable=True)
     reason: Mapped[str] = mapped_column(String(32), default="submit")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The stored ruleset version that made this result (set from the hash when the evaluation is stored).
+    ruleset_version_id: Mapped[int | None] = mapped_column(ForeignKey("ruleset_versions.id"), nullable=True, index=True)
 
 
 class AuditEvent(Base):
@@ -222,4 +224,39 @@ class AppSetting(Base):
     changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-__all__ = ["Base", "Intake", "Invitation", "Answer", "Evaluation", "AuditEvent", "RateLimitHit", "AppSetting", "User", "StaffSession", "RecoveryCode", "ClinicianNote", "DifferentialFeedback", "PdfCache", "INTAKE_STATUSES", "utcnow"]
+class RulesetVersion(Base):
+    """A ruleset kept in the database: a numbered, immutable published version, or a draft being edited."""
+
+    __tablename__ = "ruleset_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)  # set when published
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)  # draft, published, discarded
+    draft_slot: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)  # 1 for the one open draft
+    label: Mapped[str] = mapped_column(String(64))  # the ruleset's own version text (ruleset.yaml 'version')
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # the engine's content hash of the documents
+    documents: Mapped[dict[str, Any]] = mapped_column(JSON)  # file name -> parsed YAML document
+    tests: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # test file name -> {"cases": [...]}
+    test_report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the last run of the rule tests
+    summary: Mapped[str] = mapped_column(Text, default="")
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("ruleset_versions.id"), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    editors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_by: Mapped[str] = mapped_column(String(254))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    approved_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    approved_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    published_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+# For the rules editor's impact view: one question's answers across all intakes, without reading the rest.
+Index("ix_answers_question_intake", Answer.question_id, Answer.intake_id)
+
+
+__all__ = ["Base", "Intake", "Invitation", "Answer", "Evaluation", "AuditEvent", "RateLimitHit", "AppSetting", "User", "StaffSession", "RecoveryCode", "ClinicianNote", "DifferentialFeedback", "PdfCache", "RulesetVersion", "INTAKE_STATUSES", "utcnow"]

@@ -78,3 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from triage.web import clinic
 
     app.register_blueprint(clinic.bp)
+
+    from triage.web import rules_editor
+
+    app.register_blueprint(rules_editor.bp)
