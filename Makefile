@@ -1,6 +1,7 @@
 # gut-triage: two commands for a new user.
 #   make run   install into .venv, migrate the database, seed a demo clinic and start the app
 #   make test  install the test dependencies and run the whole suite
+#   make lint  ruff (lint and format check) and mypy (setup.cfg [mypy])
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -34,11 +35,18 @@ run: install
 browser-deps:
 	@scripts/ensure-browser-deps
 
+# Both cores through pytest-xdist (addopts in setup.cfg); `make test PYTEST_ARGS="-n 0 tests/unit"` runs part of it in one process.
+PYTEST_ARGS ?=
 test: install-test browser-deps
-	$(BIN)/python -m pytest -q
+	@status=0; $(BIN)/python -m pytest -q $(PYTEST_ARGS) || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no test (exit 5); that is a failure here" >&2; fi; \
+	exit $$status
 
+LINTED := triage tests bench migrations
 lint: install-test
-	$(BIN)/ruff check triage tests bench
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
 
 bench: install-test
 	$(BIN)/python bench/engine.py

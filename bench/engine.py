@@ -7,6 +7,7 @@ The synthetic intakes answer each shown question at random with plausible values
 them busier than real intakes (about 40 rules fire each, several times more than usual).
 Run: .venv/bin/python bench/engine.py
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,10 +23,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from triage.domain.derived import facts_for_rules  # noqa: E402
-from triage.domain.engine import Ruleset, evaluate, fired_rules, load_ruleset  # noqa: E402
-from triage.domain.ruleset import read_ruleset_documents  # noqa: E402
-from triage.domain.synthetic_intakes import random_intake  # noqa: E402
+from triage.domain.engine.evaluate import Ruleset, evaluate, fired_rules, load_ruleset  # noqa: E402
+from triage.domain.engine.ruleset import read_ruleset_documents  # noqa: E402
+from triage.domain.questionnaire.derived import facts_for_rules  # noqa: E402
+from triage.domain.questionnaire.synthetic import random_intake  # noqa: E402
 from triage.paths import resource_dir  # noqa: E402
 
 ON = dt.date(2026, 11, 1)
@@ -65,8 +66,14 @@ def bench_load() -> Ruleset:
     loads = timings_ms(load_ruleset, 20)
     reads = timings_ms(lambda: read_ruleset_documents(directory), 20)
     ruleset = load_ruleset()
-    print(f"ruleset {ruleset.version}: {len(ruleset.rules)} rules, {len(ruleset.plan.nodes)} condition nodes ({len(ruleset.plan.slot_nodes)} distinct), {len(ruleset.plan.facts)} facts read")
-    print(f"load + validate + compile: first {first:6.1f} ms   median {statistics.median(loads):6.1f} ms   best {min(loads):6.1f} ms")
+    print(
+        f"ruleset {ruleset.version}: {len(ruleset.rules)} rules, {len(ruleset.plan.nodes)} condition nodes "
+        f"({len(ruleset.plan.slot_nodes)} distinct), {len(ruleset.plan.facts)} facts read"
+    )
+    print(
+        f"load + validate + compile: first {first:6.1f} ms   median {statistics.median(loads):6.1f} ms   "
+        f"best {min(loads):6.1f} ms"
+    )
     print(f"  of which reading the YAML files: median {statistics.median(reads):6.1f} ms")
     return ruleset
 
@@ -77,7 +84,10 @@ def main() -> None:
     rng = random.Random(20261101)
     intakes = [random_intake(ruleset.questionnaire, rng, ON) for _ in range(INTAKES)]
     fired = [len(fired_rules(ruleset, answers, ON)) for answers in intakes[:1000]]
-    print(f"{INTAKES} synthetic intakes, {statistics.mean(len(a) for a in intakes):.0f} answers and {statistics.mean(fired):.0f} fired rules on average")
+    print(
+        f"{INTAKES} synthetic intakes, {statistics.mean(len(a) for a in intakes):.0f} answers and "
+        f"{statistics.mean(fired):.0f} fired rules on average"
+    )
     gc.collect()
     facts = per_intake_us(lambda answers: facts_for_rules(answers, ON), intakes)
     print(f"derived facts only (facts_for_rules):   {summary(facts, 'us')}")
@@ -92,7 +102,8 @@ def main() -> None:
     bulk = time.perf_counter() - start
     print(f"re-evaluate {BULK} intakes in memory (which rules fire): {bulk:.2f} s ({bulk / BULK * 1e6:.1f} us each)")
     sparse = [random_intake(ruleset.questionnaire, rng, ON, answer_rate=0.3) for _ in range(2000)]
-    print(f"sparse intakes (30% answered), evaluate: {summary(per_intake_us(lambda answers: evaluate(ruleset, answers, on=ON), sparse), 'us')}")
+    sparse_us = per_intake_us(lambda answers: evaluate(ruleset, answers, on=ON), sparse)
+    print(f"sparse intakes (30% answered), evaluate: {summary(sparse_us, 'us')}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ rules each); their stored results are the engine's real results. Seeding uses bu
 PostgreSQL) and repeats a few thousand distinct intakes.
 Run: .venv/bin/python bench/impact.py [--intakes N] [--distinct M]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,19 +28,41 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from triage.db import migrate  # noqa: E402
+from triage.db.evaluations import ensure_initial_version, version_ruleset  # noqa: E402
+from triage.db.impact import compute_impact  # noqa: E402
 from triage.db.session import Database  # noqa: E402
-from triage.domain.engine import Ruleset, evaluate, load_ruleset_from_documents  # noqa: E402
-from triage.domain.questions import default_questionnaire  # noqa: E402
-from triage.domain.synthetic_intakes import random_intake  # noqa: E402
-from triage.evaluation import ensure_initial_version, version_ruleset  # noqa: E402
-from triage.web.rules_impact import compute_impact  # noqa: E402
+from triage.domain.engine.evaluate import Ruleset, evaluate, load_ruleset_from_documents  # noqa: E402
+from triage.domain.questionnaire.questions import default_questionnaire  # noqa: E402
+from triage.domain.questionnaire.synthetic import random_intake  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ON = dt.date(2026, 11, 1)
 RUNS = 3
-INTAKE_COLUMNS = ("id", "ref", "status", "questionnaire_version", "created_at", "updated_at", "submitted_at", "answers_sha256", "pending_inputs")
+INTAKE_COLUMNS = (
+    "id",
+    "ref",
+    "status",
+    "questionnaire_version",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "answers_sha256",
+    "pending_inputs",
+)
 ANSWER_COLUMNS = ("intake_id", "question_id", "questionnaire_version", "value", "updated_at")
-EVALUATION_COLUMNS = ("id", "intake_id", "ruleset_version", "ruleset_sha256", "result", "fired_rules", "top_differential", "top_urgency", "reason", "created_at", "ruleset_version_id")
+EVALUATION_COLUMNS = (
+    "id",
+    "intake_id",
+    "ruleset_version",
+    "ruleset_sha256",
+    "result",
+    "fired_rules",
+    "top_differential",
+    "top_urgency",
+    "reason",
+    "created_at",
+    "ruleset_version_id",
+)
 
 
 def _copy_rows(conn: Any, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
@@ -67,10 +90,23 @@ def seed(db: Database, count: int, distinct: int) -> Ruleset:
     raw = db.engine.raw_connection()
     try:
         conn = raw.driver_connection
-        _copy_rows(conn, "intakes", INTAKE_COLUMNS, [(i, f"B-{i:06d}", "submitted", questionnaire.version, moment, moment, moment, "0" * 64, "{}") for i in range(1, count + 1)])
+        _copy_rows(
+            conn,
+            "intakes",
+            INTAKE_COLUMNS,
+            [
+                (i, f"B-{i:06d}", "submitted", questionnaire.version, moment, moment, moment, "0" * 64, "{}")
+                for i in range(1, count + 1)
+            ],
+        )
         for start in range(1, count + 1, 10_000):
             ids = range(start, min(count + 1, start + 10_000))
-            _copy_rows(conn, "answers", ANSWER_COLUMNS, [(i, q, questionnaire.version, value, moment) for i in ids for q, value in encoded[i % distinct]])
+            _copy_rows(
+                conn,
+                "answers",
+                ANSWER_COLUMNS,
+                [(i, q, questionnaire.version, value, moment) for i in ids for q, value in encoded[i % distinct]],
+            )
         evaluations = []
         for i in range(1, count + 1):
             result, fired, top, urgency = stored[i % distinct]
@@ -102,8 +138,12 @@ def _rule(documents: dict[str, Any], rule_id: str) -> dict[str, Any]:
 
 CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
     "one rule's weight (no answers read)": lambda d: _rule(d, "cd_iron_deficiency").update(weight=1),
-    "one rule's condition (1 question read)": lambda d: _rule(d, "cd_iron_deficiency").update(when={"question": "known_anaemia", "equals": "iron_deficiency"}),
-    "one age parameter (2 rules, date of birth read)": lambda d: d["ruleset.yaml"]["parameters"]["upper_gi_cancer_age"].update(value=50),
+    "one rule's condition (1 question read)": lambda d: _rule(d, "cd_iron_deficiency").update(
+        when={"question": "known_anaemia", "equals": "iron_deficiency"}
+    ),
+    "one age parameter (2 rules, date of birth read)": lambda d: d["ruleset.yaml"]["parameters"]["upper_gi_cancer_age"].update(
+        value=50
+    ),
 }
 
 
@@ -116,14 +156,14 @@ def measure(label: str, url: str, count: int, distinct: int) -> None:
     print(f"{label}: {count} submitted intakes seeded in {time.perf_counter() - started:.1f} s")
     for name, change in CHANGES.items():
         draft = draft_with(base, change)
-        times, report = [], None
+        times, reports = [], []
         for _ in range(RUNS):
             with db.session() as session:
                 begun = time.perf_counter()
-                report = compute_impact(session, draft)
+                reports.append(compute_impact(session, draft))
                 times.append(time.perf_counter() - begun)
-        assert report is not None
-        print(f"  {name:<48} {statistics.median(times):5.2f} s median of {RUNS} (target <= 5 s); {report.considered} intakes, {len(report.changed)} would change")
+        figures = f"{statistics.median(times):5.2f} s median of {RUNS} (target <= 5 s)"
+        print(f"  {name:<48} {figures}; {reports[-1].considered} intakes, {len(reports[-1].changed)} would change")
     db.dispose()
 
 
@@ -148,7 +188,12 @@ def main() -> None:
         print(f"PostgreSQL: not reachable at {PG_ADMIN_URL}; skipped")
         return
     try:
-        measure("PostgreSQL", make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False), args.intakes, args.distinct)
+        measure(
+            "PostgreSQL",
+            make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False),
+            args.intakes,
+            args.distinct,
+        )
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -4,6 +4,7 @@ Prints figures, never asserts. Targets on the reference machine: step render wit
 rendering of the same fields, step post under 3 ms, p95 under 25 ms for 100 patients on `gunicorn -w 2`.
 Run: .venv/bin/python bench/intake.py [--quick]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,23 +33,35 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from triage import create_app  # noqa: E402
-from triage.db import migrate, queries  # noqa: E402
-from triage.domain.questions import Question, default_questionnaire  # noqa: E402
+from triage.db import intakes as queries  # noqa: E402
+from triage.db import migrate  # noqa: E402
+from triage.domain.questionnaire.questions import Question, default_questionnaire  # noqa: E402
 
 SECRET = "bench-secret-key-long-enough-0123456789abcdef"
 _NAMES = re.compile(r'\bname="([^"]+)"')
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 # The same page with the fields written out as plain Jinja loops (no macro): the yardstick for the macro's cost.
-PLAIN_SOURCE = """{% extends "base.html" %}{% block title %}{{ step.title }}{% endblock %}{% block content %}
-<div class="progress"><p>Step {{ number }} of {{ total }}</p><progress max="{{ total }}" value="{{ number }}"></progress></div>
-<h1>{{ step.title }}</h1><form method="post" action="{{ url_for('patient.save', step_id=step.id) }}" novalidate>
-<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
-{% for q in questions %}<div class="q" id="q-{{ q.id }}">{% if q.type in ("single", "multi", "scale") %}<fieldset><legend>{{ q.label }}</legend>
-{% if q.help %}<p class="hint">{{ q.help }}</p>{% endif %}{% if q.type == "scale" %}{% for n in range(q.min|int, q.max|int + 1) %}<label><input type="radio" name="{{ q.id }}" value="{{ n }}"{% if n|string in shown[q.id] %} checked{% endif %}> {{ n }}</label>{% endfor %}
-{% else %}{% for c in q.choices %}<label><input type="{{ "checkbox" if q.type == "multi" else "radio" }}" name="{{ q.id }}" value="{{ c.value }}"{% if c.value in shown[q.id] %} checked{% endif %}> {{ c.label }}</label>{% endfor %}{% endif %}</fieldset>
-{% elif q.type == "longtext" %}<label for="f-{{ q.id }}">{{ q.label }}</label><textarea id="f-{{ q.id }}" name="{{ q.id }}">{{ shown[q.id]|join(" ") }}</textarea>
-{% else %}<label for="f-{{ q.id }}">{{ q.label }}</label><input id="f-{{ q.id }}" name="{{ q.id }}" value="{{ shown[q.id]|join(" ") }}">{% endif %}</div>
-{% endfor %}<button>Continue</button></form>{% endblock %}"""
+PLAIN_SOURCE = (
+    '{% extends "base.html" %}{% block title %}{{ step.title }}{% endblock %}{% block content %}\n'
+    '<div class="progress"><p>Step {{ number }} of {{ total }}</p><progress max="{{ total }}" value="{{ number }}'
+    '"></progress></div>\n'
+    '<h1>{{ step.title }}</h1><form method="post" action="{{ url_for(\'patient.save\', step_id=step.id) }}'
+    '" novalidate>\n'
+    '<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">\n'
+    '{% for q in questions %}<div class="q" id="q-{{ q.id }}">{% if q.type in ("single", "multi", "scale") %}'
+    "<fieldset><legend>{{ q.label }}</legend>\n"
+    '{% if q.help %}<p class="hint">{{ q.help }}</p>{% endif %}{% if q.type == "scale" %}'
+    '{% for n in range(q.min|int, q.max|int + 1) %}<label><input type="radio" name="{{ q.id }}" value="{{ n }}'
+    '"{% if n|string in shown[q.id] %} checked{% endif %}> {{ n }}</label>{% endfor %}\n'
+    '{% else %}{% for c in q.choices %}<label><input type="{{ "checkbox" if q.type == "multi" else "radio" }}'
+    '" name="{{ q.id }}" value="{{ c.value }}"{% if c.value in shown[q.id] %} checked{% endif %}> {{ c.label }}'
+    "</label>{% endfor %}{% endif %}</fieldset>\n"
+    '{% elif q.type == "longtext" %}<label for="f-{{ q.id }}">{{ q.label }}</label><textarea id="f-{{ q.id }}'
+    '" name="{{ q.id }}">{{ shown[q.id]|join(" ") }}</textarea>\n'
+    '{% else %}<label for="f-{{ q.id }}">{{ q.label }}</label><input id="f-{{ q.id }}" name="{{ q.id }}'
+    '" value="{{ shown[q.id]|join(" ") }}">{% endif %}</div>\n'
+    "{% endfor %}<button>Continue</button></form>{% endblock %}"
+)
 
 
 def answer_for(question: Question, variant: int = 0) -> list[str]:
@@ -124,9 +137,9 @@ def cookie_header(client: Any) -> list[tuple[str, str]]:
 
 def measure_step(app: Any, client: Any, path: str, runs: int) -> dict[str, float]:
     """One step: server time of GET and POST, render_step alone and the plain template, page size."""
-    from triage.web.forms import shown_values
-    from triage.web.patient_pages import page_questions, render_step
-    from triage.web.patient_session import load_bound
+    from triage.web.patient.forms import shown_values
+    from triage.web.patient.pages import page_questions, render_step
+    from triage.web.patient.session import load_bound
 
     page = client.get(path).get_data(as_text=True)
     headers = cookie_header(client)
@@ -141,11 +154,17 @@ def measure_step(app: Any, client: Any, path: str, runs: int) -> dict[str, float
             if bound is None:
                 raise RuntimeError("the bench client's session is not bound to its intake")
             progress, stored = bound.progress(session)
-        visible, shown, (number, total) = progress.visible(step), shown_values(step.questions, stored, progress.pending), progress.position(step)
+        visible, shown, (number, total) = (
+            progress.visible(step),
+            shown_values(step.questions, stored, progress.pending),
+            progress.position(step),
+        )
         plain = app.jinja_env.from_string(PLAIN_SOURCE)
         same_fields = page_questions(default_questionnaire(), step, visible)[0]  # the visible ones and same-page follow-ups
         figures["render"] = median_ms(timed(lambda: render_step(progress, step, visible, shown, {}), runs))
-        figures["plain"] = median_ms(timed(lambda: plain.render(step=step, questions=same_fields, shown=shown, number=number, total=total), runs))
+        figures["plain"] = median_ms(
+            timed(lambda: plain.render(step=step, questions=same_fields, shown=shown, number=number, total=total), runs)
+        )
     return figures
 
 
@@ -153,7 +172,9 @@ def in_process(url: str, runs: int) -> None:
     """Every step in turn: server times, render against plain Jinja, page sizes; then the review page."""
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "TESTING": True})
     with app.extensions["triage_db"].session() as session:
-        token, _intake = queries.create_invitation(session, ref="BENCH", questionnaire_version=default_questionnaire().version, expires_days=1)
+        token, _intake = queries.create_invitation(
+            session, ref="BENCH", questionnaire_version=default_questionnaire().version, expires_days=1
+        )
     client = app.test_client()
     client.get(f"/i/{token}")
     print(f"In-process server time (WSGI app called directly), median of {runs} runs; SQLite; every symptom and test ticked;")
@@ -163,14 +184,19 @@ def in_process(url: str, runs: int) -> None:
     while path != "/intake/review":
         rows.append(figures := measure_step(app, client, path, runs))
         ratio = figures["render"] / figures["plain"]
-        print(f"{path[8:]:<17}{figures['get']:>8.2f}{figures['post']:>9.2f}{figures['render']:>10.2f}{figures['plain']:>9.2f}{ratio:>7.2f}{figures['kb']:>7.1f}")
+        print(
+            f"{path[8:]:<17}{figures['get']:>8.2f}{figures['post']:>9.2f}{figures['render']:>10.2f}{figures['plain']:>9.2f}{ratio:>7.2f}{figures['kb']:>7.1f}"
+        )
         path = client.post(path, data=form_for(client.get(path).get_data(as_text=True))).location or "/intake/review"
     review = client.get("/intake/review")
     review_ms = server_ms(app, [EnvironBuilder(path="/intake/review", headers=cookie_header(client))], runs)
     print(f"{'review':<17}{review_ms:>8.2f}{'':>35}{len(review.data) / 1024:>7.1f}")
     posts, ratios = [r["post"] for r in rows], [r["render"] / r["plain"] for r in rows]
     print(f"step post: median over steps {statistics.median(posts):.2f} ms, slowest {max(posts):.2f} ms (target < 3 ms)")
-    print(f"render / plain Jinja: median {statistics.median(ratios):.2f}x, worst {max(ratios):.2f}x (target <= 2x); largest page {max(r['kb'] for r in rows):.1f} KB (limit 60)")
+    print(
+        f"render / plain Jinja: median {statistics.median(ratios):.2f}x, worst {max(ratios):.2f}x (target <= 2x); "
+        f"largest page {max(r['kb'] for r in rows):.1f} KB (limit 60)"
+    )
     app.extensions["triage_db"].dispose()
 
 
@@ -179,8 +205,23 @@ def start_gunicorn(url: str, folder: Path) -> tuple[subprocess.Popen[bytes], int
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
-    env = os.environ | {"DATABASE_URL": url, "SECRET_KEY": SECRET, "TRIAGE_INSTANCE": str(folder), "PYTHONPATH": str(ROOT), "TRIAGE_ENV": "development"}
-    command = [str(Path(sys.executable).with_name("gunicorn")), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "triage:create_app()"]
+    env = os.environ | {
+        "DATABASE_URL": url,
+        "SECRET_KEY": SECRET,
+        "TRIAGE_INSTANCE": str(folder),
+        "PYTHONPATH": str(ROOT),
+        "TRIAGE_ENV": "development",
+    }
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "-w",
+        "2",
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "triage:create_app()",
+    ]
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, start_new_session=True)
     for _ in range(150):
         try:
@@ -246,7 +287,9 @@ class Patient(threading.Thread):
             while time.monotonic() < self.deadline:
                 page = self._call("GET", path, self.gets)[2]
                 time.sleep(self.random.uniform(*self.pause))  # the patient reads and answers
-                status, location, _body = self._call("POST", path, self.submits if path == "/intake/review" else self.posts, form_for(page))
+                status, location, _body = self._call(
+                    "POST", path, self.submits if path == "/intake/review" else self.posts, form_for(page)
+                )
                 if path == "/intake/review" or status not in (200, 303):
                     self.finished = path == "/intake/review" and status == 303
                     self.errors += [] if self.finished else [f"POST {path} {status}"]
@@ -271,7 +314,10 @@ def under_load(folder: Path, patients: int, pause: tuple[float, float], limit: f
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET})
     version = default_questionnaire().version
     with app.extensions["triage_db"].session() as session:
-        tokens = [queries.create_invitation(session, ref=f"LOAD-{i}", questionnaire_version=version, expires_days=1)[0] for i in range(patients + 4)]
+        tokens = [
+            queries.create_invitation(session, ref=f"LOAD-{i}", questionnaire_version=version, expires_days=1)[0]
+            for i in range(patients + 4)
+        ]
     app.extensions["triage_db"].dispose()
     process, port = start_gunicorn(url, folder)
     try:
@@ -287,10 +333,20 @@ def under_load(folder: Path, patients: int, pause: tuple[float, float], limit: f
         stop(process)
     gets, posts, submits = ([t for p in crowd for t in getattr(p, kind)] for kind in ("gets", "posts", "submits"))
     errors = [e for p in crowd for e in p.errors]
-    print(f"\nLoad: {patients} patients, {pause[0]}-{pause[1]} s pauses, gunicorn -w 2 on 127.0.0.1:{port}, SQLite, {elapsed:.0f} s")
-    for label, samples in (("page loads", gets), ("step saves", posts), ("submissions (rules evaluated)", submits), ("all requests", gets + posts + submits)):
+    print(
+        f"\nLoad: {patients} patients, {pause[0]}-{pause[1]} s pauses, gunicorn -w 2 on 127.0.0.1:{port}, SQLite, {elapsed:.0f} s"
+    )
+    for label, samples in (
+        ("page loads", gets),
+        ("step saves", posts),
+        ("submissions (rules evaluated)", submits),
+        ("all requests", gets + posts + submits),
+    ):
         print(f"  {label}: {len(samples)} requests, median {median_ms(samples):.1f} ms, p95 {p95_ms(samples):.1f} ms")
-    print(f"  (target: p95 < 25 ms) submitted {sum(p.finished for p in crowd)}/{patients}; errors {len(errors)} {sorted(set(errors))[:5]}")
+    print(
+        f"  (target: p95 < 25 ms) submitted {sum(p.finished for p in crowd)}/{patients}; "
+        f"errors {len(errors)} {sorted(set(errors))[:5]}"
+    )
 
 
 def main() -> None:

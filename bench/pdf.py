@@ -1,9 +1,9 @@
-"""PDF summary timings: cold first render, warm median, ratio to a plain two-page document, overhead, cached repeat.
+"""PDF timings: the two pools side by side, warm median, ratio to a plain two-page document, overhead, cached repeat.
 
 Run: .venv/bin/python bench/pdf.py   (figures only; nothing is asserted)
 """
-from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -12,7 +12,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +22,24 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 RUNS = 20
+PASSWORD = "plum orbit lantern 42 quietly"
+TIMEOUT_LABELS = ("0.5 s time limit: RenderTimeout raised after", "  then the next render done after")
+COLD_LABELS = (
+    "cold: new process to 1st PDF",
+    "  of which app start",
+    "  of which 1st render",
+    "PDF_PREWARM, idle 1 s: 1st render",
+)
+REPS = 5  # interleaved repetitions of each side-by-side figure that needs a new process or a killed worker
+POOLS = {"hand-made": "bench.pdf_handmade_pool", "pebble": "triage.pdf.pool"}  # the pool pebble replaced, and the pebble one
 COLD_SCRIPT = """
-import sys, time
+import importlib, sys, time
 started = time.perf_counter()
 sys.path.insert(0, {root!r})
 from triage import create_app
-app = create_app({{"DATABASE_URL": "sqlite://", "SECRET_KEY": "cold-start-secret-key-long-enough-012345", "TESTING": True, "PDF_PREWARM": {prewarm}}})
-from triage import pdf
+from triage.pdf import summary as pdf; pdf.pool = importlib.import_module({impl!r}).pool  # the pool to measure
+config = {{"DATABASE_URL": "sqlite://", "SECRET_KEY": "cold-start-secret-key-long-enough-012345", "TESTING": True}}
+app = create_app({{**config, "PDF_PREWARM": {prewarm}}})
 imported = time.perf_counter()
 from bench.pdf import full_record
 record = full_record()  # the intake's data, as the download view would have loaded it
@@ -41,36 +54,56 @@ print(f"{{imported - started:.3f}} {{done - asked:.3f}} {{len(data)}}")
 
 def full_record() -> Any:
     """A realistic full intake (demo patient DEMO-001 plus medicines) evaluated by the current ruleset, with a note and review."""
-    from triage.db.worklist import EvaluationInfo, FeedbackInfo, IntakeRecord, NoteInfo
-    from triage.demo import demo_patients
-    from triage.domain.answers import validate_answers
-    from triage.domain.questions import default_questionnaire
-    from triage.evaluation import evaluate_for_storage
+    from triage.db.demo import demo_patients
+    from triage.db.evaluations import bundled_ruleset, evaluate_for_storage
+    from triage.db.intake_record import EvaluationInfo, FeedbackInfo, IntakeRecord, NoteInfo
+    from triage.domain.questionnaire.answers import validate_answers
+    from triage.domain.questionnaire.questions import default_questionnaire
 
     today = dt.date.today()
     raw = dict(next(p["answers"] for p in demo_patients() if p["ref"] == "DEMO-001"))
-    raw.update({"takes_ppi": "yes", "ppi_drug": "omeprazole", "ppi_frequency": "daily", "ppi_months": 36, "ppi_last_dose_days": 1, "hopes": "To know whether this is coeliac disease."})
-    answers = validate_answers(default_questionnaire(), raw, today)
-    stored = evaluate_for_storage(answers, today)
-    return IntakeRecord(
-        id=1, ref="DEMO-001", status="reviewed", questionnaire_version=default_questionnaire().version, appointment="2026-12-03",
-        created="2026-11-20 09:00 UTC", submitted="2026-11-21 10:00 UTC", submitted_on=today, reviewed_at="2026-11-22 11:00 UTC",
-        reviewed_by="dr.example@clinic.example", stored_sha256="a" * 64, computed_sha256="a" * 64, answers=answers,
-        evaluations=(EvaluationInfo(1, "2026-11-21 10:00 UTC", "submit", stored.ruleset_version, stored.ruleset_sha256),), result=stored.result,
-        notes=(NoteInfo(1, "dr.example@clinic.example", "2026-11-22 11:00 UTC", "Check tTG-IgA with total IgA while on gluten; stop the PPI two weeks before any breath test."),),
-        feedback=(FeedbackInfo(1, 1, stored.top_differential or "", True, "Fits the picture", "dr.example@clinic.example", "2026-11-22"),),
+    raw.update(
+        {
+            "takes_ppi": "yes",
+            "ppi_drug": "omeprazole",
+            "ppi_frequency": "daily",
+            "ppi_months": 36,
+            "ppi_last_dose_days": 1,
+            "hopes": "To know whether this is coeliac disease.",
+        }
     )
-
-
-def median_ms(action: Callable[[], Any], runs: int = RUNS) -> float:
-    """Median wall time of `runs` calls after one warm-up call, in milliseconds."""
-    action()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
+    answers = validate_answers(default_questionnaire(), raw, today)
+    stored = evaluate_for_storage(answers, today, bundled_ruleset())
+    return IntakeRecord(
+        id=1,
+        ref="DEMO-001",
+        status="reviewed",
+        questionnaire_version=default_questionnaire().version,
+        appointment="2026-12-03",
+        created="2026-11-20 09:00 UTC",
+        submitted="2026-11-21 10:00 UTC",
+        submitted_on=today,
+        reviewed_at="2026-11-22 11:00 UTC",
+        reviewed_by="dr.example@clinic.example",
+        stored_sha256="a" * 64,
+        computed_sha256="a" * 64,
+        answers=answers,
+        evaluations=(EvaluationInfo(1, "2026-11-21 10:00 UTC", "submit", stored.ruleset_version, stored.ruleset_sha256),),
+        result=stored.result,
+        notes=(
+            NoteInfo(
+                1,
+                "dr.example@clinic.example",
+                "2026-11-22 11:00 UTC",
+                "Check tTG-IgA with total IgA while on gluten; stop the PPI two weeks before any breath test.",
+            ),
+        ),
+        feedback=(
+            FeedbackInfo(
+                1, 1, stored.top_differential or "", True, "Fits the picture", "dr.example@clinic.example", "2026-11-22"
+            ),
+        ),
+    )
 
 
 def interleaved_medians(actions: dict[str, Callable[[], Any]], runs: int = RUNS) -> dict[str, float]:
@@ -94,9 +127,10 @@ def plain_two_pages() -> str:
 
 def file_url_twin(html: str) -> str:
     """The same document for bare WeasyPrint: the private asset URLs replaced by file:// URLs to the same files."""
-    from triage import pdf
+    from triage.paths import resource_dir
+    from triage.pdf import summary as pdf
 
-    static = pdf.resource_dir("static")
+    static = resource_dir("static")
     css = pdf.asset_bytes("css/pdf.css").decode().replace("triage-asset:", (static.as_uri() + "/"))
     handle = tempfile.NamedTemporaryFile("w", suffix=".css", delete=False, encoding="utf-8")
     handle.write(css)
@@ -104,11 +138,14 @@ def file_url_twin(html: str) -> str:
     return html.replace('href="triage-asset:css/pdf.css"', f'href="{Path(handle.name).as_uri()}"')
 
 
-def cold_first_render(prewarm: bool = False, pause: float = 0.0) -> tuple[float, float, float]:
+def cold_first_render(impl: str, prewarm: bool = False, pause: float = 0.0) -> tuple[float, float, float]:
     """A new interpreter: app start (WeasyPrint imported there), then one download's render (wall, app start, first render)."""
-    script = COLD_SCRIPT.format(root=str(ROOT), prewarm=prewarm, pause=pause)
+    script = COLD_SCRIPT.format(root=str(ROOT), prewarm=prewarm, pause=pause, impl=impl)
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT).stdout.split()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, cwd=ROOT)
+    if done.returncode:
+        raise RuntimeError(f"the cold-start process failed: {done.stderr[-2000:]}")
+    out = done.stdout.split()
     return time.perf_counter() - started - pause, float(out[0]), float(out[1])
 
 
@@ -125,11 +162,13 @@ def cached_repeat() -> tuple[float, float]:
     """Median time of a repeat download: intake_pdf() from the cache, and the whole HTTP POST as a signed-in clinician."""
     import pyotp
 
-    from triage import create_app, pdf
-    from triage.db import migrate, queries, users
-    from triage.domain.answers import validate_answers
-    from triage.domain.questions import default_questionnaire
-    from triage.evaluation import evaluate_for_storage
+    from triage import create_app
+    from triage.db import intakes as queries
+    from triage.db import migrate, users
+    from triage.db.evaluations import bundled_ruleset, evaluate_for_storage
+    from triage.domain.questionnaire.answers import validate_answers
+    from triage.domain.questionnaire.questions import default_questionnaire
+    from triage.pdf import summary as pdf
 
     folder = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
     url = f"sqlite:///{folder / 'bench.db'}"
@@ -139,19 +178,20 @@ def cached_repeat() -> tuple[float, float]:
     db = app.extensions["triage_db"]
     record = full_record()
     with db.session() as session:
-        _token, intake = queries.create_invitation(session, ref="BENCH-1", questionnaire_version=record.questionnaire_version, expires_days=30)
+        _token, intake = queries.create_invitation(
+            session, ref="BENCH-1", questionnaire_version=record.questionnaire_version, expires_days=30
+        )
         queries.save_step(session, intake, validate_answers(default_questionnaire(), record.answers, dt.date.today()), {})
-        queries.submit_intake(session, intake, lambda a: evaluate_for_storage(a, dt.date.today()))
+        queries.submit_intake(session, intake, lambda a: evaluate_for_storage(a, dt.date.today(), bundled_ruleset()))
         intake_id = intake.id
-        _user, uri = users.create_user(session, "bench@clinic.example", "plum orbit lantern 42 quietly", ("clinician",))
+        _user, uri = users.create_user(session, "bench@clinic.example", PASSWORD, ("clinician",))
     settings = pdf.PdfSettings.from_config(app.config)
-    pdf.intake_pdf(db, intake_id, settings)
-    direct = median_ms(lambda: pdf.intake_pdf(db, intake_id, settings))
+    direct = interleaved_medians({"direct": lambda: pdf.intake_pdf(db, intake_id, settings)})["direct"]
     client = app.test_client()
     login = client.get("/staff/login").get_data(as_text=True)
-    client.post("/staff/login", data={"csrf_token": token(login), "email": "bench@clinic.example", "password": "plum orbit lantern 42 quietly"})
+    client.post("/staff/login", data={"csrf_token": token(login), "email": "bench@clinic.example", "password": PASSWORD})
     code_page = client.get("/staff/login/code").get_data(as_text=True)
-    client.post("/staff/login/code", data={"csrf_token": token(code_page), "code": pyotp.parse_uri(uri).now()})
+    client.post("/staff/login/code", data={"csrf_token": token(code_page), "code": pyotp.TOTP(pyotp.parse_uri(uri).secret).now()})
     csrf = token(client.get(f"/clinic/intakes/{intake_id}").get_data(as_text=True))
 
     def download() -> None:
@@ -159,26 +199,74 @@ def cached_repeat() -> tuple[float, float]:
         if reply.status_code != 200:
             raise RuntimeError(f"download failed with {reply.status_code}")
 
-    return direct, median_ms(download)
+    return direct, interleaved_medians({"http": download})["http"]
+
+
+def timeout_and_recovery(workers: Any, html: str) -> tuple[float, float]:
+    """Seconds until a runaway job raises RenderTimeout (0.5 s limit), then until the next real render is back."""
+    from triage.pdf import summary as pdf
+
+    started = time.perf_counter()
+    with contextlib.suppress(pdf.RenderTimeout):  # a job that were not stopped would show as a 60 s figure
+        workers.call(time.sleep, 60, 0.5)
+    raised = time.perf_counter()
+    workers.call(pdf._render_job, html, 20)
+    return raised - started, time.perf_counter() - raised
+
+
+def side_by_side() -> None:
+    """The pool implementations, measured in alternating rounds and printed beside each other (medians)."""
+    from importlib import import_module
+
+    from triage.pdf import summary as pdf
+
+    settings = pdf.PdfSettings()
+    html = pdf.document_html(full_record(), settings, "now")
+    pools = {n: import_module(m).WorkerPool(settings.workers, settings.memory_mb, pdf._warm_up) for n, m in POOLS.items()}
+    for workers in pools.values():
+        workers.warm()
+    time.sleep(3)  # let every warm-up finish
+    figures = {
+        "warm render": interleaved_medians({n: partial(w.call, pdf._render_job, html, 20) for n, w in pools.items()}),
+        "trivial job round trip (the pool's own cost)": interleaved_medians(
+            {n: partial(w.call, abs, -1, 20) for n, w in pools.items()}, 500
+        ),
+    }
+    samples: defaultdict[str, defaultdict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for _ in range(REPS):
+        for name, workers in pools.items():
+            for label, value in zip(TIMEOUT_LABELS, timeout_and_recovery(workers, html), strict=True):
+                samples[label][name].append(value)
+    for workers in pools.values():
+        workers.close()
+    for _ in range(REPS):
+        for name, module in POOLS.items():
+            cold = (*cold_first_render(module), cold_first_render(module, prewarm=True, pause=1.0)[2])
+            for label, value in zip(COLD_LABELS, cold, strict=True):
+                samples[label][name].append(value)
+    figures.update({label: {n: statistics.median(v) * 1000 for n, v in by_pool.items()} for label, by_pool in samples.items()})
+    print(f"PDF pools side by side, ms (medians: warm over {RUNS} interleaved renders, the rest over {REPS} interleaved rounds):")
+    print(f"  {'':52}" + "".join(f"{name:>12}" for name in POOLS))
+    for label, by_pool in figures.items():
+        print(f"  {label:52}" + "".join(f"{by_pool[name]:12.2f}" for name in POOLS))
 
 
 def main() -> None:
     """Print the figures."""
     import weasyprint
 
-    from triage import pdf
+    from triage.pdf import summary as pdf
 
-    total, imports, first = cold_first_render()
-    print(f"cold first render (new process, imports included): {total * 1000:.0f} ms wall (interpreter + app start with WeasyPrint {imports * 1000:.0f} ms, first render {first * 1000:.0f} ms)")
-    total, imports, first = cold_first_render(prewarm=True, pause=1.0)
-    print(f"  same with PDF_PREWARM (worker forked at app start) and the app idle 1 s before the first download: first render {first * 1000:.0f} ms")
+    side_by_side()
 
     settings = pdf.PdfSettings()
     record = full_record()
     html = pdf.document_html(record, settings, "now")
     pages = len(__import__("pypdf").PdfReader(__import__("io").BytesIO(pdf.render_pdf(html, settings))).pages)
     plain_html = plain_two_pages()
-    plain_pages = len(__import__("pypdf").PdfReader(__import__("io").BytesIO(weasyprint.HTML(string=plain_html).write_pdf())).pages)
+    plain_pages = len(
+        __import__("pypdf").PdfReader(__import__("io").BytesIO(weasyprint.HTML(string=plain_html).write_pdf())).pages
+    )
     twin = file_url_twin(html)
     timings = interleaved_medians(
         {
@@ -190,10 +278,19 @@ def main() -> None:
     )
     ours, plain, bare, in_process = timings["ours"], timings["plain"], timings["bare"], timings["in_process"]
     print(f"warm median of {RUNS} renders of a full intake ({pages} pages, template + worker + fetcher + limits): {ours:.0f} ms")
-    print(f"plain {plain_pages}-page text document, bare WeasyPrint, same process: {plain:.0f} ms; ratio warm/plain {ours / plain:.2f}x (target <= 6x)")
-    print(f"bare WeasyPrint on the same HTML (file:// assets, no worker): {bare:.0f} ms; our overhead {ours / bare:.2f}x (target <= 1.2x); in-process with our fetcher {in_process:.0f} ms")
+    print(
+        f"plain {plain_pages}-page text document, bare WeasyPrint, same process: {plain:.0f} ms; "
+        f"ratio warm/plain {ours / plain:.2f}x (target <= 6x)"
+    )
+    print(
+        f"bare WeasyPrint on the same HTML (file:// assets, no worker): {bare:.0f} ms; "
+        f"our overhead {ours / bare:.2f}x (target <= 1.2x); in-process with our fetcher {in_process:.0f} ms"
+    )
     direct, http = cached_repeat()
-    print(f"repeat download from the cache: {direct:.1f} ms (intake_pdf), {http:.1f} ms (whole HTTP POST with sign-in check and audit row) (target < 50 ms)")
+    print(
+        f"repeat download from the cache: {direct:.1f} ms (intake_pdf), "
+        f"{http:.1f} ms (whole HTTP POST with sign-in check and audit row) (target < 50 ms)"
+    )
 
 
 if __name__ == "__main__":

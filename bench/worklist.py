@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python bench/worklist.py [--intakes N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,9 +50,19 @@ def seed(db: Any, count: int) -> None:
             status = statuses[n % len(statuses)]
             moment = base + dt.timedelta(minutes=n)
             done = status in ("submitted", "reviewed")
-            rows.append({"ref": f"W-{n:05d}", "status": status, "questionnaire_version": "bench", "created_at": moment, "updated_at": moment,
-                         "submitted_at": moment if done else None, "answers_sha256": "0" * 64 if done else None, "pending_inputs": {},
-                         "appointment_date": (base + dt.timedelta(days=n % 90)).date()})
+            rows.append(
+                {
+                    "ref": f"W-{n:05d}",
+                    "status": status,
+                    "questionnaire_version": "bench",
+                    "created_at": moment,
+                    "updated_at": moment,
+                    "submitted_at": moment if done else None,
+                    "answers_sha256": "0" * 64 if done else None,
+                    "pending_inputs": {},
+                    "appointment_date": (base + dt.timedelta(days=n % 90)).date(),
+                }
+            )
         session.execute(insert(Intake), rows)
         ids = session.execute(select(Intake.id, Intake.status).order_by(Intake.id)).all()
         evaluations = []
@@ -59,9 +70,19 @@ def seed(db: Any, count: int) -> None:
             if status not in ("submitted", "reviewed"):
                 continue
             for again in range(2 if n % 10 == 0 else 1):
-                evaluations.append({"intake_id": intake_id, "ruleset_version": "bench", "ruleset_sha256": "0" * 64, "result": result, "fired_rules": [],
-                                    "top_differential": differentials[(n + again) % 5], "top_urgency": urgencies[(n + again) % 5], "reason": "reevaluate" if again else "submit",
-                                    "created_at": base + dt.timedelta(minutes=n, seconds=again)})
+                evaluations.append(
+                    {
+                        "intake_id": intake_id,
+                        "ruleset_version": "bench",
+                        "ruleset_sha256": "0" * 64,
+                        "result": result,
+                        "fired_rules": [],
+                        "top_differential": differentials[(n + again) % 5],
+                        "top_urgency": urgencies[(n + again) % 5],
+                        "reason": "reevaluate" if again else "submit",
+                        "created_at": base + dt.timedelta(minutes=n, seconds=again),
+                    }
+                )
         session.execute(insert(Evaluation), evaluations)
 
 
@@ -84,8 +105,14 @@ def signed_in_client(app: Any) -> Any:
         _user, uri = users.create_user(session, f"bench-{uuid.uuid4().hex[:6]}@clinic.example", PASSWORD, ("clinician",))
         email = _user.email
     client = app.test_client()
-    client.post("/staff/login", data={"csrf_token": token(client.get("/staff/login").get_data(as_text=True)), "email": email, "password": PASSWORD})
-    client.post("/staff/login/code", data={"csrf_token": token(client.get("/staff/login/code").get_data(as_text=True)), "code": pyotp.parse_uri(uri).now()})
+    client.post(
+        "/staff/login",
+        data={"csrf_token": token(client.get("/staff/login").get_data(as_text=True)), "email": email, "password": PASSWORD},
+    )
+    client.post(
+        "/staff/login/code",
+        data={"csrf_token": token(client.get("/staff/login/code").get_data(as_text=True)), "code": pyotp.parse_uri(uri).now()},
+    )
     if client.get("/clinic/").status_code != 200:
         raise RuntimeError("could not sign the benchmark clinician in")
     return client
@@ -106,7 +133,7 @@ def measure(label: str, url: str, count: int) -> None:
     """Seed a migrated database and print the query time and the whole request time of each view."""
     from triage import create_app
     from triage.db import migrate, worklist
-    from triage.web.clinic_forms import worklist_query
+    from triage.web.clinic.forms import worklist_query
 
     started = time.perf_counter()
     migrate.upgrade(url)
@@ -127,7 +154,9 @@ def measure(label: str, url: str, count: int) -> None:
             if client.get(path).status_code != 200:
                 raise RuntimeError(f"{path} failed")
 
-        print(f"  {name:<32} queries {median_ms(run_query):6.1f} ms   whole request {median_ms(request):6.1f} ms (target < 100 ms)")
+        print(
+            f"  {name:<32} queries {median_ms(run_query):6.1f} ms   whole request {median_ms(request):6.1f} ms (target < 100 ms)"
+        )
     db.dispose()
 
 

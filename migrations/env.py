@@ -1,4 +1,5 @@
 """Alembic environment: the database URL comes from the caller's config (see triage.db.migrate)."""
+
 from __future__ import annotations
 
 from alembic import context
@@ -13,7 +14,9 @@ target_metadata = Base.metadata
 
 def run_migrations_offline() -> None:
     """Emit SQL without a connection."""
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata, literal_binds=True, render_as_batch=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 

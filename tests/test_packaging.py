@@ -1,4 +1,5 @@
 """The built wheel carries the data folders inside the package and works without the source tree."""
+
 from __future__ import annotations
 
 import subprocess
@@ -34,7 +35,7 @@ def test_wheel_holds_data_inside_the_triage_package(wheel: Path) -> None:
         "triage/migrations/env.py",
         "triage/migrations/script.py.mako",
         "triage/migrations/versions/0001_initial_schema.py",
-        "triage/demo_patients.yaml",
+        "triage/db/demo_patients.yaml",
     ):
         assert required in names
     assert any(n.startswith("triage/rules/") and n.endswith(".yaml") for n in names)
@@ -43,13 +44,19 @@ def test_wheel_holds_data_inside_the_triage_package(wheel: Path) -> None:
 
 def test_installed_wheel_finds_its_data_and_migrates(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     script = (
         "import triage.paths as p, sys;"
-        "from triage.domain.questions import default_questionnaire as q;"
+        "from triage.domain.questionnaire.questions import default_questionnaire as q;"
         "from triage.db.migrate import upgrade;"
         f"upgrade('sqlite:///{tmp_path / 'w.db'}');"
         "print(p.resource_dir('forms'), len(q().questions))"
     )
-    result = subprocess.run([sys.executable, "-c", script], env={"PYTHONPATH": str(target)}, cwd=tmp_path, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script], env={"PYTHONPATH": str(target)}, cwd=tmp_path, capture_output=True, text=True, check=True
+    )
     assert str(target / "triage" / "forms") in result.stdout

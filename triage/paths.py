@@ -1,4 +1,5 @@
 """Where the bundled data folders live, in a source checkout and in an installed wheel."""
+
 from __future__ import annotations
 
 from pathlib import Path

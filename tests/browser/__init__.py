@@ -1,1 +1,1 @@
-"""Browser tests: a package, so its conftest is `browser.conftest` and never shadows the root `conftest` module."""
+"""Browser tests: a package inside the `tests` package, so its conftest is `tests.browser.conftest`."""

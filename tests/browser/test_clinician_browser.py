@@ -5,6 +5,7 @@ top differential and a note, marks it reviewed and downloads the PDF summary. Th
 (pypdf) and renders its first page with pdftoppm to check it is not blank. An administrator then reads the
 audit trail of that walk. Every page is screenshotted and checked with axe-core.
 """
+
 from __future__ import annotations
 
 import io
@@ -18,11 +19,11 @@ from typing import Any
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from tests.conftest import create_staff
+from tests.helpers.axe import ARTIFACTS, check_page
+from tests.helpers.browser import LAPTOP, sign_in
+from tests.helpers.staff import create_staff
+from triage.db.demo import seed_demo
 from triage.db.models import AuditEvent, Intake
-from triage.demo import seed_demo
-
-from .browser_support import ARTIFACTS, LAPTOP, check_page, sign_in
 
 REF = "DEMO-001"  # fictional: iron-deficiency anaemia before menopause (a red flag), coeliac disease ranked first
 RED_FLAG = re.compile(r"anaemia", re.I)
@@ -67,7 +68,9 @@ def png_ink(png: bytes) -> tuple[int, int, int]:
     return width, height, ink
 
 
-def test_clinician_on_a_laptop_reviews_an_intake_and_downloads_its_pdf(new_context: Any, live_server: Any, tmp_path: Path) -> None:
+def test_clinician_on_a_laptop_reviews_an_intake_and_downloads_its_pdf(
+    new_context: Any, live_server: Any, tmp_path: Path
+) -> None:
     with live_server.session() as session:
         seed_demo(session)
         intake_id = session.scalar(select(Intake.id).where(Intake.ref == REF))
@@ -175,7 +178,11 @@ def test_clinician_on_a_laptop_reviews_an_intake_and_downloads_its_pdf(new_conte
 
     # Every step of that walk is in the audit log.
     with live_server.session() as session:
-        actions = set(session.scalars(select(AuditEvent.action).where(AuditEvent.intake_id == intake_id, AuditEvent.actor == clinician.email)))
+        actions = set(
+            session.scalars(
+                select(AuditEvent.action).where(AuditEvent.intake_id == intake_id, AuditEvent.actor == clinician.email)
+            )
+        )
     assert {"intake.view", "intake.feedback", "intake.note", "intake.review", "intake.pdf"} <= actions, actions
     assert context.console_errors == [], context.console_errors
 

@@ -6,13 +6,15 @@ box-shadow differs from its unfocused style, it is on screen, and an outline con
 white page (WCAG 2.2 1.4.11 and 2.4.7). One mistake (a height of 500 cm) is corrected from the error
 summary's link with the keyboard as well.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .browser_support import ARTIFACTS, PATIENT, PHONE, check_page, intake_state, new_invitation, step_id
+from tests.helpers.axe import ARTIFACTS, check_page
+from tests.helpers.browser import PATIENT, PHONE, intake_state, new_invitation, step_id
 
 MAX_TABS_PER_PAGE = 400
 
@@ -88,9 +90,11 @@ class KeyboardWalk:
         return info
 
     def check_focus(self, info: dict[str, Any]) -> None:
-        label = f"{step_id(self.page)}: {info['tag']}[{info['type'] or info['name'] or info['href']}] {info['name'] or info['text']!r}"
+        kind = info["type"] or info["name"] or info["href"]
+        label = f"{step_id(self.page)}: {info['tag']}[{kind}] {info['name'] or info['text']!r}"
         self.focus_checks += 1
-        self.reached.add(f"{step_id(self.page)}:{info['tag']}:{info['name'] or info['href'] or info['text']}:{info['value'] if info['type'] == 'radio' or info['type'] == 'checkbox' else ''}")
+        value = info["value"] if info["type"] == "radio" or info["type"] == "checkbox" else ""
+        self.reached.add(f"{step_id(self.page)}:{info['tag']}:{info['name'] or info['href'] or info['text']}:{value}")
         if not info["focusVisible"]:
             self.problems.append(f"{label}: not :focus-visible")
         outline = info["outlineStyle"] != "none" and info["outlineWidth"] >= 2
@@ -99,7 +103,8 @@ class KeyboardWalk:
         elif not info["changed"]:
             self.problems.append(f"{label}: looks the same focused and unfocused")
         if outline and contrast_with_white(info["outlineColor"]) < 3:
-            self.problems.append(f"{label}: focus outline {info['outlineColor']} contrasts {contrast_with_white(info['outlineColor']):.2f}:1 with white")
+            ratio = contrast_with_white(info["outlineColor"])
+            self.problems.append(f"{label}: focus outline {info['outlineColor']} contrasts {ratio:.2f}:1 with white")
         if not info["onScreen"]:
             self.problems.append(f"{label}: focused but not on screen")
         kind = f"{info['tag']}-{info['type'] or 'plain'}"

@@ -5,6 +5,7 @@ question left unanswered) and sees each message next to its field and in the sum
 closes the browser midway and resumes from the same link on a fresh profile, reviews and sends. Every page is
 screenshotted and checked with axe-core; the database then holds one submitted intake with one evaluation.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,14 +13,11 @@ from typing import Any
 
 import pytest
 
-from triage.domain.questions import default_questionnaire
-
-from .browser_support import (
+from tests.helpers.axe import axe_violations, check_page
+from tests.helpers.browser import (
     NEW_FOLLOWUPS,
     PATIENT,
     PHONE,
-    axe_violations,
-    check_page,
     fill_visible,
     intake_state,
     new_invitation,
@@ -28,6 +26,7 @@ from .browser_support import (
     step_id,
     visible_questions,
 )
+from triage.domain.questionnaire.questions import default_questionnaire
 
 STEPS = [s.id for s in default_questionnaire().steps]
 IGNORED_CONSOLE = re.compile(r"Failed to load resource: the server responded with a status of 400")
@@ -82,7 +81,11 @@ def assert_error_next_to_field(page: Any, qid: str, message: str) -> None:
     assert message in error.inner_text()
     assert block.evaluate("b => b.classList.contains('q-error')")
     control = page.locator(f"#f-{qid}")
-    described = (block.locator("fieldset").get_attribute("aria-describedby") if control.get_attribute("type") in ("radio", "checkbox") else control.get_attribute("aria-describedby")) or ""
+    described = (
+        block.locator("fieldset").get_attribute("aria-describedby")
+        if control.get_attribute("type") in ("radio", "checkbox")
+        else control.get_attribute("aria-describedby")
+    ) or ""
     assert f"{qid}-e" in described.split(), described
     error_box, control_box = error.bounding_box(), control.bounding_box()
     assert error_box and control_box
@@ -144,7 +147,9 @@ def test_patient_on_a_phone_answers_everything_and_sends(new_context: Any, live_
     assert page.locator("#f-full_name").input_value() == PATIENT["full_name"][0]  # and so are her other answers
     assert page.locator('input[name="sex_at_birth"][value="female"]').is_checked()
     if page.locator(".error-summary[autofocus]").count():
-        assert page.evaluate("document.activeElement.classList.contains('error-summary')"), "the error summary should have the focus"
+        assert page.evaluate("document.activeElement.classList.contains('error-summary')"), (
+            "the error summary should have the focus"
+        )
     walk.check("about_you-error")
     follow_summary_link(page, "height_cm")
     page.locator("#f-height_cm").fill(PATIENT["height_cm"][0])
@@ -157,7 +162,10 @@ def test_patient_on_a_phone_answers_everything_and_sends(new_context: Any, live_
     headings = visible_questions(page)
     for symptom in PATIENT["symptoms"]:
         assert {f"{symptom}_severity", f"{symptom}_frequency", f"{symptom}_months"} <= set(headings), symptom
-    assert "Bloating (a swollen or tight tummy): how bad is it at its worst?" in page.locator("#q-bloating_severity legend").inner_text()
+    assert (
+        "Bloating (a swollen or tight tummy): how bad is it at its worst?"
+        in page.locator("#q-bloating_severity legend").inner_text()
+    )
     fill_visible(page, PATIENT)
     walk.check("symptom_details")
     press(page, "Back")
@@ -244,7 +252,7 @@ def test_patient_on_a_phone_answers_everything_and_sends(new_context: Any, live_
 def test_the_page_check_is_not_vacuous(new_context: Any, live_server: Any, mode: str) -> None:
     """axe-core (directly, or through the JavaScript-off twin) and the overflow check do catch a broken page."""
     broken = (
-        '<!doctype html><html><head><title>Broken</title></head><body><main>'
+        "<!doctype html><html><head><title>Broken</title></head><body><main>"
         '<img src="/static/none.png"><p style="color:#bbb">faint text</p><input type="text">'
         '<div style="width:900px">too wide for a phone</div></main></body></html>'
     )

@@ -5,25 +5,25 @@ fixes the weight (the tests pass), reads the impact on past patients and opens o
 She cannot approve her own change; a second editor approves it; she publishes it as version 2. Every page is
 screenshotted and checked with axe-core.
 """
+
 from __future__ import annotations
 
 import re
-from functools import partial
 from typing import Any
 
 from sqlalchemy import select
 
-from tests.conftest import create_staff
-from triage.db import queries
+from tests.helpers.axe import check_page
+from tests.helpers.browser import LAPTOP, sign_in
+from tests.helpers.staff import create_staff
+from triage.db import intakes as queries
+from triage.db.evaluations import bundled_ruleset, current_ruleset, evaluate_for_storage
 from triage.db.models import RulesetVersion
-from triage.domain.engine import evaluate, load_ruleset_from_documents
-from triage.domain.impact import summary_of_result
-from triage.domain.questions import default_questionnaire
-from triage.domain.rule_tests import RuleCase, load_rule_tests
-from triage.evaluation import bundled_ruleset, evaluate_for_storage
+from triage.domain.engine.cases import RuleCase, load_rule_tests
+from triage.domain.engine.evaluate import evaluate, load_ruleset_from_documents
+from triage.domain.engine.impact import summary_of_result
+from triage.domain.questionnaire.questions import default_questionnaire
 from triage.paths import resource_dir
-
-from .browser_support import LAPTOP, check_page, sign_in
 
 RULE = "cd_iron_deficiency"
 SUMMARY = "Iron deficiency counts +1, not +2, for coeliac disease."
@@ -34,9 +34,11 @@ def seed_past_intakes(server: Any) -> list[RuleCase]:
     cases = load_rule_tests(resource_dir("rules") / "tests", bundled_ruleset())
     with server.session() as session:
         for case in cases:
-            _token, intake = queries.create_invitation(session, ref=f"R-{case.id[:50]}", questionnaire_version=default_questionnaire().version, expires_days=30)
+            _token, intake = queries.create_invitation(
+                session, ref=f"R-{case.id[:50]}", questionnaire_version=default_questionnaire().version, expires_days=30
+            )
             queries.save_step(session, intake, dict(case.answers), {})
-            queries.submit_intake(session, intake, partial(evaluate_for_storage, on=case.on, session=session))
+            queries.submit_intake(session, intake, lambda a: evaluate_for_storage(a, case.on, current_ruleset(session)))
     return cases
 
 
@@ -49,7 +51,10 @@ def expected_changes(cases: list[RuleCase], weight: int) -> int:
                 rule["weight"] = weight
     draft, current = load_ruleset_from_documents(documents), bundled_ruleset()
     return sum(
-        1 for c in cases if summary_of_result(evaluate(current, c.answers, on=c.on).to_dict()) != summary_of_result(evaluate(draft, c.answers, on=c.on).to_dict())
+        1
+        for c in cases
+        if summary_of_result(evaluate(current, c.answers, on=c.on).to_dict())
+        != summary_of_result(evaluate(draft, c.answers, on=c.on).to_dict())
     )
 
 
@@ -63,7 +68,9 @@ def count(page: Any, which: str) -> int:
     return int(page.locator(f"#count-{which}").inner_text())
 
 
-def test_rules_editors_change_a_rule_see_its_impact_and_publish_with_a_second_approval(new_context: Any, live_server: Any) -> None:
+def test_rules_editors_change_a_rule_see_its_impact_and_publish_with_a_second_approval(
+    new_context: Any, live_server: Any
+) -> None:
     cases = seed_past_intakes(live_server)
     author = create_staff(live_server.app, ("rules_editor",), email="ana.rules@example.org")
     reviewer = create_staff(live_server.app, ("rules_editor",), email="ben.rules@example.org")

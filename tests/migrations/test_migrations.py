@@ -1,9 +1,11 @@
 """Migrations: one head; up and down on SQLite and PostgreSQL with data; models and DDL agree."""
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -11,11 +13,13 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
-from tests.conftest import create_pg_database, drop_pg_database, require_pg
+from tests.helpers.databases import create_pg_database, drop_pg_database, require_pg
 from triage.db import migrate
 from triage.db.models import Base
 
-REVISIONS = [s.revision for s in reversed(list(ScriptDirectory.from_config(migrate.alembic_config("sqlite://")).walk_revisions()))]
+REVISIONS = [
+    s.revision for s in reversed(list(ScriptDirectory.from_config(migrate.alembic_config("sqlite://")).walk_revisions()))
+]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -78,13 +82,22 @@ def test_each_revision_upgrades_and_downgrades_cleanly(empty_db: str) -> None:
 def test_round_trip_keeps_intake_data(empty_db: str) -> None:
     migrate.upgrade(empty_db)
     engine = create_engine(empty_db)
-    now = dt.datetime(2026, 11, 27, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
     with engine.begin() as conn:
         conn.execute(
-            text("INSERT INTO intakes (id, ref, status, questionnaire_version, created_at, updated_at, pending_inputs) VALUES (1, 'R-1', 'in_progress', 'v', :now, :now, '{}')"),
+            text(
+                "INSERT INTO intakes (id, ref, status, questionnaire_version, created_at, updated_at, pending_inputs) "
+                "VALUES (1, 'R-1', 'in_progress', 'v', :now, :now, '{}')"
+            ),
             {"now": now},
         )
-        conn.execute(text("INSERT INTO answers (intake_id, question_id, questionnaire_version, value, updated_at) VALUES (1, 'stress_level', 'v', '4', :now)"), {"now": now})
+        conn.execute(
+            text(
+                "INSERT INTO answers (intake_id, question_id, questionnaire_version, value, updated_at) "
+                "VALUES (1, 'stress_level', 'v', '4', :now)"
+            ),
+            {"now": now},
+        )
     engine.dispose()
     migrate.downgrade(empty_db, REVISIONS[0])
     migrate.upgrade(empty_db)

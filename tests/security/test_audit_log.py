@@ -1,4 +1,5 @@
 """The audit log: one row per security event, append-only on both databases, a verifiable chain, and clean application logs."""
+
 from __future__ import annotations
 
 import logging
@@ -10,8 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, exc, select, text
 
-from tests.conftest import StaffClock, StaffLogin, create_staff, csrf_token, sign_in, submit_code, submit_password
-from triage.db import audit, users
+from tests.helpers.apps import csrf_token
+from tests.helpers.staff import StaffClock, StaffLogin, create_staff, sign_in, submit_code, submit_password
+from triage.db import audit, totp
 from triage.db.audit import AuditLogImmutable
 from triage.db.models import AuditEvent, User
 
@@ -68,7 +70,14 @@ def act_logout(w: World) -> None:
 
 def act_password_change(w: World) -> None:
     client = member_client(w)
-    w.post(client, "/staff/password", "/staff/password", current=w.member.password, new="new passphrase for audit", confirm="new passphrase for audit")
+    w.post(
+        client,
+        "/staff/password",
+        "/staff/password",
+        current=w.member.password,
+        new="new passphrase for audit",
+        confirm="new passphrase for audit",
+    )
 
 
 def act_recovery_codes(w: World) -> None:
@@ -77,7 +86,14 @@ def act_recovery_codes(w: World) -> None:
 
 
 def act_user_create(w: World) -> None:
-    w.post(w.admin, "/admin/users/new", "/admin/users/new", email="created@example.org", password="initial passphrase 9", roles="clinician")
+    w.post(
+        w.admin,
+        "/admin/users/new",
+        "/admin/users/new",
+        email="created@example.org",
+        password="initial passphrase 9",
+        roles="clinician",
+    )
 
 
 def act_user_roles(w: World) -> None:
@@ -128,7 +144,9 @@ CASES: list[tuple[Callable[[World], None], str, str, str, str, int | None, int]]
 
 
 @pytest.mark.parametrize(("act", "action", "who", "role", "outcome", "intake_id", "total"), CASES, ids=[c[1] for c in CASES])
-def test_each_action_writes_exactly_one_row(world: World, act: Callable[[World], None], action: str, who: str, role: str, outcome: str, intake_id: int | None, total: int) -> None:
+def test_each_action_writes_exactly_one_row(
+    world: World, act: Callable[[World], None], action: str, who: str, role: str, outcome: str, intake_id: int | None, total: int
+) -> None:
     with world.app.extensions["triage_db"].session() as session:
         start = session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1)) or 0
     act(world)
@@ -142,7 +160,13 @@ def test_each_action_writes_exactly_one_row(world: World, act: Callable[[World],
     actor = {"member": world.member.email, "admin": world.admin_account.email}[who]
     assert (row.actor, row.role, row.outcome, row.intake_id, row.ip) == (actor, role, outcome, intake_id, "127.0.0.1")
     assert row.at is not None
-    for secret in (world.member.password, world.member.totp_secret, "wrong password sentinel", "new passphrase for audit", "initial passphrase 9"):
+    for secret in (
+        world.member.password,
+        world.member.totp_secret,
+        "wrong password sentinel",
+        "new passphrase for audit",
+        "initial passphrase 9",
+    ):
         assert all(secret not in (r.detail + r.actor) for r in rows)
 
 
@@ -150,16 +174,26 @@ def test_failed_sign_in_of_an_unknown_account_is_recorded_without_the_typed_name
     submit_password(app.test_client(), "not-a-member@example.org", "some password typed")
     with app.extensions["triage_db"].session() as session:
         row = session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
-    assert row is not None and (row.action, row.actor, row.role, row.outcome) == ("login.failed", "unknown", "anonymous", "denied")
+    assert row is not None and (row.action, row.actor, row.role, row.outcome) == (
+        "login.failed",
+        "unknown",
+        "anonymous",
+        "denied",
+    )
 
 
 def test_cli_user_creation_is_audited(app: Flask) -> None:
     from click.testing import CliRunner
     from flask.cli import ScriptInfo
 
-    from triage.cli import cli
+    from triage.cli.main import cli
 
-    result = CliRunner().invoke(cli, ["users", "create", "cli@example.org", "--role", "admin"], input="cli passphrase long\n", obj=ScriptInfo(create_app=lambda: app))
+    result = CliRunner().invoke(
+        cli,
+        ["users", "create", "cli@example.org", "--role", "admin"],
+        input="cli passphrase long\n",
+        obj=ScriptInfo(create_app=lambda: app),
+    )
     assert result.exit_code == 0, result.output
     with app.extensions["triage_db"].session() as session:
         row = session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
@@ -170,7 +204,9 @@ def seed(app: Flask, count: int) -> None:
     """Append audit rows."""
     with app.extensions["triage_db"].session() as session:
         for n in range(count):
-            audit.record(session, actor=f"user{n % 7}@example.org", role="clinician", action="intake.view", intake_id=n, ip="10.0.0.1")
+            audit.record(
+                session, actor=f"user{n % 7}@example.org", role="clinician", action="intake.view", intake_id=n, ip="10.0.0.1"
+            )
 
 
 def test_raw_update_delete_and_orm_changes_are_refused(app: Flask) -> None:
@@ -228,9 +264,17 @@ def test_application_logs_hold_no_secrets(app: Flask, staff_clock: StaffClock, c
     sid = client.get_cookie("triage_session")
     assert sid is not None
     with app.extensions["triage_db"].session() as session:
-        codes = users.new_recovery_codes(session, session.get(User, account.id))  # type: ignore[arg-type]
+        codes = totp.new_recovery_codes(session, session.get(User, account.id))  # type: ignore[arg-type]
     token = csrf_token(client.get("/staff/password").data)
-    client.post("/staff/password", data={"csrf_token": token, "current": account.password, "new": "SENTINEL new passphrase", "confirm": "SENTINEL new passphrase"})
+    client.post(
+        "/staff/password",
+        data={
+            "csrf_token": token,
+            "current": account.password,
+            "new": "SENTINEL new passphrase",
+            "confirm": "SENTINEL new passphrase",
+        },
+    )
     client.post("/staff/logout", data={"csrf_token": csrf_token(client.get("/staff/account").data)})
     logged = log_text(caplog)
     assert "signed in" in logged and "sign-in failed" in logged

@@ -1,4 +1,5 @@
 """Staff sign-in: TOTP once within ±1 step, recovery codes, enrolment, lockout, per-IP limit, no account enumeration."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,10 +12,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.conftest import StaffClock, StaffLogin, create_staff, csrf_token, sign_in, submit_code, submit_password
-from triage.db import users
+from tests.helpers.apps import csrf_token
+from tests.helpers.staff import StaffClock, StaffLogin, create_staff, sign_in, submit_code, submit_password
+from triage.db import totp, users
 from triage.db.models import AuditEvent, Base, RecoveryCode, User
-from triage.web.auth import StaffIdentity, landing_url
+from triage.web.access import StaffIdentity
+from triage.web.staff.auth import landing_url
 
 TOKEN = re.compile(rb'name="csrf_token" type="hidden" value="[^"]+"')
 
@@ -22,7 +25,10 @@ TOKEN = re.compile(rb'name="csrf_token" type="hidden" value="[^"]+"')
 def actions_since(app: Flask, last_id: int) -> list[tuple[str, str, str]]:
     """(action, actor, outcome) of every audit row after an id."""
     with app.extensions["triage_db"].session() as session:
-        return [(r.action, r.actor, r.outcome) for r in session.scalars(select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id))]
+        return [
+            (r.action, r.actor, r.outcome)
+            for r in session.scalars(select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id))
+        ]
 
 
 def last_audit_id(app: Flask) -> int:
@@ -59,6 +65,7 @@ def test_unknown_account_and_wrong_password_look_identical(app: Flask, monkeypat
     account = create_staff(app)
     dummy_calls: list[int] = []
     real_dummy = users.dummy_verify
+
     def counting_dummy() -> None:
         dummy_calls.append(1)
         real_dummy()
@@ -145,7 +152,10 @@ def test_a_totp_code_is_accepted_only_once(app: Flask, staff_clock: StaffClock) 
 def test_totp_window_is_one_step(app: Flask, staff_clock: StaffClock, offset: int, accepted: bool) -> None:
     account = create_staff(app)
     code = pyotp.TOTP(account.totp_secret).at(staff_clock() + dt.timedelta(seconds=offset))
-    if code in {pyotp.TOTP(account.totp_secret).at(staff_clock() + dt.timedelta(seconds=s)) for s in (-30, 0, 30)} and not accepted:
+    if (
+        code in {pyotp.TOTP(account.totp_secret).at(staff_clock() + dt.timedelta(seconds=s)) for s in (-30, 0, 30)}
+        and not accepted
+    ):
         pytest.skip("the random secret made two steps share a code")
     assert second_sign_in(app, account, code) == (302 if accepted else 200)
 
@@ -160,7 +170,7 @@ def test_an_older_step_is_refused_after_a_newer_one(app: Flask, staff_clock: Sta
 def test_recovery_code_signs_in_once_and_is_stored_hashed(app: Flask, staff_clock: StaffClock) -> None:
     account = create_staff(app)
     with app.extensions["triage_db"].session() as session:
-        codes = users.new_recovery_codes(session, session.get(User, account.id))  # type: ignore[arg-type]
+        codes = totp.new_recovery_codes(session, session.get(User, account.id))  # type: ignore[arg-type]
     assert len(codes) == 10 and len(set(codes)) == 10
     with app.extensions["triage_db"].session() as session:
         dump = " ".join(str(v) for t in Base.metadata.sorted_tables for row in session.execute(select(t)) for v in row)
@@ -168,7 +178,7 @@ def test_recovery_code_signs_in_once_and_is_stored_hashed(app: Flask, staff_cloc
     assert second_sign_in(app, account, codes[3].lower()) == 302
     assert second_sign_in(app, account, codes[3]) == 200
     with app.extensions["triage_db"].session() as session:
-        assert users.unused_recovery_codes(session, account.id) == 9
+        assert totp.unused_recovery_codes(session, account.id) == 9
         assert session.scalar(select(RecoveryCode.used_at).where(RecoveryCode.used_at.is_not(None))) is not None
 
 
@@ -205,14 +215,14 @@ def test_first_sign_in_enrols_totp_by_qr_code_and_shows_recovery_codes(app: Flas
     with app.extensions["triage_db"].session() as session:
         user = session.scalar(select(User).where(User.email == email))
         assert user is not None and user.totp_enrolled
-        assert users.unused_recovery_codes(session, user.id) == 10
+        assert totp.unused_recovery_codes(session, user.id) == 10
 
 
 def test_totp_can_be_switched_off_on_a_development_install(app: Flask, staff_clock: StaffClock) -> None:
     admin = app.test_client()
     sign_in(admin, create_staff(app, ("admin",)))
     page = admin.get("/admin/settings")
-    assert b'checked' in page.data
+    assert b"checked" in page.data
     assert admin.post("/admin/settings", data={"csrf_token": csrf_token(page.data)}).status_code == 302
     member = create_staff(app)
     response = submit_password(app.test_client(), member.email, member.password)
@@ -220,15 +230,20 @@ def test_totp_can_be_switched_off_on_a_development_install(app: Flask, staff_clo
 
 
 def test_totp_cannot_be_switched_off_in_production(production_app: Flask, staff_clock: StaffClock) -> None:
-    from tests.conftest import HTTPS
+    from tests.helpers.apps import HTTPS
 
     app = production_app
     admin = create_staff(app, ("admin",))
     client = app.test_client()
     page = client.get("/staff/login", **HTTPS)
-    client.post("/staff/login", data={"csrf_token": csrf_token(page.data), "email": admin.email, "password": admin.password}, **HTTPS)
+    client.post(
+        "/staff/login", data={"csrf_token": csrf_token(page.data), "email": admin.email, "password": admin.password}, **HTTPS
+    )
     page = client.get("/staff/login/code", **HTTPS)
-    assert client.post("/staff/login/code", data={"csrf_token": csrf_token(page.data), "code": admin.code()}, **HTTPS).status_code == 302
+    assert (
+        client.post("/staff/login/code", data={"csrf_token": csrf_token(page.data), "code": admin.code()}, **HTTPS).status_code
+        == 302
+    )
     page = client.get("/admin/settings", **HTTPS)
     refused = client.post("/admin/settings", data={"csrf_token": csrf_token(page.data)}, **HTTPS)
     assert refused.status_code == 200 and b"cannot be switched off" in refused.data

@@ -1,4 +1,5 @@
 """Staff passwords: argon2id with strong parameters, rehash on sign-in, the length and common-password policy."""
+
 from __future__ import annotations
 
 import time
@@ -10,7 +11,8 @@ from argon2.exceptions import VerificationError
 from flask import Flask
 from sqlalchemy import select
 
-from tests.conftest import STAFF_PASSWORD, StaffClock, create_staff, csrf_token, sign_in, submit_password
+from tests.helpers.apps import csrf_token
+from tests.helpers.staff import STAFF_PASSWORD, StaffClock, create_staff, sign_in, submit_password
 from triage.db import users
 from triage.db.models import User
 
@@ -29,7 +31,7 @@ def argon2_params(encoded: str) -> dict[str, int]:
     return {key: int(value) for key, value in (item.split("=") for item in params.split(","))}
 
 
-def test_hash_is_argon2id_above_the_asvs_floor(app: Flask) -> None:
+def test_hash_is_argon2id_above_the_asvs_floor(app: Flask, production_hasher: PasswordHasher) -> None:
     account = create_staff(app)
     encoded = stored_hash(app, account.id)
     assert encoded.startswith("$argon2id$")
@@ -38,7 +40,9 @@ def test_hash_is_argon2id_above_the_asvs_floor(app: Flask) -> None:
     assert STAFF_PASSWORD not in encoded
 
 
-def test_hash_is_upgraded_at_sign_in_when_parameters_change(app: Flask, staff_clock: StaffClock, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hash_is_upgraded_at_sign_in_when_parameters_change(
+    app: Flask, staff_clock: StaffClock, monkeypatch: pytest.MonkeyPatch, production_hasher: PasswordHasher
+) -> None:
     strong = users.hasher
     monkeypatch.setattr(users, "hasher", PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1, type=Type.ID))
     account = create_staff(app)
@@ -48,6 +52,14 @@ def test_hash_is_upgraded_at_sign_in_when_parameters_change(app: Flask, staff_cl
     upgraded = stored_hash(app, account.id)
     assert argon2_params(upgraded) == {"m": 64 * 1024, "t": 3, "p": 1}
     strong.verify(upgraded, account.password)
+
+
+def test_production_hashes_with_the_strong_parameters(production_hasher: PasswordHasher) -> None:
+    # The rest of the suite hashes with cheap parameters (tests/conftest.py); production must not.
+    for strong in (production_hasher, users.make_hasher()):
+        assert (strong.memory_cost, strong.time_cost, strong.parallelism) == (64 * 1024, 3, 1)
+        assert strong.type is Type.ID and strong.hash_len == 32 and strong.salt_len == 16
+    assert users.hasher is production_hasher
 
 
 POLICY_CASES = [

@@ -1,4 +1,5 @@
 """No open redirect: `next` after sign-in only ever names a path on this site."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -6,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 
-from tests.conftest import StaffClock, create_staff, sign_in
+from tests.helpers.staff import StaffClock, create_staff, sign_in
 from triage.web.access import safe_next
 
 HOSTILE = [
@@ -37,7 +38,13 @@ def test_site_paths_are_kept(target: str) -> None:
 def internal(location: str) -> bool:
     """A redirect target that stays on this site."""
     parts = urlsplit(location)
-    return not parts.scheme and not parts.netloc and location.startswith("/") and not location.startswith("//") and "\\" not in location
+    return (
+        not parts.scheme
+        and not parts.netloc
+        and location.startswith("/")
+        and not location.startswith("//")
+        and "\\" not in location
+    )
 
 
 @pytest.mark.parametrize("target", HOSTILE)

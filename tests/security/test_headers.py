@@ -1,4 +1,5 @@
 """Security headers on every response (pages, error pages, static files) and no inline script or style in HTML."""
+
 from __future__ import annotations
 
 import logging
@@ -9,7 +10,8 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from tests.conftest import HTTPS, StaffClock, create_staff, csrf_token, dummy_url, sign_in
+from tests.helpers.apps import HTTPS, csrf_token, dummy_url
+from tests.helpers.staff import StaffClock, create_staff, sign_in
 from triage.db import users
 from triage.web.access import staff_required
 
@@ -45,7 +47,9 @@ class InlineFinder(HTMLParser):
         if tag == "script":
             self._in_script = "src" not in names
         self.problems += [f"{tag} {name}=" for name in names if name == "style" or name.startswith("on")]
-        self.problems += [f"{tag} javascript: url" for _, value in attrs if value and value.strip().lower().startswith("javascript:")]
+        self.problems += [
+            f"{tag} javascript: url" for _, value in attrs if value and value.strip().lower().startswith("javascript:")
+        ]
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "script":
@@ -64,7 +68,9 @@ def inline_problems(html: str) -> list[str]:
 
 
 def test_the_checker_finds_inline_code() -> None:
-    found = inline_problems('<p style="color:red" onclick="x()">a</p><script>alert(1)</script><style>p{}</style><a href="javascript:x()">x</a>')
+    found = inline_problems(
+        '<p style="color:red" onclick="x()">a</p><script>alert(1)</script><style>p{}</style><a href="javascript:x()">x</a>'
+    )
     assert sorted(found) == sorted(["p style=", "p onclick=", "inline <script> body", "<style>", "a javascript: url"])
     assert inline_problems('<script src="/static/js/a.js"></script><a href="/x">x</a>') == []
 
@@ -132,8 +138,15 @@ def test_sign_in_pages_have_no_inline_code(app: Flask, staff_clock: StaffClock) 
     client = app.test_client()
     account = create_staff(app)
     pages = [client.get("/staff/login")]
-    pages.append(client.post("/staff/login", data={"csrf_token": csrf_token(pages[0].data), "email": account.email, "password": "wrong password here"}))
-    client.post("/staff/login", data={"csrf_token": csrf_token(pages[0].data), "email": account.email, "password": account.password})
+    pages.append(
+        client.post(
+            "/staff/login",
+            data={"csrf_token": csrf_token(pages[0].data), "email": account.email, "password": "wrong password here"},
+        )
+    )
+    client.post(
+        "/staff/login", data={"csrf_token": csrf_token(pages[0].data), "email": account.email, "password": account.password}
+    )
     pages.append(client.get("/staff/login/code"))
     for page in pages:
         assert page.status_code == 200

@@ -1,4 +1,5 @@
 """Patient link tokens never reach request logs, whichever server writes them."""
+
 from __future__ import annotations
 
 import logging

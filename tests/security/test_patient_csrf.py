@@ -1,11 +1,13 @@
 """CSRF on every patient post: missing or wrong -> 400 and nothing changes; expired -> answers shown again."""
+
 from __future__ import annotations
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous.timed import TimestampSigner
-from web.test_patient_support import (
+
+from tests.helpers.patient import (
     PLAN,
     REVIEW_URL,
     csrf_of,
@@ -30,7 +32,9 @@ def _csrf_tokens_age(monkeypatch: pytest.MonkeyPatch, hours: int = 25) -> None:
 
 
 def _patient_post_rules(app: Flask) -> list[str]:
-    return sorted(r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("patient.") and "POST" in (r.methods or set()))
+    return sorted(
+        r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("patient.") and "POST" in (r.methods or set())
+    )
 
 
 def test_every_patient_post_without_a_token_is_400_and_changes_nothing(app: Flask, client: FlaskClient) -> None:
@@ -55,7 +59,9 @@ def test_every_patient_post_without_a_token_is_400_and_changes_nothing(app: Flas
     assert snapshot(app, intake_id) == before
 
 
-def test_expired_token_shows_the_posted_answers_again_and_saves_nothing(app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_expired_token_shows_the_posted_answers_again_and_saves_nothing(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     token, intake_id = new_invitation(app)
     open_link(client, token)
     walk_to_review(client, stop_before="your_concern")
@@ -74,7 +80,9 @@ def test_expired_token_shows_the_posted_answers_again_and_saves_nothing(app: Fla
     assert stored_answers(app, intake_id)["main_concern"] == typed
 
 
-def test_expired_token_on_the_review_page_keeps_the_consent_ticks(app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_expired_token_on_the_review_page_keeps_the_consent_ticks(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     token, intake_id = new_invitation(app)
     open_link(client, token)
     walk_to_review(client)
@@ -88,7 +96,9 @@ def test_expired_token_on_the_review_page_keeps_the_consent_ticks(app: Flask, cl
     assert snapshot(app, intake_id) == before
 
 
-def test_earlier_steps_survive_csrf_expiry_and_a_new_browser(app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_earlier_steps_survive_csrf_expiry_and_a_new_browser(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     token, intake_id = new_invitation(app)
     open_link(client, token)
     walk_to_review(client, stop_before="symptom_details")

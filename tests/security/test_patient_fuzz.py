@@ -1,4 +1,5 @@
 """Property test: random field maps posted to every step give 200/303/400/413 and never lose earlier answers."""
+
 from __future__ import annotations
 
 import os
@@ -10,7 +11,8 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
-from web.test_patient_support import (
+
+from tests.helpers.patient import (
     REVIEW_URL,
     csrf_of,
     db_session,
@@ -20,19 +22,41 @@ from web.test_patient_support import (
     stored_answers,
     walk_to_review,
 )
-
 from triage import create_app
-from triage.db import queries
+from triage.db import intakes as queries
 from triage.db.models import Answer, Intake
-from triage.domain.questions import default_questionnaire
-from triage.web.patient_flow import PROGRESS_KEY, effective_answers
+from triage.domain.questionnaire.questions import default_questionnaire
+from triage.web.patient.flow import PROGRESS_KEY, effective_answers
 
 QUESTIONNAIRE = default_questionnaire()
 STEPS = [s.id for s in QUESTIONNAIRE.steps]
 CHOICE_VALUES = sorted({c.value for q in QUESTIONNAIRE.questions for c in q.choices})
 ODD = [
-    "", " ", "\x00", "a\x00b", "\x01\x1b[31m", "\u202e", "\u202eevil", "🧑🏽‍⚕️", "e\u0301", "-1", "1e309", "NaN", "inf",
-    "0", "10", "3.5", "99999999999999999999999", "1974-02-30", "1974-03-21", "yes", "on", "true", "none", "\ufeff", "٣",
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\x01\x1b[31m",
+    "\u202e",
+    "\u202eevil",
+    "🧑🏽‍⚕️",
+    "e\u0301",
+    "-1",
+    "1e309",
+    "NaN",
+    "inf",
+    "0",
+    "10",
+    "3.5",
+    "99999999999999999999999",
+    "1974-02-30",
+    "1974-03-21",
+    "yes",
+    "on",
+    "true",
+    "none",
+    "\ufeff",
+    "٣",
 ]
 values = st.one_of(
     st.text(max_size=40),
@@ -71,7 +95,13 @@ def test_random_posts_never_fail_or_lose_answers(sqlite_url: str, tmp_path: Path
     baseline = stored_answers(app, intake_id)
     csrf = csrf_of(client.get(REVIEW_URL))
 
-    @settings(max_examples=120, derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=120,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(step_id=st.sampled_from(STEPS), data=st.data(), with_csrf=st.sampled_from([True, True, True, False]))
     def check(step_id: str, data: st.DataObject, with_csrf: bool) -> None:
         _reset(app, intake_id, baseline)

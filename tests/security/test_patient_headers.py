@@ -1,4 +1,5 @@
 """Every patient response carries the security headers; no page has inline script, style or on* handlers."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +8,9 @@ from html.parser import HTMLParser
 
 from flask import Flask
 from flask.testing import FlaskClient
-from web.test_patient_support import (
+from werkzeug.test import TestResponse
+
+from tests.helpers.patient import (
     DONE_URL,
     REVIEW_URL,
     START_URL,
@@ -19,7 +22,6 @@ from web.test_patient_support import (
     submit,
     walk_to_review,
 )
-from werkzeug.test import TestResponse
 
 
 class InlineCodeFinder(HTMLParser):
@@ -72,7 +74,9 @@ def test_every_patient_page_and_error_page_has_the_headers(app: Flask, client: F
     seen["field errors"] = post_page(client, "/intake/about_you", {"height_cm": ["tall"]})
     post_page(client, "/intake/about_you")
     seen["csrf missing"] = client.post("/intake/about_you", data={"full_name": "x"})
-    seen["too large"] = client.post("/intake/about_you", data={"csrf_token": csrf_of(seen["review"]), "x": "y" * (2 * 1024 * 1024)})
+    seen["too large"] = client.post(
+        "/intake/about_you", data={"csrf_token": csrf_of(seen["review"]), "x": "y" * (2 * 1024 * 1024)}
+    )
     seen["unknown step"] = client.get("/intake/nope")
     seen["wrong link"] = app.test_client().get(f"/i/{secrets.token_urlsafe(32)}")
     seen["no session"] = app.test_client().get("/intake/about_you")

@@ -1,4 +1,5 @@
 """Hostile and odd input to the patient steps: a clear message or a 4xx, never a 500, nothing typed lost."""
+
 from __future__ import annotations
 
 import io
@@ -7,7 +8,8 @@ import unicodedata
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from web.test_patient_support import (
+
+from tests.helpers.patient import (
     PLAN,
     all_text,
     csrf_of,
@@ -20,9 +22,8 @@ from web.test_patient_support import (
     stored_answers,
     walk_to_review,
 )
-
-from triage.domain.questions import default_questionnaire
-from triage.web.forms import PENDING_MAX_CHARS
+from triage.domain.questionnaire.questions import default_questionnaire
+from triage.web.patient.forms import PENDING_MAX_CHARS
 
 CONTROL_MESSAGE = "contains a character that cannot be saved"
 TEXT_FIELDS = [q for q in default_questionnaire().questions if q.type in ("text", "longtext")]
@@ -37,7 +38,12 @@ def _at(client: FlaskClient, app: Flask, step: str, plan: dict[str, list[str]] =
 
 def _full_plan_for_texts() -> dict[str, list[str]]:
     """The plan plus the follow-ups that reveal every free-text question."""
-    return PLAN | {"food_reactions": ["wheat", "other"], "food_reactions_other": ["Tomatoes"], "diets_tried": ["other"], "diets_tried_other": ["Paleo"]}
+    return PLAN | {
+        "food_reactions": ["wheat", "other"],
+        "food_reactions_other": ["Tomatoes"],
+        "diets_tried": ["other"],
+        "diets_tried_other": ["Paleo"],
+    }
 
 
 @pytest.mark.parametrize(
@@ -54,7 +60,9 @@ def _full_plan_for_texts() -> dict[str, list[str]]:
         ("full_name", "z" * 100_000, "Please shorten this answer to at most 120 characters (it has 100000)."),
     ],
 )
-def test_bad_values_come_back_with_the_message_and_other_answers_kept(app: Flask, client: FlaskClient, field: str, raw: str, message: str) -> None:
+def test_bad_values_come_back_with_the_message_and_other_answers_kept(
+    app: Flask, client: FlaskClient, field: str, raw: str, message: str
+) -> None:
     intake_id = _at(client, app, "bowel_habits")
     response = post_page(client, "/intake/about_you", PLAN | {field: [raw]})
     assert response.status_code == 400 and has_security_headers(response)
@@ -86,7 +94,12 @@ def test_nul_bytes_are_a_clear_400_on_every_text_field(app: Flask, client: Flask
 
 def test_nul_and_controls_in_choice_number_names_and_unknown_fields(app: Flask, client: FlaskClient) -> None:
     intake_id = _at(client, app, "your_concern")
-    data = PLAN | {"sex_at_birth": ["fem\x00ale"], "height_cm": ["1\x0065"], "evil\x00name": ["x\x00"], "unknown_field": ["\x00\x01\x1b"]}
+    data = PLAN | {
+        "sex_at_birth": ["fem\x00ale"],
+        "height_cm": ["1\x0065"],
+        "evil\x00name": ["x\x00"],
+        "unknown_field": ["\x00\x01\x1b"],
+    }
     response = post_page(client, "/intake/about_you", data)
     assert response.status_code == 400
     body = response.get_data(as_text=True)
@@ -113,7 +126,14 @@ def test_unknown_fields_are_ignored_and_duplicates_are_an_error(app: Flask, clie
     symptoms = post_page(client, "/intake/symptoms", PLAN | {"symptoms": ["bloating", "bloating"]})
     assert symptoms.status_code == 400 and "Please choose only from the options shown." in symptoms.get_data(as_text=True)
     page = client.get("/intake/about_you")
-    data = {**PLAN, "csrf_token": csrf_of(page), "is_admin": "1", "intake_id": "999", "sex_at_birth": ["female", "male"], "weight_change": ["lost", "lost"]}
+    data = {
+        **PLAN,
+        "csrf_token": csrf_of(page),
+        "is_admin": "1",
+        "intake_id": "999",
+        "sex_at_birth": ["female", "male"],
+        "weight_change": ["lost", "lost"],
+    }
     response = client.post("/intake/about_you", data=data)
     assert response.status_code == 400
     body = response.get_data(as_text=True)

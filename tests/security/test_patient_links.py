@@ -1,4 +1,5 @@
 """Invitation links: the token leaves the URL at once, is stored nowhere, and bad links reveal nothing."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +9,8 @@ import secrets
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from web.test_patient_support import (
+
+from tests.helpers.patient import (
     DONE_URL,
     PLAN,
     REVIEW_URL,
@@ -26,8 +28,7 @@ from web.test_patient_support import (
     submit,
     walk_to_review,
 )
-
-from triage.db import queries
+from triage.db import intakes as queries
 from triage.db.models import RateLimitHit
 
 
@@ -68,7 +69,12 @@ def test_expired_or_revoked_link_is_410_without_phi(app: Flask, client: FlaskCli
     walk_to_review(client, stop_before="your_concern")
     column = "expires_at" if change == "expired" else "revoked_at"
     set_invitation(app, intake_id, **{column: _past()})
-    for response in (client.get(START_URL), client.get("/intake/about_you"), client.get(REVIEW_URL), app.test_client().get(f"/i/{token}")):
+    for response in (
+        client.get(START_URL),
+        client.get("/intake/about_you"),
+        client.get(REVIEW_URL),
+        app.test_client().get(f"/i/{token}"),
+    ):
         assert response.status_code == 410 and has_security_headers(response)
         body = response.get_data(as_text=True)
         assert "can no longer be used" in body and "Zoë" not in body and "T-1" not in body
@@ -110,7 +116,9 @@ def test_a_session_bound_to_one_intake_cannot_touch_another(app: Flask, client: 
     open_link(client, token_a)
     page = client.get("/intake/about_you")
     data = {k: PLAN[k] for k in ("full_name", "date_of_birth", "sex_at_birth")}
-    response = client.post("/intake/about_you", data={**data, "intake_id": str(intake_b), "intake": str(intake_b), "csrf_token": csrf_of(page)})
+    response = client.post(
+        "/intake/about_you", data={**data, "intake_id": str(intake_b), "intake": str(intake_b), "csrf_token": csrf_of(page)}
+    )
     assert response.status_code in (200, 303)
     assert stored_answers(app, intake_b) == {} and stored_answers(app, intake_a)["full_name"] == PLAN["full_name"][0]
     forged = app.test_client()

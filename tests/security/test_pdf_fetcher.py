@@ -1,4 +1,5 @@
 """The PDF renderer reaches nothing but its bundled assets, and passes WeasyPrint no user-influenced options."""
+
 from __future__ import annotations
 
 import ast
@@ -14,7 +15,7 @@ import pytest
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetchingError, fetch
 
-from triage import pdf
+from triage.pdf import summary as pdf
 
 PDF_MODULE = Path(pdf.__file__)
 
@@ -63,7 +64,9 @@ def loopback() -> Iterator[tuple[str, type[_Counter], type[_Counter]]]:
 def sentinel(tmp_path: Path) -> Path:
     """A local file whose content must never reach a PDF."""
     path = tmp_path / "sentinel.svg"
-    path.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="20"><text y="15">SENTINEL-FILE-CONTENT</text></svg>')
+    path.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="20"><text y="15">SENTINEL-FILE-CONTENT</text></svg>'
+    )
     return path
 
 
@@ -115,7 +118,8 @@ def _hostile_html(sentinel: Path, base: str) -> str:
 <style>@import url({base}/import.css); body {{ background: url({sentinel.as_uri()}); }}
 @font-face {{ font-family: X; src: url({base}/font.ttf); }}</style>
 </head><body><p>visible text</p>
-<img src="{sentinel.as_uri()}" alt=""><img src="{base}/img.png" alt=""><img src="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E" alt="">
+<img src="{sentinel.as_uri()}" alt=""><img src="{base}/img.png" alt="">\
+<img src="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E" alt="">
 <object data="{sentinel.as_uri()}"></object><embed src="{base}/embed"><iframe src="{base}/frame"></iframe>
 <svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><image href="{sentinel.as_uri()}" width="10" height="10"/></svg>
 </body></html>"""
@@ -173,5 +177,7 @@ def test_the_renderer_module_passes_no_dangerous_keywords() -> None:
     used = {kw.arg for node in ast.walk(tree) if isinstance(node, ast.Call) for kw in node.keywords}
     assert not forbidden & used
     envs = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Environment"]
-    assert envs and all(any(kw.arg == "autoescape" and getattr(kw.value, "value", None) is True for kw in env.keywords) for env in envs)
+    assert envs and all(
+        any(kw.arg == "autoescape" and getattr(kw.value, "value", None) is True for kw in env.keywords) for env in envs
+    )
     assert "Markup" not in PDF_MODULE.read_text(encoding="utf-8")

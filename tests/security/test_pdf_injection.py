@@ -1,4 +1,5 @@
 """Hostile answers and rule text come out as visible, inert text in the clinician view and the PDF, and reach nothing."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,16 +12,16 @@ from typing import Any
 
 import pypdf
 import pytest
-from conftest import csrf_token
 from flask import Flask
 from sqlalchemy import select
 
-from triage import pdf
-from triage.db import queries
+from tests.helpers.apps import csrf_token
+from triage.db import intakes as queries
+from triage.db.evaluations import bundled_ruleset, evaluate_for_storage
 from triage.db.models import Evaluation
-from triage.domain.answers import validate_answers
-from triage.domain.questions import default_questionnaire
-from triage.evaluation import evaluate_for_storage
+from triage.domain.questionnaire.answers import validate_answers
+from triage.domain.questionnaire.questions import default_questionnaire
+from triage.pdf import summary as pdf
 
 
 class _Counter(http.server.BaseHTTPRequestHandler):
@@ -73,25 +74,45 @@ class _Attributes(HTMLParser):
 def seed(app: Flask, port: int) -> int:
     """A submitted intake whose free text is hostile, and whose stored rule text holds template syntax."""
     questionnaire = default_questionnaire()
-    answers = {"sex_at_birth": "female", "date_of_birth": "1980-01-01", "symptoms": ["bloating"], "bloating_severity": 6, "food_reactions": ["other"], **payloads(port)}
+    answers = {
+        "sex_at_birth": "female",
+        "date_of_birth": "1980-01-01",
+        "symptoms": ["bloating"],
+        "bloating_severity": 6,
+        "food_reactions": ["other"],
+        **payloads(port),
+    }
     typed = validate_answers(questionnaire, answers, dt.date.today())
     with app.extensions["triage_db"].session() as session:
-        _token, intake = queries.create_invitation(session, ref="INJ-1", questionnaire_version=questionnaire.version, expires_days=30)
+        _token, intake = queries.create_invitation(
+            session, ref="INJ-1", questionnaire_version=questionnaire.version, expires_days=30
+        )
         queries.save_step(session, intake, typed, {})
-        queries.submit_intake(session, intake, lambda a: evaluate_for_storage(a, dt.date.today()))
+        queries.submit_intake(session, intake, lambda a: evaluate_for_storage(a, dt.date.today(), bundled_ruleset()))
         evaluation = session.scalar(select(Evaluation).where(Evaluation.intake_id == intake.id))
         assert evaluation is not None
         result = dict(evaluation.result)
         first = dict(result["differentials"][0])
         first["name"] = "{{ 7*7 }} {% raw %}"
-        first["for"] = [{"rule": "x", "title": "{{ config }}", "explanation": "{% raw %}", "weight": 1, "answers": [], "source": "<b>source</b>"}]
+        first["for"] = [
+            {
+                "rule": "x",
+                "title": "{{ config }}",
+                "explanation": "{% raw %}",
+                "weight": 1,
+                "answers": [],
+                "source": "<b>source</b>",
+            }
+        ]
         first["level"] = "high"
         result["differentials"] = [first] + result["differentials"][1:]
         evaluation.result = result
         return intake.id
 
 
-def test_hostile_text_is_escaped_in_the_clinician_view(app: Flask, staff_login: Callable[..., Any], loopback: tuple[int, Any]) -> None:
+def test_hostile_text_is_escaped_in_the_clinician_view(
+    app: Flask, staff_login: Callable[..., Any], loopback: tuple[int, Any]
+) -> None:
     port, counter = loopback
     client = app.test_client()
     staff_login(client)
@@ -109,7 +130,9 @@ def test_hostile_text_is_escaped_in_the_clinician_view(app: Flask, staff_login: 
     assert counter.hits == []
 
 
-def test_hostile_text_is_visible_and_inert_in_the_pdf(app: Flask, staff_login: Callable[..., Any], loopback: tuple[int, Any]) -> None:
+def test_hostile_text_is_visible_and_inert_in_the_pdf(
+    app: Flask, staff_login: Callable[..., Any], loopback: tuple[int, Any]
+) -> None:
     port, counter = loopback
     client = app.test_client()
     staff_login(client)
@@ -121,7 +144,7 @@ def test_hostile_text_is_visible_and_inert_in_the_pdf(app: Flask, staff_login: C
     text = " ".join(page.extract_text() for page in reader.pages).replace("\n", " ")
     for name in ("full_name", "main_concern", "hopes"):
         assert payloads(port)[name] in text, name
-    assert f"href=\"http://127.0.0.1:{port}/link.css\"" in text and f"url(http://127.0.0.1:{port}/x)" in text
+    assert f'href="http://127.0.0.1:{port}/link.css"' in text and f"url(http://127.0.0.1:{port}/x)" in text
     assert "{{ 7*7 }} {% raw %}" in text
     assert dict(reader.attachments) == {} and b"/EmbeddedFiles" not in reply.data
     assert counter.hits == []
@@ -130,7 +153,7 @@ def test_hostile_text_is_visible_and_inert_in_the_pdf(app: Flask, staff_login: C
 def test_the_pdf_html_escapes_every_free_text_field(app: Flask, loopback: tuple[int, Any]) -> None:
     port, _ = loopback
     intake_id = seed(app, port)
-    from triage.db.worklist import intake_record
+    from triage.db.intake_record import intake_record
 
     with app.extensions["triage_db"].session() as session:
         record = intake_record(session, intake_id)

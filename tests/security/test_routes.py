@@ -1,4 +1,5 @@
 """Deny by default: every route of the app is either public by decision or needs a staff session and a role."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -11,8 +12,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.routing import Rule
 
-from tests.conftest import build_app, create_staff, csrf_token, dummy_url, sign_in
-from triage.db import queries, users
+from tests.helpers.apps import build_app, csrf_token, dummy_url
+from tests.helpers.staff import create_staff, sign_in
+from triage.db import intakes as queries
+from triage.db import users
 from triage.db.models import AuditEvent, Base
 from triage.web.access import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS, is_public
 
@@ -31,7 +34,12 @@ def app(sqlite_url: str, tmp_path: Path) -> Iterator[Flask]:
 
 def staff_cases(app: Flask) -> list[tuple[Rule, str]]:
     """Every (rule, method) that is not public."""
-    return [(rule, method) for rule in app.url_map.iter_rules() if not is_public(rule.endpoint) for method in sorted((rule.methods or set()) - SKIPPED_METHODS)]
+    return [
+        (rule, method)
+        for rule in app.url_map.iter_rules()
+        if not is_public(rule.endpoint)
+        for method in sorted((rule.methods or set()) - SKIPPED_METHODS)
+    ]
 
 
 def fresh_token(client: FlaskClient) -> str:

@@ -1,4 +1,5 @@
 """Server-side staff sessions: fixation, idle and absolute limits, revocation on sign-out, password change and disable."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,7 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
-from tests.conftest import HTTPS, StaffClock, StaffLogin, build_app, create_staff, csrf_token, sign_in, submit_password
+from tests.helpers.apps import HTTPS, build_app, csrf_token
+from tests.helpers.staff import StaffClock, StaffLogin, create_staff, sign_in, submit_password
 from triage.db.models import Base, StaffSession
 from triage.web.access import SESSION_KEY
 
@@ -68,7 +70,9 @@ def test_only_the_hash_of_the_session_id_is_stored(app: Flask, staff_clock: Staf
     raw = raw_session_id(app, client)
     with app.extensions["triage_db"].session() as session:
         stored = list(session.scalars(select(StaffSession.id_sha256)))
-        dump = " ".join(str(value) for table in Base.metadata.sorted_tables for row in session.execute(select(table)) for value in row)
+        dump = " ".join(
+            str(value) for table in Base.metadata.sorted_tables for row in session.execute(select(table)) for value in row
+        )
     assert stored == [hashlib.sha256(raw.encode()).hexdigest()]
     assert raw not in dump
 
@@ -135,7 +139,15 @@ def test_password_change_revokes_every_session(app: Flask, staff_clock: StaffClo
     account, first, second = two_browsers(app, staff_clock)
     copied = cookie(first)
     page = first.get("/staff/password")
-    response = first.post("/staff/password", data={"csrf_token": csrf_token(page.data), "current": account.password, "new": "a brand new passphrase 77", "confirm": "a brand new passphrase 77"})
+    response = first.post(
+        "/staff/password",
+        data={
+            "csrf_token": csrf_token(page.data),
+            "current": account.password,
+            "new": "a brand new passphrase 77",
+            "confirm": "a brand new passphrase 77",
+        },
+    )
     assert response.status_code == 302
     assert signed_in(first)  # this browser got a new session
     assert cookie(first) != copied
@@ -185,7 +197,9 @@ def test_production_cookie_is_host_prefixed_secure_httponly_lax(production_app: 
     client = app.test_client()
     https = HTTPS
     page = client.get("/staff/login", **https)
-    response = client.post("/staff/login", data={"csrf_token": csrf_token(page.data), "email": account.email, "password": account.password}, **https)
+    response = client.post(
+        "/staff/login", data={"csrf_token": csrf_token(page.data), "email": account.email, "password": account.password}, **https
+    )
     assert response.status_code == 302
     page = client.get("/staff/login/code", **https)
     response = client.post("/staff/login/code", data={"csrf_token": csrf_token(page.data), "code": account.code()}, **https)

@@ -1,4 +1,5 @@
 """Reading patient input: typed values or messages that say what to fix; never an exception."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from triage.domain.answers import display_answer, parse_field, validate_answers
 from triage.domain.errors import AnswerError
-from triage.domain.questions import default_questionnaire
+from triage.domain.questionnaire.answers import display_answer, parse_field, validate_answers
+from triage.domain.questionnaire.questions import default_questionnaire
 
 Q = default_questionnaire()
 TODAY = dt.date(2026, 11, 27)
@@ -68,15 +69,35 @@ def test_parse_field_never_raises(qid: str, raw: list[str]) -> None:
 
 
 def test_validate_answers_accepts_a_json_document() -> None:
-    answers = validate_answers(Q, {"date_of_birth": "1974-03-21", "stress_level": 3, "weight_kg": 70, "symptoms": ["bloating"], "consent_true": True}, TODAY)
-    assert answers == {"date_of_birth": "1974-03-21", "stress_level": 3, "weight_kg": 70.0, "symptoms": ["bloating"], "consent_true": True}
+    answers = validate_answers(
+        Q,
+        {"date_of_birth": "1974-03-21", "stress_level": 3, "weight_kg": 70, "symptoms": ["bloating"], "consent_true": True},
+        TODAY,
+    )
+    assert answers == {
+        "date_of_birth": "1974-03-21",
+        "stress_level": 3,
+        "weight_kg": 70.0,
+        "symptoms": ["bloating"],
+        "consent_true": True,
+    }
 
 
 def test_validate_answers_names_every_problem() -> None:
     with pytest.raises(AnswerError) as caught:
-        validate_answers(Q, {"stres_level": 3, "weight_kg": "heavy", "symptoms": "bloating", "stress_level": True, "sex_at_birth": "robot"}, TODAY)
+        validate_answers(
+            Q,
+            {"stres_level": 3, "weight_kg": "heavy", "symptoms": "bloating", "stress_level": True, "sex_at_birth": "robot"},
+            TODAY,
+        )
     text = str(caught.value)
-    for fragment in ("'stres_level' is not a question", "'weight_kg' must be a number", "'symptoms' must be a list", "'stress_level' must be a whole number", "'sex_at_birth'"):
+    for fragment in (
+        "'stres_level' is not a question",
+        "'weight_kg' must be a number",
+        "'symptoms' must be a list",
+        "'stress_level' must be a whole number",
+        "'sex_at_birth'",
+    ):
         assert fragment in text
 
 

@@ -1,9 +1,10 @@
 """Derived facts rules may read: age, PPI timing, weight loss, validated scores."""
+
 from __future__ import annotations
 
 import datetime as dt
 
-from triage.domain.derived import DERIVED_BY_ID, derive_facts, facts_for_rules
+from triage.domain.questionnaire.derived import DERIVED_BY_ID, derive_facts, facts_for_rules
 
 ON = dt.date(2026, 11, 27)
 
@@ -27,14 +28,36 @@ def test_unintended_weight_loss_percent_of_former_weight() -> None:
 
 
 def test_scores_are_computed_not_typed() -> None:
-    facts = derive_facts({"phq_interest": "2", "phq_down": "1", "gad_nervous": "3", "gad_worry": "3", "alcohol_frequency": "4", "alcohol_typical_drinks": "1", "alcohol_six_or_more": "2"}, ON)
+    facts = derive_facts(
+        {
+            "phq_interest": "2",
+            "phq_down": "1",
+            "gad_nervous": "3",
+            "gad_worry": "3",
+            "alcohol_frequency": "4",
+            "alcohol_typical_drinks": "1",
+            "alcohol_six_or_more": "2",
+        },
+        ON,
+    )
     assert (facts["phq2_score"], facts["gad2_score"], facts["audit_c_score"]) == (3, 6, 7)
     assert derive_facts({"phq_interest": "2"}, ON)["phq2_score"] is None
     assert derive_facts({"alcohol_frequency": "0"}, ON)["audit_c_score"] == 0
 
 
 def test_gluten_alcohol_bmi_and_subtype() -> None:
-    facts = derive_facts({"gluten_status": "gluten_free", "alcohol_frequency": "3", "drinks_per_week": 12, "height_cm": 170.0, "weight_kg": 72.0, "hard_stools_percent": 10, "loose_stools_percent": 60}, ON)
+    facts = derive_facts(
+        {
+            "gluten_status": "gluten_free",
+            "alcohol_frequency": "3",
+            "drinks_per_week": 12,
+            "height_cm": 170.0,
+            "weight_kg": 72.0,
+            "hard_stools_percent": 10,
+            "loose_stools_percent": 60,
+        },
+        ON,
+    )
     assert facts["eats_gluten"] is False
     assert facts["alcohol_units_per_week"] == 12.0
     assert facts["bmi"] == 24.9

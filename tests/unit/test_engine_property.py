@@ -1,4 +1,5 @@
 """The compiled evaluator agrees with a plain tree-walking reference interpreter, on random trees and answers."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,17 +9,23 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from triage.domain.condition_outcomes import Outcomes
-from triage.domain.conditions import AllOf, AnyOf, AtLeast, Compare, Node, NotOf
-from triage.domain.derived import facts_for_rules
-from triage.domain.engine import evaluate, fired_rules, load_ruleset, load_ruleset_from_documents
-from triage.domain.synthetic_intakes import random_intake
+from triage.domain.engine.conditions import AllOf, AnyOf, AtLeast, Compare, Node, NotOf
+from triage.domain.engine.evaluate import evaluate, fired_rules, load_ruleset, load_ruleset_from_documents
+from triage.domain.engine.outcomes import Outcomes
+from triage.domain.questionnaire.derived import facts_for_rules
+from triage.domain.questionnaire.synthetic import random_intake
 
-SETTINGS = settings(max_examples=100, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=100, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 ON = dt.date(2026, 11, 1)
 
 # A spread of facts of every kind (questions and derived facts) from the real data dictionary.
-CHOICE_FACTS = {"bristol_type": ["1", "2", "6", "7", "not_sure"], "smoking": ["never", "former", "current"], "ibs_subtype": ["diarrhoea", "mixed"]}
+CHOICE_FACTS = {
+    "bristol_type": ["1", "2", "6", "7", "not_sure"],
+    "smoking": ["never", "former", "current"],
+    "ibs_subtype": ["diarrhoea", "mixed"],
+}
 MULTI_FACTS = {"symptoms": ["bloating", "diarrhoea", "fatigue", "heartburn"], "conditions": ["celiac", "ibs", "none"]}
 NUMBER_FACTS = {"age_years": (0, 100), "abdominal_pain_severity": (0, 10), "weight_kg": (20, 150), "weight_loss_percent": (0, 40)}
 BOOLEAN_FACTS = ["eats_gluten", "consent_true"]
@@ -100,7 +107,9 @@ def comparisons() -> st.SearchStrategy[dict[str, Any]]:
             st.lists(st.sampled_from(CHOICE_FACTS[f]), min_size=1, max_size=3).map(lambda vs: {"question": f, "one_of": vs}),
         )
     )
-    multi = st.sampled_from(sorted(MULTI_FACTS)).flatmap(lambda f: st.sampled_from(MULTI_FACTS[f]).map(lambda v: {"question": f, "includes": v}))
+    multi = st.sampled_from(sorted(MULTI_FACTS)).flatmap(
+        lambda f: st.sampled_from(MULTI_FACTS[f]).map(lambda v: {"question": f, "includes": v})
+    )
 
     def number_ops(f: str) -> st.SearchStrategy[dict[str, Any]]:
         low, high = NUMBER_FACTS[f]
@@ -114,7 +123,10 @@ def comparisons() -> st.SearchStrategy[dict[str, Any]]:
 
     number = st.sampled_from(sorted(NUMBER_FACTS)).flatmap(number_ops)
     boolean = st.tuples(st.sampled_from(BOOLEAN_FACTS), st.booleans()).map(lambda p: {"question": p[0], "equals": p[1]})
-    presence = st.tuples(st.sampled_from(["symptoms", "age_years", "smoking", "eats_gluten", "date_of_birth"]), st.sampled_from(["answered", "unanswered"]))
+    presence = st.tuples(
+        st.sampled_from(["symptoms", "age_years", "smoking", "eats_gluten", "date_of_birth"]),
+        st.sampled_from(["answered", "unanswered"]),
+    )
     return st.one_of(choice, multi, number, boolean, presence.map(lambda p: {"question": p[0], p[1]: True}))
 
 
@@ -154,7 +166,16 @@ def ruleset_for(conditions: list[dict[str, Any]]) -> Any:
         "differentials": [{"id": "ibs", "name": "IBS", "description": "d", "thresholds": {"low": 1, "moderate": 2, "high": 3}}],
     }
     rules = [
-        {"id": f"r{i}", "title": "t", "explanation": "e", "kind": "caveat", "when": c, "source": "s", "author": "a", "reviewed": None}
+        {
+            "id": f"r{i}",
+            "title": "t",
+            "explanation": "e",
+            "kind": "caveat",
+            "when": c,
+            "source": "s",
+            "author": "a",
+            "reviewed": None,
+        }
         for i, c in enumerate(conditions)
     ]
     return load_ruleset_from_documents({"ruleset.yaml": header, "p.yaml": {"topic": "p", "rules": rules}})
@@ -162,7 +183,9 @@ def ruleset_for(conditions: list[dict[str, Any]]) -> Any:
 
 @SETTINGS
 @given(st.lists(CONDITIONS, min_size=1, max_size=4), st.lists(fact_values(), min_size=1, max_size=4), st.data())
-def test_compiled_evaluation_matches_the_reference(conditions: list[dict[str, Any]], intakes: list[dict[str, Any]], data: st.DataObject) -> None:
+def test_compiled_evaluation_matches_the_reference(
+    conditions: list[dict[str, Any]], intakes: list[dict[str, Any]], data: st.DataObject
+) -> None:
     ruleset = ruleset_for(conditions)
     plan = ruleset.plan
     for facts in intakes:
@@ -170,7 +193,9 @@ def test_compiled_evaluation_matches_the_reference(conditions: list[dict[str, An
         for k, node in enumerate(plan.nodes):
             assert values[plan.slot[k]] == reference(node, facts), node
         assert plan.fired(facts) == [rule.id for rule in ruleset.rules if reference(rule.when, facts)]
-        assert {f for (f, _), m in zip(plan.facts, unanswered, strict=True) if m} == {f for f, _ in plan.facts if answered_value(Compare(f, _kind(ruleset, f), "answered", True), facts.get(f)) is None}
+        assert {f for (f, _), m in zip(plan.facts, unanswered, strict=True) if m} == {
+            f for f, _ in plan.facts if answered_value(Compare(f, _kind(ruleset, f), "answered", True), facts.get(f)) is None
+        }
         blank = set(data.draw(st.sets(st.sampled_from([f for f, _ in plan.facts]))))
         blank = {f for f in blank if answered_value(Compare(f, _kind(ruleset, f), "answered", True), facts.get(f)) is None}
         outcomes = Outcomes(plan, values, {f: ["q"] for f in blank})
@@ -181,7 +206,9 @@ def test_compiled_evaluation_matches_the_reference(conditions: list[dict[str, An
                 assert outcomes.value(k) == expected
         for i, rule in enumerate(ruleset.rules):
             assert outcomes.undecided_facts(i) == still_needed(rule.when, facts, blank)
-        assert outcomes.undecided_rules() == [i for i, rule in enumerate(ruleset.rules) if kleene(rule.when, facts, blank) is None]
+        assert outcomes.undecided_rules() == [
+            i for i, rule in enumerate(ruleset.rules) if kleene(rule.when, facts, blank) is None
+        ]
 
 
 def _kind(ruleset: Any, fact: str) -> str:

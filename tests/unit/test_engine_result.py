@@ -1,4 +1,5 @@
 """The Result: JSON shape, round trip, ranking and ties, the red-flag guard, evidence, gaps and the text a clinician reads."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,23 +8,48 @@ from typing import Any
 
 import pytest
 
-from triage.domain.engine import evaluate, explain_rule, fired_rules, load_ruleset, load_ruleset_from_documents
-from triage.domain.result import Result, ResultFormatError
+from triage.domain.engine.evaluate import evaluate, explain_rule, fired_rules, load_ruleset, load_ruleset_from_documents
+from triage.domain.engine.result import Result, ResultFormatError
 
 ON = dt.date(2026, 11, 1)
 DEFAULT = load_ruleset()
 
 
 def rule(rule_id: str, when: dict[str, Any], kind: str = "differential", **extra: Any) -> dict[str, Any]:
-    base = {"id": rule_id, "title": f"Title {rule_id}", "explanation": "Plain sentence.", "kind": kind, "when": when, "source": "Src (2020)", "author": "T", "reviewed": None}
+    base = {
+        "id": rule_id,
+        "title": f"Title {rule_id}",
+        "explanation": "Plain sentence.",
+        "kind": kind,
+        "when": when,
+        "source": "Src (2020)",
+        "author": "T",
+        "reviewed": None,
+    }
     return base | extra
 
 
 def small_ruleset(rules: list[dict[str, Any]]) -> Any:
     differentials = [
-        {"id": "celiac_disease", "name": "Coeliac disease", "description": "d", "thresholds": {"low": 2, "moderate": 4, "high": 6}},
-        {"id": "crohns_disease", "name": "Crohn's disease", "description": "d", "thresholds": {"low": 2, "moderate": 4, "high": 6}},
-        {"id": "ibs", "name": "IBS", "description": "d", "thresholds": {"low": 1, "moderate": 2, "high": 3}, "held_back_by_red_flags": True},
+        {
+            "id": "celiac_disease",
+            "name": "Coeliac disease",
+            "description": "d",
+            "thresholds": {"low": 2, "moderate": 4, "high": 6},
+        },
+        {
+            "id": "crohns_disease",
+            "name": "Crohn's disease",
+            "description": "d",
+            "thresholds": {"low": 2, "moderate": 4, "high": 6},
+        },
+        {
+            "id": "ibs",
+            "name": "IBS",
+            "description": "d",
+            "thresholds": {"low": 1, "moderate": 2, "high": 3},
+            "held_back_by_red_flags": True,
+        },
     ]
     header = {"version": "small", "title": "t", "note": "Leaky gut note.", "differentials": differentials}
     return load_ruleset_from_documents({"ruleset.yaml": header, "r.yaml": {"topic": "t", "rules": rules}})
@@ -35,7 +61,16 @@ NIGHT = {"question": "nocturnal_bowel", "equals": "yes"}
 
 
 def test_to_dict_has_the_documented_top_level_shape() -> None:
-    answers = {"date_of_birth": "1960-01-01", "sex_at_birth": "male", "symptoms": ["diarrhoea"], "blood_in_stool": "yes", "known_anaemia": "iron_deficiency", "takes_ppi": "yes", "ppi_months": 24, "ppi_last_dose_days": 1}
+    answers = {
+        "date_of_birth": "1960-01-01",
+        "sex_at_birth": "male",
+        "symptoms": ["diarrhoea"],
+        "blood_in_stool": "yes",
+        "known_anaemia": "iron_deficiency",
+        "takes_ppi": "yes",
+        "ppi_months": 24,
+        "ppi_last_dose_days": 1,
+    }
     data = evaluate(DEFAULT, answers, on=ON).to_dict()
     assert {"ruleset", "red_flags", "differentials", "investigations", "caveats", "missing", "note", "fired_rules"} <= set(data)
     assert data["ruleset"] == {"version": DEFAULT.version, "hash": DEFAULT.sha256}
@@ -49,7 +84,14 @@ def test_to_dict_has_the_documented_top_level_shape() -> None:
 
 
 def test_from_dict_reads_back_what_to_dict_wrote() -> None:
-    answers = {"date_of_birth": "1998-05-14", "sex_at_birth": "female", "symptoms": ["diarrhoea", "bloating"], "known_anaemia": "iron_deficiency", "menopause_status": "still_periods", "heavy_periods": "no"}
+    answers = {
+        "date_of_birth": "1998-05-14",
+        "sex_at_birth": "female",
+        "symptoms": ["diarrhoea", "bloating"],
+        "known_anaemia": "iron_deficiency",
+        "menopause_status": "still_periods",
+        "heavy_periods": "no",
+    }
     result = evaluate(DEFAULT, answers, on=ON)
     again = Result.from_dict(json.loads(json.dumps(result.to_dict())))
     assert again == result
@@ -62,7 +104,13 @@ def test_from_dict_refuses_other_shapes() -> None:
 
 
 def test_red_flags_most_urgent_first_and_top_urgency() -> None:
-    answers = {"date_of_birth": "1960-01-01", "sex_at_birth": "male", "vomited_blood": "yes", "nocturnal_bowel": "yes", "family_history": ["bowel_cancer"]}
+    answers = {
+        "date_of_birth": "1960-01-01",
+        "sex_at_birth": "male",
+        "vomited_blood": "yes",
+        "nocturnal_bowel": "yes",
+        "family_history": ["bowel_cancer"],
+    }
     result = evaluate(DEFAULT, answers, on=ON)
     urgencies = [f.urgency for f in result.red_flags]
     assert urgencies == sorted(urgencies, key=["emergency", "urgent", "soon"].index)
@@ -70,11 +118,13 @@ def test_red_flags_most_urgent_first_and_top_urgency() -> None:
 
 
 def test_scores_levels_and_findings_for_and_against() -> None:
-    ruleset = small_ruleset([
-        rule("c1", BLOATING, differential="celiac_disease", weight=3),
-        rule("c2", FATIGUE, differential="celiac_disease", weight=2),
-        rule("c3", {"question": "nocturnal_bowel", "equals": "no"}, differential="celiac_disease", weight=-1),
-    ])
+    ruleset = small_ruleset(
+        [
+            rule("c1", BLOATING, differential="celiac_disease", weight=3),
+            rule("c2", FATIGUE, differential="celiac_disease", weight=2),
+            rule("c3", {"question": "nocturnal_bowel", "equals": "no"}, differential="celiac_disease", weight=-1),
+        ]
+    )
     result = evaluate(ruleset, {"symptoms": ["bloating", "fatigue"], "nocturnal_bowel": "no"}, on=ON)
     (celiac,) = result.differentials
     assert (celiac.score, celiac.level) == (4, "moderate")
@@ -83,7 +133,10 @@ def test_scores_levels_and_findings_for_and_against() -> None:
 
 
 def test_ties_are_broken_by_findings_then_declaration_order() -> None:
-    rules = [rule("k1", BLOATING, differential="crohns_disease", weight=2), rule("c1", BLOATING, differential="celiac_disease", weight=2)]
+    rules = [
+        rule("k1", BLOATING, differential="crohns_disease", weight=2),
+        rule("c1", BLOATING, differential="celiac_disease", weight=2),
+    ]
     result = evaluate(small_ruleset(rules), {"symptoms": ["bloating"]}, on=ON)
     assert [d.id for d in result.differentials] == ["celiac_disease", "crohns_disease"]  # equal scores: ruleset.yaml order
     rules.append(rule("k2", FATIGUE, differential="crohns_disease", weight=1))
@@ -115,7 +168,10 @@ def test_investigations_are_merged_by_test_with_every_reason() -> None:
         rule("t3", FATIGUE, kind="investigation", test="Ferritin", why="Tiredness."),
     ]
     result = evaluate(small_ruleset(rules), {"symptoms": ["bloating", "fatigue"]}, on=ON)
-    assert [(i.test, i.why, i.rules) for i in result.investigations] == [("tTG-IgA", ("Bloating.", "Tiredness."), ("t1", "t2")), ("Ferritin", ("Tiredness.",), ("t3",))]
+    assert [(i.test, i.why, i.rules) for i in result.investigations] == [
+        ("tTG-IgA", ("Bloating.", "Tiredness."), ("t1", "t2")),
+        ("Ferritin", ("Tiredness.",), ("t3",)),
+    ]
 
 
 def test_missing_lists_shown_blank_questions_that_could_change_a_rule() -> None:
@@ -140,23 +196,45 @@ def test_not_shows_the_answers_it_read() -> None:
 
 
 def test_answers_of_the_wrong_type_count_as_unanswered() -> None:
-    rules = [rule("w1", {"question": "age_years", "gte": 50}, kind="caveat"), rule("w2", {"question": "symptoms", "includes": "bloating"}, kind="caveat")]
+    rules = [
+        rule("w1", {"question": "age_years", "gte": 50}, kind="caveat"),
+        rule("w2", {"question": "symptoms", "includes": "bloating"}, kind="caveat"),
+    ]
     ruleset = small_ruleset(rules)
     assert fired_rules(ruleset, {"symptoms": "bloating", "weight_kg": "heavy"}, ON) == []
     assert evaluate(ruleset, {"symptoms": 5}, on=ON).fired_rules == ()
 
 
 def test_evaluation_is_pure_and_deterministic() -> None:
-    answers = {"date_of_birth": "1970-02-11", "sex_at_birth": "female", "symptoms": ["fatigue", "numbness"], "known_anaemia": "b12_deficiency"}
+    answers = {
+        "date_of_birth": "1970-02-11",
+        "sex_at_birth": "female",
+        "symptoms": ["fatigue", "numbness"],
+        "known_anaemia": "b12_deficiency",
+    }
     before = json.dumps(answers, sort_keys=True)
     first, second = evaluate(DEFAULT, answers, on=ON), evaluate(DEFAULT, answers, on=ON)
     assert first == second and json.dumps(answers, sort_keys=True) == before
 
 
 def test_the_text_reads_without_knowing_the_engine() -> None:
-    answers = {"date_of_birth": "1990-01-01", "sex_at_birth": "male", "symptoms": ["diarrhoea"], "blood_in_stool": "yes", "bloody_stools_per_day": 3, "gluten_status": "gluten_free"}
+    answers = {
+        "date_of_birth": "1990-01-01",
+        "sex_at_birth": "male",
+        "symptoms": ["diarrhoea"],
+        "blood_in_stool": "yes",
+        "bloody_stools_per_day": 3,
+        "gluten_status": "gluten_free",
+    }
     text = evaluate(DEFAULT, answers, on=ON).to_text()
-    for heading in ("ALARM FEATURES", "CONDITIONS TO CONSIDER", "TESTS TO CONSIDER", "CAVEATS ABOUT TESTS", "ASK ABOUT THIS AT THE VISIT", "NOTE"):
+    for heading in (
+        "ALARM FEATURES",
+        "CONDITIONS TO CONSIDER",
+        "TESTS TO CONSIDER",
+        "CAVEATS ABOUT TESTS",
+        "ASK ABOUT THIS AT THE VISIT",
+        "NOTE",
+    ):
         assert heading in text
     assert "Bloody diarrhoea" in text and "Source:" in text and '"Yes"' in text and "Leaky gut" in text
 

@@ -18,15 +18,15 @@ import pypdf
 import pytest
 from flask import Flask
 
-from triage import pdf
-from triage.db.worklist import intake_record
-from triage.domain.answers import validate_answers
-from triage.domain.engine import evaluate
-from triage.domain.hpi import history_paragraph
-from triage.domain.questions import default_questionnaire
-from triage.domain.rule_tests import load_rule_tests
-from triage.evaluation import bundled_ruleset
+from triage.db.evaluations import bundled_ruleset
+from triage.db.intake_record import intake_record
+from triage.domain.engine.cases import load_rule_tests
+from triage.domain.engine.evaluate import evaluate
+from triage.domain.questionnaire.answers import validate_answers
+from triage.domain.questionnaire.questions import default_questionnaire
+from triage.domain.report.history import history_paragraph
 from triage.paths import resource_dir
+from triage.pdf import summary as pdf
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 TODAY = dt.date(2026, 11, 30)
@@ -60,7 +60,7 @@ def test_rule_case_result_and_history_are_unchanged(case: Any) -> None:
 
 
 def test_demo_intakes_result_history_and_pdf_text_are_unchanged(app: Flask) -> None:
-    from triage.demo import seed_demo
+    from triage.db.demo import seed_demo
 
     db = app.extensions["triage_db"]
     with db.session() as session:
@@ -76,8 +76,12 @@ def test_demo_intakes_result_history_and_pdf_text_are_unchanged(app: Flask) -> N
     assert len(records) >= 5
     for ref, record in records:
         assert record is not None
-        fixed = dataclasses.replace(record, id=1, created="2026-11-29 09:00 UTC", submitted="2026-11-30 09:00 UTC", submitted_on=TODAY)
-        fixed = dataclasses.replace(fixed, evaluations=tuple(dataclasses.replace(e, id=1, created="2026-11-30 09:00 UTC") for e in fixed.evaluations))
+        fixed = dataclasses.replace(
+            record, id=1, created="2026-11-29 09:00 UTC", submitted="2026-11-30 09:00 UTC", submitted_on=TODAY
+        )
+        fixed = dataclasses.replace(
+            fixed, evaluations=tuple(dataclasses.replace(e, id=1, created="2026-11-30 09:00 UTC") for e in fixed.evaluations)
+        )
         _check(f"demo/{ref}.result.json", _json(fixed.result))
         _check(f"demo/{ref}.history.txt", history_paragraph(default_questionnaire(), fixed.answers, TODAY) + "\n")
         html = pdf.document_html(fixed, settings, "2026-11-30 10:00 UTC")
@@ -86,8 +90,11 @@ def test_demo_intakes_result_history_and_pdf_text_are_unchanged(app: Flask) -> N
 
 
 def test_validated_demo_answers_are_unchanged() -> None:
-    from triage.demo import demo_patients
+    from triage.db.demo import demo_patients
 
     for patient in demo_patients():
         typed = validate_answers(default_questionnaire(), patient["answers"], TODAY)
-        _check(f"demo/{patient['ref']}.answers.json", _json({k: v.isoformat() if isinstance(v, dt.date) else v for k, v in typed.items()}))
+        _check(
+            f"demo/{patient['ref']}.answers.json",
+            _json({k: v.isoformat() if isinstance(v, dt.date) else v for k, v in typed.items()}),
+        )

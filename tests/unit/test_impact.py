@@ -1,4 +1,5 @@
 """The incremental impact calculation agrees with evaluating every intake in full, for many kinds of one-rule change."""
+
 from __future__ import annotations
 
 import copy
@@ -12,10 +13,18 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from triage.domain.engine import Ruleset, RulesetError, evaluate, load_ruleset, load_ruleset_from_documents
-from triage.domain.impact import DraftImpact, ImpactReport, IntakeImpact, Scorer, change_set, compare_summaries, summary_of_result
-from triage.domain.questions import default_questionnaire
-from triage.domain.synthetic_intakes import random_intake
+from triage.domain.engine.evaluate import Ruleset, RulesetError, evaluate, load_ruleset, load_ruleset_from_documents
+from triage.domain.engine.impact import (
+    DraftImpact,
+    ImpactReport,
+    IntakeImpact,
+    Scorer,
+    change_set,
+    compare_summaries,
+    summary_of_result,
+)
+from triage.domain.questionnaire.questions import default_questionnaire
+from triage.domain.questionnaire.synthetic import random_intake
 
 ON = dt.date(2026, 11, 1)
 BASE = load_ruleset()
@@ -55,17 +64,41 @@ def negate(documents: Documents, rng: random.Random) -> None:
 
 def retire(documents: Documents, rng: random.Random) -> None:
     """Remove one rule that uses no parameter (so the ruleset stays valid)."""
-    candidates = [(name, r) for name, doc in documents.items() if name != "ruleset.yaml" for r in doc["rules"] if "param" not in repr(r["when"])]
+    candidates = [
+        (name, r)
+        for name, doc in documents.items()
+        if name != "ruleset.yaml"
+        for r in doc["rules"]
+        if "param" not in repr(r["when"])
+    ]
     name, rule = rng.choice(candidates)
     documents[name]["rules"].remove(rule)
 
 
 def add_rule(documents: Documents, rng: random.Random) -> None:
     """Add a red flag and a differential rule on common answers."""
-    documents["celiac.yaml"]["rules"].append({**rules_of(documents)[0], "id": "new_red_flag", "kind": "red_flag", "urgency": "soon", "action": "Act.", "when": {"question": "symptoms", "includes": "bloating"}})
+    documents["celiac.yaml"]["rules"].append(
+        {
+            **rules_of(documents)[0],
+            "id": "new_red_flag",
+            "kind": "red_flag",
+            "urgency": "soon",
+            "action": "Act.",
+            "when": {"question": "symptoms", "includes": "bloating"},
+        }
+    )
     for key in ("differential", "weight"):
         documents["celiac.yaml"]["rules"][-1].pop(key, None)
-    documents["ibd.yaml"]["rules"].append({**rules_of(documents)[0], "id": "new_weight", "kind": "differential", "differential": "ibs", "weight": rng.choice([3, 6]), "when": {"question": "smoking", "equals": "never"}})
+    documents["ibd.yaml"]["rules"].append(
+        {
+            **rules_of(documents)[0],
+            "id": "new_weight",
+            "kind": "differential",
+            "differential": "ibs",
+            "weight": rng.choice([3, 6]),
+            "when": {"question": "smoking", "equals": "never"},
+        }
+    )
 
 
 def move_threshold(documents: Documents, rng: random.Random) -> None:
@@ -95,8 +128,16 @@ def _comparisons(node: Any) -> list[dict[str, Any]]:
 
 def nudge(documents: Documents, rng: random.Random) -> None:
     """Move one number in one comparison, or pick another choice: the rule keeps its shape."""
-    rule = rng.choice([r for r in rules_of(documents) if any(isinstance(c.get("gte", c.get("lte", c.get("equals"))), (int, str)) for c in _comparisons(r["when"]))])
-    node = rng.choice([c for c in _comparisons(rule["when"]) if isinstance(c.get("gte", c.get("lte", c.get("equals"))), (int, str))])
+    rule = rng.choice(
+        [
+            r
+            for r in rules_of(documents)
+            if any(isinstance(c.get("gte", c.get("lte", c.get("equals"))), (int, str)) for c in _comparisons(r["when"]))
+        ]
+    )
+    node = rng.choice(
+        [c for c in _comparisons(rule["when"]) if isinstance(c.get("gte", c.get("lte", c.get("equals"))), (int, str))]
+    )
     op = next(k for k in ("gte", "lte", "equals") if k in node)
     if isinstance(node[op], bool) or not isinstance(node[op], int):
         fact = BASE.facts[node["question"]]
@@ -105,7 +146,16 @@ def nudge(documents: Documents, rng: random.Random) -> None:
         node[op] = max(0, node[op] + rng.choice([-3, -1, 1, 2, 5]))
 
 
-CHANGES: list[Callable[[Documents, random.Random], None]] = [reweigh, flip_kind, negate, retire, add_rule, move_threshold, change_parameter, nudge]
+CHANGES: list[Callable[[Documents, random.Random], None]] = [
+    reweigh,
+    flip_kind,
+    negate,
+    retire,
+    add_rule,
+    move_threshold,
+    change_parameter,
+    nudge,
+]
 
 
 def full_impact(old: Ruleset, new: Ruleset, intakes: list[dict[str, Any]]) -> list[IntakeImpact]:
@@ -171,12 +221,17 @@ def test_age_facts_read_the_date_of_birth_and_need_the_intake_date() -> None:
     assert "date_of_birth" in calculator.changes.questions and "age_years" in calculator.changes.facts
 
 
-@pytest.mark.parametrize(("before", "after", "counts"), [
-    ((frozenset(), "ibs", {"ibs": "high"}), (frozenset({"rf"}), "ibs", {"ibs": "high"}), (1, 0, 0, 0)),
-    ((frozenset({"rf"}), "ibs", {"ibs": "high"}), (frozenset(), "gerd", {"gerd": "low", "ibs": "low"}), (0, 1, 1, 1)),
-])
-def test_the_report_counts_each_kind_of_change(before: tuple[Any, ...], after: tuple[Any, ...], counts: tuple[int, int, int, int]) -> None:
-    from triage.domain.impact import Summary
+@pytest.mark.parametrize(
+    ("before", "after", "counts"),
+    [
+        ((frozenset(), "ibs", {"ibs": "high"}), (frozenset({"rf"}), "ibs", {"ibs": "high"}), (1, 0, 0, 0)),
+        ((frozenset({"rf"}), "ibs", {"ibs": "high"}), (frozenset(), "gerd", {"gerd": "low", "ibs": "low"}), (0, 1, 1, 1)),
+    ],
+)
+def test_the_report_counts_each_kind_of_change(
+    before: tuple[Any, ...], after: tuple[Any, ...], counts: tuple[int, int, int, int]
+) -> None:
+    from triage.domain.engine.impact import Summary
 
     impact = compare_summaries(1, 1, Summary(*before), Summary(*after))
     assert impact is not None

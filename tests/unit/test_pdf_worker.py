@@ -1,4 +1,5 @@
 """PDF workers never outlive the app process that forked them."""
+
 from __future__ import annotations
 
 import os
@@ -12,10 +13,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = """
 import os, sys
 sys.path.insert(0, {root!r})
-from triage.pdf_worker import pool
+from triage.pdf.pool import pool
 workers = pool(1, 256)
 workers.warm()
-print(workers._idle[0].process.pid, flush=True)
+print(workers.pids()[0], flush=True)
 os._exit(0)  # like a server worker killed without running atexit handlers
 """
 
@@ -29,7 +30,9 @@ def _alive(pid: int) -> bool:
 
 
 def test_worker_dies_when_its_parent_dies_abruptly() -> None:
-    out = subprocess.run([sys.executable, "-c", SCRIPT.format(root=str(ROOT))], capture_output=True, text=True, check=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT.format(root=str(ROOT))], capture_output=True, text=True, check=True, timeout=60
+    )
     pid = int(out.stdout.strip())
     deadline = time.monotonic() + 5
     while _alive(pid) and time.monotonic() < deadline:

@@ -1,4 +1,5 @@
 """The report model, the severity chart and result comparison: plain data from answers and a stored result."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,10 +8,10 @@ from typing import Any
 
 import jinja2
 
-from triage.domain.chart import MAX_BARS, severity_chart
-from triage.domain.questions import default_questionnaire
-from triage.domain.report import Severity, build_report
-from triage.domain.result_view import compare_results
+from triage.domain.engine.result_view import compare_results
+from triage.domain.questionnaire.questions import default_questionnaire
+from triage.domain.report.chart import MAX_BARS, severity_chart
+from triage.domain.report.model import Severity, build_report
 from triage.paths import resource_dir
 
 ON = dt.date(2026, 11, 27)
@@ -47,31 +48,80 @@ def answer(question: str, label: str, text: str) -> dict[str, str]:
 
 def finding(rule: str, weight: int, source: str) -> dict[str, Any]:
     """A finding as the engine stores it."""
-    return {"rule": rule, "title": f"Title {rule}", "explanation": f"Because {rule}", "weight": weight, "answers": [answer("gluten_status", "Eats gluten", "Yes, most days")], "source": source}
+    return {
+        "rule": rule,
+        "title": f"Title {rule}",
+        "explanation": f"Because {rule}",
+        "weight": weight,
+        "answers": [answer("gluten_status", "Eats gluten", "Yes, most days")],
+        "source": source,
+    }
 
 
 def differential(ident: str, name: str, score: int, level: str, pro: list[Any], con: list[Any] | None = None) -> dict[str, Any]:
     """A differential as the engine stores it."""
-    return {"id": ident, "name": name, "description": f"About {name}", "score": score, "level": level, "held_back": False, "for": pro, "against": con or []}
+    return {
+        "id": ident,
+        "name": name,
+        "description": f"About {name}",
+        "score": score,
+        "level": level,
+        "held_back": False,
+        "for": pro,
+        "against": con or [],
+    }
 
 
-def result(version: str = "1.0", flags: tuple[str, ...] = ("rf_jaundice",), order: tuple[str, ...] = ("celiac_disease", "ibs")) -> dict[str, Any]:
+def result(
+    version: str = "1.0", flags: tuple[str, ...] = ("rf_jaundice",), order: tuple[str, ...] = ("celiac_disease", "ibs")
+) -> dict[str, Any]:
     """A stored result in the shape of Result.to_dict()."""
     known = {
         "celiac_disease": differential("celiac_disease", "Coeliac disease", 5, "high", [finding("cd_gluten", 2, "ACG 2023")]),
-        "ibs": differential("ibs", "Irritable bowel syndrome", 1, "low", [finding("ibs_pain", 1, "Rome IV")], [finding("ibs_alarm", -2, "NICE CG61")]),
+        "ibs": differential(
+            "ibs",
+            "Irritable bowel syndrome",
+            1,
+            "low",
+            [finding("ibs_pain", 1, "Rome IV")],
+            [finding("ibs_alarm", -2, "NICE CG61")],
+        ),
         "gerd": differential("gerd", "Reflux disease", 0, "minimal", []),
     }
     red = {
-        "rf_jaundice": {"id": "rf_jaundice", "title": "Jaundice", "urgency": "soon", "action": "Check liver tests", "because": [answer("jaundice", "Yellow skin", "Yes")], "explanation": "Jaundice needs work-up.", "source": "NICE NG12"},
-        "rf_bleed": {"id": "rf_bleed", "title": "Haematemesis", "urgency": "emergency", "action": "Send to the emergency department", "because": [], "explanation": "", "source": "BSG"},
+        "rf_jaundice": {
+            "id": "rf_jaundice",
+            "title": "Jaundice",
+            "urgency": "soon",
+            "action": "Check liver tests",
+            "because": [answer("jaundice", "Yellow skin", "Yes")],
+            "explanation": "Jaundice needs work-up.",
+            "source": "NICE NG12",
+        },
+        "rf_bleed": {
+            "id": "rf_bleed",
+            "title": "Haematemesis",
+            "urgency": "emergency",
+            "action": "Send to the emergency department",
+            "because": [],
+            "explanation": "",
+            "source": "BSG",
+        },
     }
     return {
         "ruleset": {"version": version, "hash": "ab" * 32},
         "red_flags": [red[f] for f in flags],
         "differentials": [known[d] for d in order],
         "investigations": [{"test": "tTG-IgA", "why": ["Coeliac suspected", "while eating gluten"], "rules": ["inv_ttg"]}],
-        "caveats": [{"id": "cav_ppi", "title": "Recent PPI", "explanation": "Breath tests unreliable within 2 weeks.", "because": [], "source": "Maastricht VI"}],
+        "caveats": [
+            {
+                "id": "cav_ppi",
+                "title": "Recent PPI",
+                "explanation": "Breath tests unreliable within 2 weeks.",
+                "because": [],
+                "source": "Maastricht VI",
+            }
+        ],
         "missing": [{"question": "nocturnal_bowel", "label": "Wakes at night to open bowels", "rules": ["ibd_night"]}],
         "note": "Leaky gut is not a diagnosis.",
         "fired_rules": ["cd_gluten"],
@@ -88,7 +138,9 @@ def test_report_holds_result_parts_in_order_with_answers_and_sources() -> None:
     assert first.findings_for[0].rule_id == "cd_gluten" and first.findings_for[0].source == "ACG 2023"
     assert first.findings_for[0].answers == ("Eats gluten: Yes, most days",)
     assert report.differentials[1].findings_against[0].title == "Title ibs_alarm"
-    assert report.investigations[0].title == "tTG-IgA" and report.investigations[0].text == "Coeliac suspected; while eating gluten"
+    assert (
+        report.investigations[0].title == "tTG-IgA" and report.investigations[0].text == "Coeliac suspected; while eating gluten"
+    )
     assert report.caveats[0].text.startswith("Breath tests")
     assert report.missing == ("Wakes at night to open bowels",)
     assert report.note == "Leaky gut is not a diagnosis."
@@ -102,7 +154,11 @@ def test_patient_facts_answers_by_step_and_pertinent_negatives() -> None:
     assert steps.index("about_you") < steps.index("alarm_symptoms") < steps.index("medicines") and steps[-1] == "other"
     alarms = report.group("alarm_symptoms")
     assert alarms is not None
-    assert [(r.question_id, r.negative) for r in alarms.rows] == [("blood_in_stool", True), ("black_stools", True), ("jaundice", False)]
+    assert [(r.question_id, r.negative) for r in alarms.rows] == [
+        ("blood_in_stool", True),
+        ("black_stools", True),
+        ("jaundice", False),
+    ]
     assert report.negatives == ("rectal bleeding", "melaena")
     assert report.group("other") is not None and report.group("other").rows[0].value == "kept"  # type: ignore[union-attr]
 
@@ -110,7 +166,14 @@ def test_patient_facts_answers_by_step_and_pertinent_negatives() -> None:
 def test_acid_suppression_is_highlighted_with_its_details() -> None:
     medicines = build_report(default_questionnaire(), ANSWERS, result(), ON).medicines
     ppi, nsaid = medicines
-    assert (ppi.kind, ppi.drug, ppi.frequency, ppi.duration, ppi.last_dose, ppi.highlight) == ("Proton pump inhibitor", "Omeprazole (Prilosec, Losec)", "Every day", "3 years", "yesterday", True)
+    assert (ppi.kind, ppi.drug, ppi.frequency, ppi.duration, ppi.last_dose, ppi.highlight) == (
+        "Proton pump inhibitor",
+        "Omeprazole (Prilosec, Losec)",
+        "Every day",
+        "3 years",
+        "yesterday",
+        True,
+    )
     assert (nsaid.kind, nsaid.highlight) == ("NSAID", False)
 
 

@@ -1,4 +1,5 @@
 """The PDF's page size follows PDF_PAGE_SIZE, and its settings refuse anything but A4 or Letter."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,18 +8,37 @@ import io
 import pypdf
 import pytest
 
-from triage import pdf
-from triage.db.worklist import EvaluationInfo, FeedbackInfo, IntakeRecord, NoteInfo
+from triage.db.intake_record import EvaluationInfo, FeedbackInfo, IntakeRecord, NoteInfo
+from triage.pdf import summary as pdf
 
 
 def record() -> IntakeRecord:
     """A small submitted intake with one suggested differential."""
-    result = {"ruleset": {"version": "1", "hash": "a" * 64}, "red_flags": [], "differentials": [{"id": "ibs", "name": "Irritable bowel syndrome", "score": 3, "level": "high", "for": [], "against": []}]}
+    result = {
+        "ruleset": {"version": "1", "hash": "a" * 64},
+        "red_flags": [],
+        "differentials": [
+            {"id": "ibs", "name": "Irritable bowel syndrome", "score": 3, "level": "high", "for": [], "against": []}
+        ],
+    }
     return IntakeRecord(
-        id=3, ref="R-3", status="submitted", questionnaire_version="v", appointment="", created="2026-11-20 09:00 UTC", submitted="2026-11-21 09:00 UTC",
-        submitted_on=dt.date(2026, 11, 21), reviewed_at="", reviewed_by="", stored_sha256="b" * 64, computed_sha256="b" * 64,
-        answers={"full_name": "Ann Example", "symptoms": ["bloating"], "bloating_severity": 4}, evaluations=(EvaluationInfo(1, "2026-11-21 09:00 UTC", "submit", "1", "a" * 64),),
-        result=result, notes=(), feedback=(),
+        id=3,
+        ref="R-3",
+        status="submitted",
+        questionnaire_version="v",
+        appointment="",
+        created="2026-11-20 09:00 UTC",
+        submitted="2026-11-21 09:00 UTC",
+        submitted_on=dt.date(2026, 11, 21),
+        reviewed_at="",
+        reviewed_by="",
+        stored_sha256="b" * 64,
+        computed_sha256="b" * 64,
+        answers={"full_name": "Ann Example", "symptoms": ["bloating"], "bloating_severity": 4},
+        evaluations=(EvaluationInfo(1, "2026-11-21 09:00 UTC", "submit", "1", "a" * 64),),
+        result=result,
+        notes=(),
+        feedback=(),
     )
 
 
@@ -49,4 +69,6 @@ def test_the_cache_key_changes_with_every_state_that_shows_in_the_pdf() -> None:
         IntakeRecord(**{**base.__dict__, "notes": (NoteInfo(1, "a", "t", "note"),)}),
         IntakeRecord(**{**base.__dict__, "feedback": (FeedbackInfo(1, 1, "ibs", True, "", "a", "t"),)}),
     ]
-    assert len({key, *(pdf.cache_key(r, settings) for r in changed), pdf.cache_key(base, pdf.PdfSettings(page_size="LETTER"))}) == 7
+    assert (
+        len({key, *(pdf.cache_key(r, settings) for r in changed), pdf.cache_key(base, pdf.PdfSettings(page_size="LETTER"))}) == 7
+    )

@@ -1,4 +1,5 @@
 """`triage rules check | test | evaluate`: useful output, and a clear message (never a traceback) on bad input."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from triage.cli.rules import rules
 from triage.paths import resource_dir
-from triage.rules_cli import rules
 
 RULES = resource_dir("rules")
 
@@ -48,7 +49,10 @@ def test_test_runs_every_case() -> None:
 def test_a_failing_case_is_explained_in_plain_words(tmp_path: Path) -> None:
     directory = copy_rules(tmp_path)
     cases = directory / "tests" / "few_answers.yaml"
-    cases.write_text(cases.read_text(encoding="utf-8").replace("red_flags: [rf_rectal_bleeding_over_50]", "red_flags: [rf_melaena]"), encoding="utf-8")
+    cases.write_text(
+        cases.read_text(encoding="utf-8").replace("red_flags: [rf_rectal_bleeding_over_50]", "red_flags: [rf_melaena]"),
+        encoding="utf-8",
+    )
     result = run("test", str(directory))
     assert result.exit_code == 1
     assert "FAIL only_rectal_bleeding" in result.output and "expected the red flag rf_melaena to be raised" in result.output
@@ -56,7 +60,16 @@ def test_a_failing_case_is_explained_in_plain_words(tmp_path: Path) -> None:
 
 
 def test_evaluate_prints_json_with_the_documented_keys(tmp_path: Path) -> None:
-    path = answers_file(tmp_path, {"date_of_birth": "1960-01-01", "sex_at_birth": "male", "symptoms": ["diarrhoea"], "blood_in_stool": "yes", "bristol_type": "6"})
+    path = answers_file(
+        tmp_path,
+        {
+            "date_of_birth": "1960-01-01",
+            "sex_at_birth": "male",
+            "symptoms": ["diarrhoea"],
+            "blood_in_stool": "yes",
+            "bristol_type": "6",
+        },
+    )
     result = run("evaluate", path, "--json", "--on", "2026-11-01")
     assert result.exit_code == 0
     data = json.loads(result.output)
@@ -66,7 +79,12 @@ def test_evaluate_prints_json_with_the_documented_keys(tmp_path: Path) -> None:
 
 
 def test_evaluate_prints_text_for_a_person(tmp_path: Path) -> None:
-    result = run("evaluate", answers_file(tmp_path, {"symptoms": ["heartburn", "regurgitation"], "date_of_birth": "1980-01-01"}), "--on", "2026-11-01")
+    result = run(
+        "evaluate",
+        answers_file(tmp_path, {"symptoms": ["heartburn", "regurgitation"], "date_of_birth": "1980-01-01"}),
+        "--on",
+        "2026-11-01",
+    )
     assert result.exit_code == 0 and "TRIAGE SUMMARY" in result.output and "Gastro-oesophageal reflux disease" in result.output
 
 
@@ -95,10 +113,19 @@ def test_evaluate_refuses_a_missing_file_and_a_bad_date(tmp_path: Path) -> None:
 def test_check_refuses_an_unknown_question_with_a_suggestion(tmp_path: Path) -> None:
     directory = copy_rules(tmp_path)
     path = directory / "celiac.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("question: family_history, includes: celiac", "question: family_histroy, includes: celiac"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "question: family_history, includes: celiac", "question: family_histroy, includes: celiac"
+        ),
+        encoding="utf-8",
+    )
     result = run("check", str(directory))
     assert result.exit_code == 1
-    assert "celiac.yaml, line" in result.output and "rule 'cd_family_history'" in result.output and "Did you mean 'family_history'?" in result.output
+    assert (
+        "celiac.yaml, line" in result.output
+        and "rule 'cd_family_history'" in result.output
+        and "Did you mean 'family_history'?" in result.output
+    )
 
 
 @pytest.mark.parametrize(
@@ -112,7 +139,11 @@ def test_check_refuses_an_unknown_question_with_a_suggestion(tmp_path: Path) -> 
 def test_check_and_evaluate_refuse_broken_rule_files(tmp_path: Path, text: str, words: str) -> None:
     directory = copy_rules(tmp_path)
     (directory / "broken.yaml").write_text(text, encoding="utf-8")
-    for result in (run("check", str(directory)), run("evaluate", answers_file(tmp_path, {}), "--rules", str(directory)), run("test", str(directory))):
+    for result in (
+        run("check", str(directory)),
+        run("evaluate", answers_file(tmp_path, {}), "--rules", str(directory)),
+        run("test", str(directory)),
+    ):
         assert result.exit_code == 1 and "broken.yaml" in result.output and words in result.output
 
 
@@ -123,7 +154,10 @@ def test_check_refuses_a_folder_that_does_not_exist(tmp_path: Path) -> None:
 
 def test_test_refuses_broken_case_files(tmp_path: Path) -> None:
     directory = copy_rules(tmp_path)
-    (directory / "tests" / "bad.yaml").write_text("cases:\n  - id: bad_case\n    description: x\n    answers: {smoking: sometimes}\n    expect: {red_flags: [rf_melena]}\n", encoding="utf-8")
+    (directory / "tests" / "bad.yaml").write_text(
+        "cases:\n  - id: bad_case\n    description: x\n    answers: {smoking: sometimes}\n    expect: {red_flags: [rf_melena]}\n",
+        encoding="utf-8",
+    )
     result = run("test", str(directory))
     assert result.exit_code == 1
     assert "bad.yaml, line 2, case 'bad_case'" in result.output and "Did you mean 'rf_melaena'?" in result.output

@@ -1,4 +1,5 @@
 """The bundled ruleset: complete, cited, honest about unconfirmed rules, and every rule test case passes."""
+
 from __future__ import annotations
 
 import re
@@ -6,15 +7,26 @@ from pathlib import Path
 
 import pytest
 
-from triage.domain.engine import export_ruleset, load_ruleset, load_ruleset_from_documents
-from triage.domain.rule_tests import RuleCase, load_rule_tests, run_case
+from triage.domain.engine.cases import RuleCase, load_rule_tests, run_case
+from triage.domain.engine.evaluate import export_ruleset, load_ruleset, load_ruleset_from_documents
 from triage.paths import resource_dir
 
 RULESET = load_ruleset()
 CASES = load_rule_tests(resource_dir("rules") / "tests", RULESET)
 REQUIRED = [
-    "celiac_disease", "crohns_disease", "ulcerative_colitis", "autoimmune_atrophic_gastritis", "ibs", "lactose_intolerance",
-    "non_celiac_gluten_sensitivity", "gerd", "h_pylori", "nsaid_enteropathy", "sibo", "microscopic_colitis", "bile_acid_diarrhoea",
+    "celiac_disease",
+    "crohns_disease",
+    "ulcerative_colitis",
+    "autoimmune_atrophic_gastritis",
+    "ibs",
+    "lactose_intolerance",
+    "non_celiac_gluten_sensitivity",
+    "gerd",
+    "h_pylori",
+    "nsaid_enteropathy",
+    "sibo",
+    "microscopic_colitis",
+    "bile_acid_diarrhoea",
 ]
 BIG_FOUR = {"celiac_disease", "crohns_disease", "ulcerative_colitis", "autoimmune_atrophic_gastritis"}
 
@@ -48,12 +60,24 @@ def test_red_flags_say_warrants_not_refer() -> None:
 
 
 def test_suspected_cancer_pathway_is_named_where_it_applies() -> None:
-    for rule_id in ("rf_dysphagia", "rf_upper_gi_weight_loss", "rf_rectal_bleeding_over_50", "rf_bowel_habit_over_60", "rf_ida_over_60", "rf_jaundice_over_40"):
+    for rule_id in (
+        "rf_dysphagia",
+        "rf_upper_gi_weight_loss",
+        "rf_rectal_bleeding_over_50",
+        "rf_bowel_habit_over_60",
+        "rf_ida_over_60",
+        "rf_jaundice_over_40",
+    ):
         assert "suspected-cancer pathway" in RULESET.rule(rule_id).action
 
 
 def test_thresholds_live_in_parameters_not_in_conditions() -> None:
-    ages = [n for n in RULESET.plan.nodes if getattr(n, "fact", "") in ("age_years", "weight_loss_percent", "ppi_months_taken", "ppi_days_since_last_dose") and getattr(n, "op", "") not in ("answered", "unanswered")]
+    ages = [
+        n
+        for n in RULESET.plan.nodes
+        if getattr(n, "fact", "") in ("age_years", "weight_loss_percent", "ppi_months_taken", "ppi_days_since_last_dose")
+        and getattr(n, "op", "") not in ("answered", "unanswered")
+    ]
     assert ages and all(n.params for n in ages)  # type: ignore[union-attr]
 
 

@@ -1,4 +1,5 @@
 """Ruleset validation: every kind of mistake is reported in plain words with file, line and rule id."""
+
 from __future__ import annotations
 
 import textwrap
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from triage.domain.engine import RuleProblem, RulesetError, load_ruleset, load_ruleset_from_documents
+from triage.domain.engine.evaluate import RuleProblem, RulesetError, load_ruleset, load_ruleset_from_documents
 
 HEADER = """\
 version: "t1"
@@ -70,7 +71,9 @@ def test_unknown_key_names_file_line_rule_and_suggests(tmp_path: Path) -> None:
 
 
 def test_unknown_question_suggests_the_closest_id(tmp_path: Path) -> None:
-    rules = GOOD_RULE.format(id="q_rule").replace("{question: age_years, gte: {param: old_age}}", "{question: nocturnal_bowl, equals: yes}")
+    rules = GOOD_RULE.format(id="q_rule").replace(
+        "{question: age_years, gte: {param: old_age}}", "{question: nocturnal_bowl, equals: yes}"
+    )
     problem = only(problems_of(write(tmp_path, rules)))
     assert (problem.file, problem.line, problem.rule) == ("topic.yaml", 7, "q_rule")
     assert "'nocturnal_bowl' is not a question in the data dictionary" in problem.message
@@ -78,7 +81,9 @@ def test_unknown_question_suggests_the_closest_id(tmp_path: Path) -> None:
 
 
 def test_a_choice_the_question_does_not_offer(tmp_path: Path) -> None:
-    rules = GOOD_RULE.format(id="c_rule").replace("{question: age_years, gte: {param: old_age}}", "{question: smoking, equals: smoker}")
+    rules = GOOD_RULE.format(id="c_rule").replace(
+        "{question: age_years, gte: {param: old_age}}", "{question: smoking, equals: smoker}"
+    )
     problem = only(problems_of(write(tmp_path, rules)))
     assert problem.line == 7 and problem.rule == "c_rule"
     assert "does not offer the choice 'smoker'" in problem.message and "never, former, current" in problem.message
@@ -111,13 +116,17 @@ def test_duplicate_rule_id_points_at_both_places(tmp_path: Path) -> None:
 
 
 def test_undeclared_differential(tmp_path: Path) -> None:
-    rules = GOOD_RULE.format(id="d_rule").replace("kind: caveat", "kind: differential\n    differential: celiac_diseases\n    weight: 2")
+    rules = GOOD_RULE.format(id="d_rule").replace(
+        "kind: caveat", "kind: differential\n    differential: celiac_diseases\n    weight: 2"
+    )
     problem = only(problems_of(write(tmp_path, rules)))
     assert problem.rule == "d_rule" and problem.line == 7
     assert "'celiac_diseases' is not declared" in problem.message and "Did you mean 'celiac_disease'?" in problem.message
 
 
-@pytest.mark.parametrize("condition", ["{}", "{all: []}", "{any: []}", "", "{at_least: {n: 3, of: [{question: age_years, answered: true}]}}"])
+@pytest.mark.parametrize(
+    "condition", ["{}", "{all: []}", "{any: []}", "", "{at_least: {n: 3, of: [{question: age_years, answered: true}]}}"]
+)
 def test_empty_or_impossible_conditions(tmp_path: Path, condition: str) -> None:
     rules = GOOD_RULE.format(id="e_rule").replace("{question: age_years, gte: {param: old_age}}", condition)
     problem = only(problems_of(write(tmp_path, rules)))
@@ -137,13 +146,19 @@ def test_an_unused_parameter_is_reported_once_the_rest_is_valid(tmp_path: Path) 
 
 
 def test_unknown_condition_word_suggests_the_operator(tmp_path: Path) -> None:
-    rules = GOOD_RULE.format(id="o_rule").replace("{question: age_years, gte: {param: old_age}}", "{question: smoking, equal: current}")
+    rules = GOOD_RULE.format(id="o_rule").replace(
+        "{question: age_years, gte: {param: old_age}}", "{question: smoking, equal: current}"
+    )
     problem = only(problems_of(write(tmp_path, rules)))
     assert problem.line == 7 and "Did you mean 'equals'?" in problem.message
 
 
 def test_general_knowledge_rules_cannot_carry_a_review_date(tmp_path: Path) -> None:
-    rules = GOOD_RULE.format(id="gk_rule").replace("Test source (2020)", "General knowledge [GK], awaiting clinician confirmation").replace("reviewed:", "reviewed: 2026-01-02")
+    rules = (
+        GOOD_RULE.format(id="gk_rule")
+        .replace("Test source (2020)", "General knowledge [GK], awaiting clinician confirmation")
+        .replace("reviewed:", "reviewed: 2026-01-02")
+    )
     problem = only(problems_of(write(tmp_path, rules)))
     assert problem.rule == "gk_rule" and problem.line == 10 and "[GK]" in problem.message
 
@@ -162,7 +177,9 @@ def test_bad_urgency_kind_and_weight_are_named(tmp_path: Path) -> None:
 
 
 def test_every_problem_is_collected_into_one_error(tmp_path: Path) -> None:
-    rules = GOOD_RULE.format(id="a1").replace("age_years", "age_yeras") + GOOD_RULE.format(id="a2").replace("    title: A rule\n", "")
+    rules = GOOD_RULE.format(id="a1").replace("age_years", "age_yeras") + GOOD_RULE.format(id="a2").replace(
+        "    title: A rule\n", ""
+    )
     problems = problems_of(write(tmp_path, rules))
     assert {p.rule for p in problems} == {"a1", "a2"}
     assert any("'title' is missing" in p.message for p in problems)
@@ -178,14 +195,18 @@ def test_malformed_yaml_names_the_line(tmp_path: Path) -> None:
 
 def test_absurd_nesting_is_refused_with_a_message(tmp_path: Path) -> None:
     deep = "{not: " * 20 + "{question: age_years, answered: true}" + "}" * 20
-    problem = only(problems_of(write(tmp_path, GOOD_RULE.format(id="deep").replace("{question: age_years, gte: {param: old_age}}", deep))))
+    problem = only(
+        problems_of(write(tmp_path, GOOD_RULE.format(id="deep").replace("{question: age_years, gte: {param: old_age}}", deep)))
+    )
     assert problem.rule == "deep" and "nested more than" in problem.message
     (tmp_path / "topic.yaml").write_text("topic: x\nrules: " + "[" * 1000 + "]" * 1000, encoding="utf-8")
     assert "nested" in only(problems_of(tmp_path)).message
 
 
 def test_header_problems_are_located(tmp_path: Path) -> None:
-    header = HEADER.replace("thresholds: {low: 1, moderate: 2, high: 3}", "thresholds: {low: 3, moderate: 2, high: 1}").replace("version:", "versoin:")
+    header = HEADER.replace("thresholds: {low: 1, moderate: 2, high: 3}", "thresholds: {low: 3, moderate: 2, high: 1}").replace(
+        "version:", "versoin:"
+    )
     problems = problems_of(write(tmp_path, GOOD_RULE.format(id="h1"), header=header))
     assert any(p.file == "ruleset.yaml" and p.line == 1 and "Did you mean 'version'?" in p.message for p in problems)
     assert any(p.file == "ruleset.yaml" and "thresholds must rise" in p.message for p in problems)
@@ -200,6 +221,8 @@ def test_documents_from_a_database_are_validated_too() -> None:
 
 
 def test_yes_and_no_stay_words_and_keys_stay_text(tmp_path: Path) -> None:
-    rules = GOOD_RULE.format(id="w0") + GOOD_RULE.format(id="w1").replace("{question: age_years, gte: {param: old_age}}", "{question: nocturnal_bowel, equals: no}")
+    rules = GOOD_RULE.format(id="w0") + GOOD_RULE.format(id="w1").replace(
+        "{question: age_years, gte: {param: old_age}}", "{question: nocturnal_bowel, equals: no}"
+    )
     ruleset = load_ruleset(write(tmp_path, rules))
     assert ruleset.rule("w1").when.value == "no"  # type: ignore[union-attr]

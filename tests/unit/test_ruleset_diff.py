@@ -1,10 +1,11 @@
 """Comparing two rulesets rule by rule: added, removed, changed with the changed fields; header changes too."""
+
 from __future__ import annotations
 
 import copy
 
-from triage.domain.engine import load_ruleset
-from triage.domain.ruleset_diff import diff_documents, rules_by_id
+from triage.domain.engine.diff import diff_documents, rules_by_id
+from triage.domain.engine.evaluate import load_ruleset
 
 BASE = load_ruleset().documents
 

@@ -1,4 +1,5 @@
 """Admins read the audit log filtered by user or intake, page through it and export formula-safe CSV; reading is audited."""
+
 from __future__ import annotations
 
 import csv
@@ -9,10 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.conftest import StaffClock, StaffLogin, create_staff, sign_in
+from tests.helpers.staff import StaffClock, StaffLogin, create_staff, sign_in
 from triage.db import audit
 from triage.db.models import AuditEvent
-from triage.web.admin import PAGE_SIZE, csv_cell
+from triage.web.staff.admin import PAGE_SIZE, csv_cell
 
 
 @pytest.fixture
@@ -27,7 +28,15 @@ def seed(app: Flask, count: int, actor: str = "dr.a@example.org", intake_id: int
     """Append audit rows."""
     with app.extensions["triage_db"].session() as session:
         for n in range(count):
-            audit.record(session, actor=actor, role="clinician", action="intake.view", intake_id=intake_id if intake_id is not None else n + 1, ip="10.0.0.9", detail=detail)
+            audit.record(
+                session,
+                actor=actor,
+                role="clinician",
+                action="intake.view",
+                intake_id=intake_id if intake_id is not None else n + 1,
+                ip="10.0.0.9",
+                detail=detail,
+            )
 
 
 def newest(app: Flask) -> AuditEvent:
@@ -45,7 +54,12 @@ def test_filter_by_user_and_by_intake(app: Flask, admin: tuple[FlaskClient, Staf
     page = client.get("/admin/audit", query_string={"actor": "DR.B@example.org"}).get_data(as_text=True)
     assert page.count("<td>dr.b@example.org</td>") == 2 and "dr.a@example.org" not in page
     row = newest(app)
-    assert (row.action, row.actor, row.role, row.detail) == ("audit.view", account.email, "admin", "actor=dr.b@example.org page=1")
+    assert (row.action, row.actor, row.role, row.detail) == (
+        "audit.view",
+        account.email,
+        "admin",
+        "actor=dr.b@example.org page=1",
+    )
     page = client.get("/admin/audit", query_string={"intake": "41"}).get_data(as_text=True)
     assert page.count("<td>dr.a@example.org</td>") == 3 and "dr.b@example.org" not in page
     assert newest(app).intake_id == 41
@@ -77,7 +91,16 @@ def test_the_log_page_escapes_what_it_shows(app: Flask, admin: tuple[FlaskClient
 
 @pytest.mark.parametrize(
     ("value", "cell"),
-    [("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1", "'+1"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("plain", "plain"), (None, ""), (7, "7")],
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1", "'+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("plain", "plain"),
+        (None, ""),
+        (7, "7"),
+    ],
 )
 def test_csv_cells_are_formula_safe(value: object, cell: str) -> None:
     assert csv_cell(value) == cell

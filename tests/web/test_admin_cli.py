@@ -1,4 +1,5 @@
 """`triage users`: create (password from stdin or prompted twice, URI printed once), list, disable."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,9 +11,9 @@ from flask import Flask
 from flask.cli import ScriptInfo
 from sqlalchemy import select
 
-from tests.conftest import StaffClock, StaffLogin, sign_in
-from triage import users_cli
-from triage.cli import cli
+from tests.helpers.staff import StaffClock, StaffLogin, sign_in
+from triage.cli import users as users_cli
+from triage.cli.main import cli
 from triage.db import users
 from triage.db.models import User
 
@@ -29,7 +30,17 @@ def stored(app: Flask, email: str) -> User | None:
 
 
 def test_create_reads_the_password_from_stdin_and_prints_the_uri_last(app: Flask, staff_clock: StaffClock) -> None:
-    result = run(app, "users", "create", "Dr.Who@Example.org", "--role", "clinician", "--role", "admin", input="  spaces kept in this one \n")
+    result = run(
+        app,
+        "users",
+        "create",
+        "Dr.Who@Example.org",
+        "--role",
+        "clinician",
+        "--role",
+        "admin",
+        input="  spaces kept in this one \n",
+    )
     assert result.exit_code == 0, result.output
     uri = result.stdout.strip().splitlines()[-1]
     assert uri.startswith("otpauth://totp/") and "secret=" in uri
@@ -51,7 +62,15 @@ def test_the_uri_is_printed_once(app: Flask) -> None:
 
 def test_create_prompts_twice_on_a_terminal(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(users_cli, "interactive", lambda: True)
-    result = run(app, "users", "create", "tty@example.org", "--role", "rules_editor", input="first passphrase typed\nmistyped passphrase\nfirst passphrase typed\nfirst passphrase typed\n")
+    result = run(
+        app,
+        "users",
+        "create",
+        "tty@example.org",
+        "--role",
+        "rules_editor",
+        input="first passphrase typed\nmistyped passphrase\nfirst passphrase typed\nfirst passphrase typed\n",
+    )
     assert result.exit_code == 0, result.output
     assert "do not match" in result.output
     assert "Repeat the password" in result.output

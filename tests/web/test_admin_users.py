@@ -1,4 +1,5 @@
 """Admin user management: list, create, change roles, disable/enable, reset TOTP; non-admins get 403."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,8 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from tests.conftest import StaffClock, StaffLogin, create_staff, csrf_token, sign_in, submit_password
-from triage.db import users
+from tests.helpers.apps import csrf_token
+from tests.helpers.staff import StaffClock, StaffLogin, create_staff, sign_in, submit_password
+from triage.db import totp
 from triage.db.models import RecoveryCode, StaffSession, User
 
 
@@ -50,7 +52,13 @@ def test_non_admins_get_403_on_user_management(app: Flask, staff_clock: StaffClo
     token = csrf_token(client.get("/staff/account").data)
     for path in ("/admin/users", "/admin/users/new", "/admin/users/1", "/admin/settings", "/admin/audit", "/admin/audit.csv"):
         assert client.get(path).status_code == 403, path
-    for path in ("/admin/users/new", "/admin/users/1/roles", "/admin/users/1/disable", "/admin/users/1/reset-totp", "/admin/settings"):
+    for path in (
+        "/admin/users/new",
+        "/admin/users/1/roles",
+        "/admin/users/1/disable",
+        "/admin/users/1/reset-totp",
+        "/admin/settings",
+    ):
         assert client.post(path, data={"csrf_token": token, "email": "x@example.org", "roles": "admin"}).status_code == 403, path
     assert user_row(app, "x@example.org") is None
 
@@ -65,7 +73,13 @@ def test_the_list_shows_every_account_escaped(admin: Admin) -> None:
 
 
 def test_admin_creates_an_account_that_enrols_at_first_sign_in(admin: Admin) -> None:
-    status, page = admin.post("/admin/users/new", "/admin/users/new", email=" New.Member@Example.org ", password="a long first passphrase", roles=["clinician", "rules_editor"])
+    status, page = admin.post(
+        "/admin/users/new",
+        "/admin/users/new",
+        email=" New.Member@Example.org ",
+        password="a long first passphrase",
+        roles=["clinician", "rules_editor"],
+    )
     assert status == 302 and "Account created" in page
     user = user_row(admin.app, "new.member@example.org")
     assert user is not None and user.roles == "clinician,rules_editor" and not user.totp_enrolled
@@ -96,7 +110,13 @@ def test_create_refuses_bad_input_with_a_field_error(admin: Admin, data: dict[st
 
 
 def test_create_refuses_a_duplicate_email(admin: Admin) -> None:
-    status, page = admin.post("/admin/users/new", "/admin/users/new", email=admin.account.email.upper(), password="a long first passphrase", roles="clinician")
+    status, page = admin.post(
+        "/admin/users/new",
+        "/admin/users/new",
+        email=admin.account.email.upper(),
+        password="a long first passphrase",
+        roles="clinician",
+    )
     assert status == 200 and "already exists" in page
 
 
@@ -133,7 +153,14 @@ def test_disable_revokes_sessions_and_blocks_sign_in_until_enabled(admin: Admin,
     assert status == 302 and "disabled" in page
     assert client.get("/staff/account").status_code == 302
     with admin.app.extensions["triage_db"].session() as session:
-        assert session.scalar(select(func.count()).select_from(StaffSession).where(StaffSession.user_id == member.id, StaffSession.revoked_at.is_(None))) == 0
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(StaffSession)
+                .where(StaffSession.user_id == member.id, StaffSession.revoked_at.is_(None))
+            )
+            == 0
+        )
     assert submit_password(admin.app.test_client(), member.email, member.password).status_code == 200
     assert admin.post(f"/admin/users/{member.id}/enable", f"/admin/users/{member.id}")[0] == 302
     staff_clock.advance(seconds=30)
@@ -149,7 +176,7 @@ def test_an_admin_cannot_disable_themselves(admin: Admin) -> None:
 def test_reset_totp_forces_a_new_enrolment(admin: Admin, staff_clock: StaffClock) -> None:
     member = create_staff(admin.app, ("clinician",))
     with admin.app.extensions["triage_db"].session() as session:
-        users.new_recovery_codes(session, session.get(User, member.id))  # type: ignore[arg-type]
+        totp.new_recovery_codes(session, session.get(User, member.id))  # type: ignore[arg-type]
     client = admin.app.test_client()
     staff_clock.advance(seconds=30)
     sign_in(client, member)
@@ -167,7 +194,10 @@ def test_unknown_user_ids_give_404(admin: Admin) -> None:
     assert admin.client.get("/admin/users/424242").status_code == 404
     token = csrf_token(admin.client.get("/admin/users").data)
     for action in ("roles", "disable", "enable", "reset-totp"):
-        assert admin.client.post(f"/admin/users/424242/{action}", data={"csrf_token": token, "roles": "clinician"}).status_code == 404
+        assert (
+            admin.client.post(f"/admin/users/424242/{action}", data={"csrf_token": token, "roles": "clinician"}).status_code
+            == 404
+        )
 
 
 def test_the_navigation_shows_links_by_role(app: Flask, staff_clock: StaffClock) -> None:

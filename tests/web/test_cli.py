@@ -1,4 +1,5 @@
 """The `triage` command line: database, invitations, intake list, data dictionary and demo."""
+
 from __future__ import annotations
 
 import json
@@ -10,10 +11,12 @@ from flask import Flask
 from flask.cli import ScriptInfo
 from sqlalchemy import select, text
 
-from triage.cli import cli
+import triage
+from triage.cli.main import cli
+from triage.db.intakes import token_digest
 from triage.db.models import Intake, Invitation
-from triage.db.queries import token_digest
-from triage.domain.questions import default_questionnaire
+from triage.domain.engine.evaluate import load_ruleset
+from triage.domain.questionnaire.questions import default_questionnaire
 
 
 def run(app: Flask, *args: str, **kwargs: Any) -> Result:
@@ -88,7 +91,7 @@ def test_demo_seeds_submitted_intakes_and_an_open_link(app: Flask) -> None:
 
 def test_demo_creates_staff_who_can_sign_in_without_two_factor(app: Flask) -> None:
     from triage.db import users
-    from triage.demo import DEMO_PASSWORD
+    from triage.db.demo import DEMO_PASSWORD
 
     output = run(app, "demo").output
     assert "clinician@demo.test" in output and DEMO_PASSWORD in output
@@ -100,6 +103,24 @@ def test_demo_creates_staff_who_can_sign_in_without_two_factor(app: Flask) -> No
 
 def test_demo_is_refused_in_production(make_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRIAGE_ENV", "production")
-    app = make_app(TESTING=False, SECRET_KEY="p" * 48)
+    app = make_app(TESTING=False, SECRET_KEY="production-demo-check-key-0123456789-abcdefghij")
     result = CliRunner().invoke(cli, ["demo"], obj=ScriptInfo(create_app=lambda: app))
     assert result.exit_code != 0 and "refused in production" in result.output
+
+
+def test_version_names_the_tool_the_questionnaire_and_the_default_ruleset() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.splitlines() == [
+        f"triage {triage.__version__}",
+        f"questionnaire {default_questionnaire().version}",
+        f"default ruleset {load_ruleset().version}",
+    ]
+
+
+def test_every_command_group_is_registered(app: Flask) -> None:
+    commands = {line.split()[0] for line in run(app, "--help").output.split("Commands:")[1].strip().splitlines()}
+    assert {"db", "invite", "intakes", "questions", "demo", "report", "users", "rules"} <= commands
+    rules_help = run(app, "rules", "--help").output
+    assert all(name in rules_help for name in ("check", "test", "evaluate", "import", "export", "versions"))
+    assert run(app, "questions", "check").output.startswith("OK: ")

@@ -1,4 +1,5 @@
 """A clinician's whole walk over HTTP, on SQLite and PostgreSQL: worklist, intake, feedback, note, review, PDF, audit."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,16 +10,16 @@ from typing import Any
 
 import pypdf
 import pytest
-from conftest import csrf_token
 from flask import Flask
 from sqlalchemy import select
 
-from triage.db import queries
+from tests.helpers.apps import csrf_token
+from triage.db import intakes as queries
+from triage.db.demo import demo_patients
+from triage.db.evaluations import bundled_ruleset, evaluate_for_storage
 from triage.db.models import AuditEvent, ClinicianNote, DifferentialFeedback, Evaluation, Intake
-from triage.demo import demo_patients
-from triage.domain.answers import validate_answers
-from triage.domain.questions import default_questionnaire
-from triage.evaluation import evaluate_for_storage
+from triage.domain.questionnaire.answers import validate_answers
+from triage.domain.questionnaire.questions import default_questionnaire
 
 TODAY = dt.date.today()
 
@@ -35,14 +36,16 @@ def seed_submitted(app: Flask, ref: str, answers: dict[str, Any]) -> int:
     with app.extensions["triage_db"].session() as session:
         _token, intake = queries.create_invitation(session, ref=ref, questionnaire_version=questionnaire.version, expires_days=30)
         queries.save_step(session, intake, typed, {})
-        queries.submit_intake(session, intake, lambda a: evaluate_for_storage(a, TODAY))
+        queries.submit_intake(session, intake, lambda a: evaluate_for_storage(a, TODAY, bundled_ruleset()))
         return intake.id
 
 
 def stored_result(app: Flask, intake_id: int) -> dict[str, Any]:
     """The newest stored result of an intake."""
     with app.extensions["triage_db"].session() as session:
-        return session.scalars(select(Evaluation.result).where(Evaluation.intake_id == intake_id).order_by(Evaluation.id.desc())).first()
+        return session.scalars(
+            select(Evaluation.result).where(Evaluation.intake_id == intake_id).order_by(Evaluation.id.desc())
+        ).first()
 
 
 def audit_rows(app: Flask) -> list[tuple[str, str, int | None, str]]:
@@ -84,9 +87,22 @@ def test_a_clinician_reviews_an_intake_and_downloads_its_pdf(app: Flask, staff_l
     assert "pertinent negative" in page and "<svg" in page
 
     evaluation_id = re.search(r'name="evaluation_id" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
-    reply = post_form(client, intake_url, f"{intake_url}/feedback", {"evaluation_id": evaluation_id, "differential_id": result["differentials"][0]["id"], "verdict": "agree", "reason": "Fits the serology plan"})
+    reply = post_form(
+        client,
+        intake_url,
+        f"{intake_url}/feedback",
+        {
+            "evaluation_id": evaluation_id,
+            "differential_id": result["differentials"][0]["id"],
+            "verdict": "agree",
+            "reason": "Fits the serology plan",
+        },
+    )
     assert reply.status_code == 303
-    assert post_form(client, intake_url, f"{intake_url}/notes", {"text": "Check tTG-IgA and total IgA while on gluten."}).status_code == 303
+    assert (
+        post_form(client, intake_url, f"{intake_url}/notes", {"text": "Check tTG-IgA and total IgA while on gluten."}).status_code
+        == 303
+    )
     assert post_form(client, intake_url, f"{intake_url}/review", {}).status_code == 303
     page = client.get(intake_url).get_data(as_text=True)
     assert f"by {account.email}" in page and "Check tTG-IgA" in page and "agreed" in page
@@ -96,7 +112,16 @@ def test_a_clinician_reviews_an_intake_and_downloads_its_pdf(app: Flask, staff_l
     assert download.headers["Content-Disposition"] == f'attachment; filename="intake-{celiac}.pdf"'
     assert download.headers["Cache-Control"] == "no-store"
     text = pdf_text(download.data)
-    for expected in (top, flag, "History of present illness", "year-old woman with 10 months of fatigue", "Decision support, not a diagnosis", "Page 1 of", "Check tTG-IgA", account.email):
+    for expected in (
+        top,
+        flag,
+        "History of present illness",
+        "year-old woman with 10 months of fatigue",
+        "Decision support, not a diagnosis",
+        "Page 1 of",
+        "Check tTG-IgA",
+        account.email,
+    ):
         assert expected.split("(")[0][:40] in text.replace("\n", " "), expected
     assert result["ruleset"]["version"] in text and result["ruleset"]["hash"][:16] in text
 
@@ -112,7 +137,12 @@ def test_a_clinician_reviews_an_intake_and_downloads_its_pdf(app: Flask, staff_l
     assert all(r[2] == celiac for r in rows if r[0].startswith("intake.") and r[0] != "intake.list")
     with app.extensions["triage_db"].session() as session:
         intake = session.get(Intake, celiac)
-        assert intake is not None and intake.status == "reviewed" and intake.reviewed_by == account.id and intake.reviewed_at is not None
+        assert (
+            intake is not None
+            and intake.status == "reviewed"
+            and intake.reviewed_by == account.id
+            and intake.reviewed_at is not None
+        )
         assert session.scalar(select(ClinicianNote.text)) == "Check tTG-IgA and total IgA while on gluten."
         assert session.scalar(select(DifferentialFeedback.reason)) == "Fits the serology plan"
 
@@ -132,7 +162,11 @@ def test_reevaluation_keeps_the_old_result_and_shows_what_changed(app: Flask, st
     page = client.get(reply.location).get_data(as_text=True)
     assert "What changed (ruleset 2025.0" in page and "Red flags gained" in page
     with app.extensions["triage_db"].session() as session:
-        evaluations = session.execute(select(Evaluation.id, Evaluation.reason, Evaluation.result).where(Evaluation.intake_id == intake_id).order_by(Evaluation.id)).all()
+        evaluations = session.execute(
+            select(Evaluation.id, Evaluation.reason, Evaluation.result)
+            .where(Evaluation.intake_id == intake_id)
+            .order_by(Evaluation.id)
+        ).all()
     assert [e.reason for e in evaluations] == ["submit", "reevaluate"]
     assert evaluations[0].result["ruleset"]["version"] == "2025.0" and evaluations[0].result["red_flags"] == []
     assert evaluations[1].result["red_flags"] == old_result["red_flags"]
@@ -152,12 +186,23 @@ def test_invitation_from_the_worklist_shows_the_link_once(app: Flask, staff_logi
         intake = session.scalar(select(Intake).where(Intake.ref == "NEW-42"))
         assert intake is not None and intake.appointment_date == dt.date(2026, 12, 24) and intake.status == "invited"
         assert queries.invitation_for_token(session, token) is not None
-    assert any(r[0] == "invitation.create" and r[1] == account.email and r[2] == intake.id and token not in r[3] for r in audit_rows(app))
+    assert any(
+        r[0] == "invitation.create" and r[1] == account.email and r[2] == intake.id and token not in r[3] for r in audit_rows(app)
+    )
     bad = post_form(client, "/clinic/", "/clinic/invitations", {"ref": "", "appointment": "not-a-date"})
     assert bad.status_code == 400 and "Enter the clinic" in bad.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("path", ["/clinic/intakes/{id}/notes", "/clinic/intakes/{id}/review", "/clinic/intakes/{id}/pdf", "/clinic/intakes/{id}/reevaluate", "/clinic/invitations"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/clinic/intakes/{id}/notes",
+        "/clinic/intakes/{id}/review",
+        "/clinic/intakes/{id}/pdf",
+        "/clinic/intakes/{id}/reevaluate",
+        "/clinic/invitations",
+    ],
+)
 def test_posts_without_a_csrf_token_change_nothing(app: Flask, staff_login: Callable[..., Any], path: str) -> None:
     client = app.test_client()
     staff_login(client)

@@ -1,4 +1,5 @@
 """`triage report INTAKE_ID --out FILE.pdf`: the clinicians' PDF from the command line, audited as "cli"."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,18 +11,18 @@ from typing import Any
 
 import pypdf
 from click.testing import CliRunner, Result
-from conftest import csrf_token
 from flask import Flask
 from flask.cli import ScriptInfo
 from sqlalchemy import select
 
-from triage.cli import cli
-from triage.db import queries
+from tests.helpers.apps import csrf_token
+from triage.cli.main import cli
+from triage.db import intakes as queries
+from triage.db.demo import demo_patients
+from triage.db.evaluations import bundled_ruleset, evaluate_for_storage
 from triage.db.models import AuditEvent
-from triage.demo import demo_patients
-from triage.domain.answers import validate_answers
-from triage.domain.questions import default_questionnaire
-from triage.evaluation import evaluate_for_storage
+from triage.domain.questionnaire.answers import validate_answers
+from triage.domain.questionnaire.questions import default_questionnaire
 
 
 def run(app: Flask, *args: str) -> Result:
@@ -32,12 +33,16 @@ def run(app: Flask, *args: str) -> Result:
 def seed(app: Flask, submit: bool = True) -> int:
     """DEMO-005 as an intake, submitted unless told otherwise."""
     questionnaire = default_questionnaire()
-    answers = validate_answers(questionnaire, next(p["answers"] for p in demo_patients() if p["ref"] == "DEMO-005"), dt.date.today())
+    answers = validate_answers(
+        questionnaire, next(p["answers"] for p in demo_patients() if p["ref"] == "DEMO-005"), dt.date.today()
+    )
     with app.extensions["triage_db"].session() as session:
-        _token, intake = queries.create_invitation(session, ref="DEMO-005", questionnaire_version=questionnaire.version, expires_days=30)
+        _token, intake = queries.create_invitation(
+            session, ref="DEMO-005", questionnaire_version=questionnaire.version, expires_days=30
+        )
         queries.save_step(session, intake, answers, {})
         if submit:
-            queries.submit_intake(session, intake, lambda a: evaluate_for_storage(a, dt.date.today()))
+            queries.submit_intake(session, intake, lambda a: evaluate_for_storage(a, dt.date.today(), bundled_ruleset()))
         return intake.id
 
 

@@ -1,4 +1,5 @@
 """Clinician workspace safeguards: integrity check, PDF time limit, roles, and refusals that change nothing."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,17 +8,17 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import csrf_token
 from flask import Flask
 from sqlalchemy import func, select, text
 
-from triage import pdf
-from triage.db import queries
+from tests.helpers.apps import csrf_token
+from triage.db import intakes as queries
+from triage.db.demo import demo_patients
+from triage.db.evaluations import bundled_ruleset, evaluate_for_storage
 from triage.db.models import AuditEvent, DifferentialFeedback, Evaluation, Intake
-from triage.demo import demo_patients
-from triage.domain.answers import validate_answers
-from triage.domain.questions import default_questionnaire
-from triage.evaluation import evaluate_for_storage
+from triage.domain.questionnaire.answers import validate_answers
+from triage.domain.questionnaire.questions import default_questionnaire
+from triage.pdf import summary as pdf
 
 
 def _sleep_forever(_html: str) -> tuple[bytes, int]:
@@ -34,7 +35,7 @@ def seed(app: Flask, ref: str = "DEMO-004", submit: bool = True) -> int:
         _token, intake = queries.create_invitation(session, ref=ref, questionnaire_version=questionnaire.version, expires_days=30)
         queries.save_step(session, intake, answers, {})
         if submit:
-            queries.submit_intake(session, intake, lambda a: evaluate_for_storage(a, dt.date.today()))
+            queries.submit_intake(session, intake, lambda a: evaluate_for_storage(a, dt.date.today(), bundled_ruleset()))
         return intake.id
 
 
@@ -59,7 +60,10 @@ def test_tampered_answers_show_a_warning_and_write_an_audit_row(app: Flask, staf
     db = app.extensions["triage_db"]
     with db.engine.begin() as conn:
         cast = "CAST(:v AS JSON)" if db.engine.dialect.name == "postgresql" else ":v"
-        conn.execute(text(f"UPDATE answers SET value = {cast} WHERE intake_id = :i AND question_id = 'main_concern'"), {"v": '"I never wrote this"', "i": intake_id})
+        conn.execute(
+            text(f"UPDATE answers SET value = {cast} WHERE intake_id = :i AND question_id = 'main_concern'"),
+            {"v": '"I never wrote this"', "i": intake_id},
+        )
     page = client.get(f"/clinic/intakes/{intake_id}").get_data(as_text=True)
     assert "Integrity warning" in page and 'role="alert"' in page
     assert ("intake.integrity_mismatch", intake_id, "alert") in actions(app)
@@ -72,7 +76,9 @@ def test_tampered_answers_show_a_warning_and_write_an_audit_row(app: Flask, staf
         assert session.scalar(select(func.count()).select_from(Evaluation).where(Evaluation.intake_id == intake_id)) == 1
 
 
-def test_a_pdf_past_its_time_limit_gives_a_friendly_503_with_headers(make_app: Callable[..., Flask], staff_login: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_pdf_past_its_time_limit_gives_a_friendly_503_with_headers(
+    make_app: Callable[..., Flask], staff_login: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app(PDF_TIMEOUT_SECONDS=0.5)
     client = app.test_client()
     staff_login(client)
@@ -84,7 +90,9 @@ def test_a_pdf_past_its_time_limit_gives_a_friendly_503_with_headers(make_app: C
     assert reply.status_code == 503 and reply.mimetype == "text/html"
     assert "taking too long" in reply.get_data(as_text=True) and "Traceback" not in reply.get_data(as_text=True)
     assert reply.headers["Retry-After"] == "30" and reply.headers["Cache-Control"] == "no-store"
-    assert "default-src 'none'" in reply.headers["Content-Security-Policy"] and reply.headers["X-Content-Type-Options"] == "nosniff"
+    assert (
+        "default-src 'none'" in reply.headers["Content-Security-Policy"] and reply.headers["X-Content-Type-Options"] == "nosniff"
+    )
     assert ("intake.pdf", intake_id, "failed") in actions(app)
     monkeypatch.undo()
     app.config["PDF_TIMEOUT_SECONDS"] = 30
@@ -120,7 +128,11 @@ def test_refusals_change_nothing(app: Flask, staff_login: Callable[..., Any]) ->
     missing_verdict = post(client, submitted, "feedback", {"evaluation_id": "1", "differential_id": "ibs"})
     assert missing_verdict.status_code == 303
     too_long = post(client, submitted, "notes", {"text": "x" * 4001})
-    assert too_long.status_code == 400 and "at most 4000 characters" in too_long.get_data(as_text=True) and "x" * 4001 in too_long.get_data(as_text=True)
+    assert (
+        too_long.status_code == 400
+        and "at most 4000 characters" in too_long.get_data(as_text=True)
+        and "x" * 4001 in too_long.get_data(as_text=True)
+    )
     nul = post(client, submitted, "notes", {"text": "a\x00b"})
     assert nul.status_code == 400 and "control characters" in nul.get_data(as_text=True)
     with app.extensions["triage_db"].session() as session:

@@ -1,4 +1,5 @@
 """The worklist: filters, search, sort and pages, a constant number of queries whatever the page size."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,11 +10,12 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 
-from triage.db import queries, worklist
+from triage.db import intakes as queries
+from triage.db import worklist
+from triage.db.intakes import StoredEvaluation
 from triage.db.models import Evaluation
-from triage.db.queries import StoredEvaluation
 from triage.db.worklist import WorklistQuery
-from triage.domain.questions import default_questionnaire
+from triage.domain.questionnaire.questions import default_questionnaire
 
 URGENCIES = ("emergency", "urgent", "soon", None)
 DIFFERENTIALS = ("celiac_disease", "ibs", "crohns_disease")
@@ -21,7 +23,14 @@ DIFFERENTIALS = ("celiac_disease", "ibs", "crohns_disease")
 
 def stored(urgency: str | None, differential: str | None) -> StoredEvaluation:
     """A minimal stored evaluation with a given top urgency and differential."""
-    return StoredEvaluation("t", "0" * 64, {"ruleset": {"version": "t", "hash": "0" * 64}, "red_flags": [], "differentials": []}, [], differential, urgency)
+    return StoredEvaluation(
+        "t",
+        "0" * 64,
+        {"ruleset": {"version": "t", "hash": "0" * 64}, "red_flags": [], "differentials": []},
+        [],
+        differential,
+        urgency,
+    )
 
 
 def seed(app: Flask, count: int) -> list[int]:
@@ -30,7 +39,13 @@ def seed(app: Flask, count: int) -> list[int]:
     version = default_questionnaire().version
     with app.extensions["triage_db"].session() as session:
         for n in range(count):
-            _token, intake = queries.create_invitation(session, ref=f"REF-{n:04d}", questionnaire_version=version, expires_days=30, appointment_date=dt.date(2026, 12, 1) + dt.timedelta(days=n))
+            _token, intake = queries.create_invitation(
+                session,
+                ref=f"REF-{n:04d}",
+                questionnaire_version=version,
+                expires_days=30,
+                appointment_date=dt.date(2026, 12, 1) + dt.timedelta(days=n),
+            )
             ids.append(intake.id)
             if n % 4 == 3:
                 continue
@@ -90,7 +105,11 @@ def test_filters_search_sort_and_pages(app: Flask) -> None:
     seed(app, 24)
     with app.extensions["triage_db"].session() as session:
         invited = worklist.worklist_page(session, WorklistQuery(status="invited"))
-        assert invited.total == 6 and {r.status for r in invited.rows} == {"invited"} and all(r.top_urgency == "" for r in invited.rows)
+        assert (
+            invited.total == 6
+            and {r.status for r in invited.rows} == {"invited"}
+            and all(r.top_urgency == "" for r in invited.rows)
+        )
         newest_wins = worklist.worklist_page(session, WorklistQuery(q="REF-0005"))
         assert [(r.top_urgency, r.top_differential) for r in newest_wins.rows] == [("emergency", "gerd")]
         emergency = worklist.worklist_page(session, WorklistQuery(urgency="emergency"))

@@ -1,10 +1,13 @@
 """Concurrent submits of one intake (several browsers and sessions, released together by a barrier) give one submission."""
+
 from __future__ import annotations
 
 import threading
 
 from flask import Flask
-from web.test_patient_support import (
+from werkzeug.test import TestResponse
+
+from tests.helpers.patient import (
     DONE_URL,
     REVIEW_URL,
     audit_rows,
@@ -16,8 +19,6 @@ from web.test_patient_support import (
     open_link,
     walk_to_review,
 )
-from werkzeug.test import TestResponse
-
 from triage.db.models import Evaluation, Intake
 
 

@@ -1,4 +1,5 @@
 """The patient's path over HTTP on SQLite and PostgreSQL: link, every step, review, one submission."""
+
 from __future__ import annotations
 
 import re
@@ -6,7 +7,8 @@ import re
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from web.test_patient_support import (
+
+from tests.helpers.patient import (
     DONE_URL,
     PLAN,
     REVIEW_URL,
@@ -25,11 +27,10 @@ from web.test_patient_support import (
     submit,
     walk_to_review,
 )
-
-from triage.db import queries
+from triage.db import intakes as queries
 from triage.db.models import Evaluation, Intake
-from triage.domain.answers import display_answer
-from triage.domain.questions import default_questionnaire
+from triage.domain.questionnaire.answers import display_answer
+from triage.domain.questionnaire.questions import default_questionnaire
 
 
 def test_full_walk_stores_every_answer_and_submits_once(app: Flask, client: FlaskClient) -> None:
@@ -218,7 +219,10 @@ def test_page_weight_with_every_symptom_ticked(app: Flask, client: FlaskClient) 
     token, _ = new_invitation(app)
     open_link(client, token)
     every = [c.value for c in default_questionnaire().by_id["symptoms"].choices]
-    plan = PLAN | {"symptoms": every, "previous_tests": [c.value for c in default_questionnaire().by_id["previous_tests"].choices]}
+    plan = PLAN | {
+        "symptoms": every,
+        "previous_tests": [c.value for c in default_questionnaire().by_id["previous_tests"].choices],
+    }
     walk_to_review(client, plan)
     for step in default_questionnaire().steps:
         url = REVIEW_URL if step.is_review else f"/intake/{step.id}"
@@ -228,8 +232,10 @@ def test_page_weight_with_every_symptom_ticked(app: Flask, client: FlaskClient) 
     assert client.get("/intake/symptom_details").data.count(b'type="radio"') >= 22 * 11
 
 
-def test_evaluation_failure_leaves_the_intake_in_progress(app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    import triage.evaluation
+def test_evaluation_failure_leaves_the_intake_in_progress(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import triage.db.evaluations
 
     token, intake_id = new_invitation(app)
     open_link(client, token)
@@ -239,7 +245,7 @@ def test_evaluation_failure_leaves_the_intake_in_progress(app: Flask, client: Fl
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("rules engine down: Zoë Ünïcode")
 
-    monkeypatch.setattr(triage.evaluation, "evaluate_for_storage", broken)
+    monkeypatch.setattr(triage.db.evaluations, "evaluate_for_storage", broken)
     response = submit(client)
     assert response.status_code == 503
     body = response.get_data(as_text=True)

@@ -1,4 +1,5 @@
 """The rules editor over HTTP with CSRF on, on SQLite and PostgreSQL: the whole cycle, optimistic locking, approval rules."""
+
 from __future__ import annotations
 
 import re
@@ -8,8 +9,9 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from web.test_patient_support import new_invitation, open_link, submit, walk_to_review
-from web.test_rules_editor_support import (
+
+from tests.helpers.patient import new_invitation, open_link, submit, walk_to_review
+from tests.helpers.rules_editor import (
     count_in,
     form_fields,
     newest_evaluation,
@@ -19,11 +21,10 @@ from web.test_rules_editor_support import (
     text_of,
     versions,
 )
-
+from triage.db.evaluations import bundled_ruleset
 from triage.db.models import AuditEvent
-from triage.domain.engine import evaluate, load_ruleset_from_documents
-from triage.domain.impact import summary_of_result
-from triage.evaluation import bundled_ruleset
+from triage.domain.engine.evaluate import evaluate, load_ruleset_from_documents
+from triage.domain.engine.impact import summary_of_result
 
 RULE = "cd_iron_deficiency"
 EDIT = f"/rules/draft/rules/{RULE}"
@@ -84,8 +85,10 @@ def test_a_whole_cycle_over_http(app: Flask, staff_login: Callable[..., Any]) ->
     # Impact on the seeded intakes, checked against a full evaluation of each one.
     draft = with_weight(RULE, 1)
     changed = sum(
-        1 for intake_id, case in seeded.items()
-        if summary_of_result(newest_evaluation(app, intake_id).result) != summary_of_result(evaluate(draft, case.answers, on=case.on).to_dict())
+        1
+        for intake_id, case in seeded.items()
+        if summary_of_result(newest_evaluation(app, intake_id).result)
+        != summary_of_result(evaluate(draft, case.answers, on=case.on).to_dict())
     )
     assert changed > 0
     impact = text_of(author.get("/rules/draft/impact"))
@@ -99,7 +102,9 @@ def test_a_whole_cycle_over_http(app: Flask, staff_login: Callable[..., Any]) ->
     assert [v.status for v in versions(app)] == ["published", "draft"]
     assert b"Approve this draft" in second.get("/rules/").data
     assert post_from_page(second, "/rules/", "/rules/draft/approve").status_code == 303
-    published = post_from_page(author, "/rules/", "/rules/draft/publish", {"summary": "Iron deficiency counts +1, not +2, for coeliac disease"})
+    published = post_from_page(
+        author, "/rules/", "/rules/draft/publish", {"summary": "Iron deficiency counts +1, not +2, for coeliac disease"}
+    )
     assert published.status_code == 303
     new_version = versions(app)[-1]
     assert (new_version.number, new_version.status, new_version.approved_by) == (2, "published", reviewer.email)
@@ -112,13 +117,24 @@ def test_a_whole_cycle_over_http(app: Flask, staff_login: Callable[..., Any]) ->
     walk_to_review(patient)
     assert submit(patient).status_code == 303
     fresh = newest_evaluation(app, new_intake)
-    assert (fresh.ruleset_version_id, fresh.ruleset_sha256, fresh.ruleset_version) == (new_version.id, new_version.sha256, new_version.label)
+    assert (fresh.ruleset_version_id, fresh.ruleset_sha256, fresh.ruleset_version) == (
+        new_version.id,
+        new_version.sha256,
+        new_version.label,
+    )
     # ...while an older intake keeps its stored result and version.
     old_after = newest_evaluation(app, old_intake)
     assert (old_after.id, old_after.result, old_after.ruleset_version_id) == (old_before.id, old_before.result, first.id)
 
     actions = audit_actions(app)
-    for action in ("ruleset.import", "ruleset.draft_create", "ruleset.rule_save", "ruleset.impact", "ruleset.approve", "ruleset.publish"):
+    for action in (
+        "ruleset.import",
+        "ruleset.draft_create",
+        "ruleset.rule_save",
+        "ruleset.impact",
+        "ruleset.approve",
+        "ruleset.publish",
+    ):
         assert any(a == action and outcome == "ok" for a, _, outcome in actions), action
     assert ("ruleset.approve", staff_email(author, app), "refused") in actions
     assert sum(1 for a, _, outcome in actions if a == "ruleset.publish" and outcome == "refused") == 1
@@ -131,7 +147,9 @@ def staff_email(client: FlaskClient, app: Flask) -> str:
     return match.group(1)
 
 
-def test_two_editors_saving_the_same_draft_the_second_gets_409_and_nothing_is_overwritten(app: Flask, staff_login: Callable[..., Any]) -> None:
+def test_two_editors_saving_the_same_draft_the_second_gets_409_and_nothing_is_overwritten(
+    app: Flask, staff_login: Callable[..., Any]
+) -> None:
     first, second = app.test_client(), app.test_client()
     staff_login(first, roles=("rules_editor",))
     staff_login(second, roles=("rules_editor",))
@@ -153,7 +171,9 @@ def test_validation_errors_appear_next_to_the_field_and_nothing_is_saved(app: Fl
     staff_login(client, roles=("rules_editor",))
     post_from_page(client, "/rules/", "/rules/draft")
     before = versions(app)[-1]
-    response = post_from_page(client, EDIT, EDIT, {"weight": "heavy", "reviewed": "yesterday", "c-r.0-value": "iron_def"}, ("action", "save"))
+    response = post_from_page(
+        client, EDIT, EDIT, {"weight": "heavy", "reviewed": "yesterday", "c-r.0-value": "iron_def"}, ("action", "save")
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert re.search(r'id="f-weight-error"><span class="vh">Error: </span>&#39;weight&#39; must be a whole number', html)

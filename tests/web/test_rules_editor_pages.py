@@ -1,4 +1,5 @@
-"""The rules editor's other pages: adding and retiring rules, thresholds and parameters, cases from intakes, four eyes, feedback."""
+"""The rules editor's other pages: adding and retiring rules, thresholds, parameters, cases from intakes, four eyes, feedback."""
+
 from __future__ import annotations
 
 import io
@@ -8,10 +9,11 @@ from typing import Any
 
 import pypdf
 import pytest
-from conftest import csrf_token
 from flask import Flask
 from sqlalchemy import select
-from web.test_rules_editor_support import (
+
+from tests.helpers.apps import csrf_token
+from tests.helpers.rules_editor import (
     form_fields,
     newest_evaluation,
     post_from_page,
@@ -21,14 +23,13 @@ from web.test_rules_editor_support import (
     text_of,
     versions,
 )
-
+from triage.db.demo import demo_patients
+from triage.db.evaluations import bundled_ruleset
 from triage.db.models import AuditEvent, Intake
-from triage.demo import demo_patients
-from triage.domain.answers import validate_answers
-from triage.domain.questions import default_questionnaire
-from triage.domain.ruleset_diff import rules_by_id
-from triage.evaluation import bundled_ruleset
-from triage.web.rules_common import sentence_of
+from triage.domain.engine.diff import rules_by_id
+from triage.domain.questionnaire.answers import validate_answers
+from triage.domain.questionnaire.questions import default_questionnaire
+from triage.web.rules.common import sentence_of
 
 EDITOR = ("rules_editor",)
 GLUTEN = f"“{bundled_ruleset().facts['eats_gluten'].label}”"
@@ -66,8 +67,20 @@ def test_a_clinician_gets_403_and_an_editor_reads_every_rule_as_a_sentence(app: 
 
 def test_adding_and_retiring_a_rule(app: Flask, editor: Any) -> None:
     new = "/rules/draft/rules/new"
-    form = {"id": "cd_test_rule", "file": "celiac.yaml", "title": "Loves bread", "explanation": "A test rule.", "kind": "differential", "differential": "celiac_disease",
-            "weight": "1", "source": "Test source (2026)", "author": "Tester", "c-r-question": "eats_gluten", "c-r-op": "equals", "c-r-value": "true"}
+    form = {
+        "id": "cd_test_rule",
+        "file": "celiac.yaml",
+        "title": "Loves bread",
+        "explanation": "A test rule.",
+        "kind": "differential",
+        "differential": "celiac_disease",
+        "weight": "1",
+        "source": "Test source (2026)",
+        "author": "Tester",
+        "c-r-question": "eats_gluten",
+        "c-r-op": "equals",
+        "c-r-value": "true",
+    }
     saved = post_from_page(editor, new, new, form, ("action", "save"))
     assert saved.status_code == 303 and saved.location.endswith("/rules/draft/rules/cd_test_rule")
     assert f"IF {GLUTEN} is yes THEN Coeliac disease +1 — Test source (2026)" in text_of(editor.get("/rules/"))
@@ -77,7 +90,12 @@ def test_adding_and_retiring_a_rule(app: Flask, editor: Any) -> None:
     assert post_from_page(editor, "/rules/draft/rules/cd_test_rule", retire).status_code == 303
     index = editor.get("/rules/").get_data(as_text=True)
     assert "Rule cd_test_rule retired." in index and 'id="rule-cd_test_rule"' not in index
-    assert [r.detail for r in audit_rows(app, "ruleset.rule_add")] == ["added rule cd_test_rule: " + ", ".join(k for k in ("id", "title", "explanation", "kind", "differential", "weight", "when", "source", "author", "reviewed"))]
+    assert [r.detail for r in audit_rows(app, "ruleset.rule_add")] == [
+        "added rule cd_test_rule: "
+        + ", ".join(
+            k for k in ("id", "title", "explanation", "kind", "differential", "weight", "when", "source", "author", "reviewed")
+        )
+    ]
     assert audit_rows(app, "ruleset.rule_retire")[0].detail == "retired rule cd_test_rule"
 
 
@@ -96,7 +114,10 @@ def test_thresholds_parameters_and_settings_are_edited_in_forms(app: Flask, edit
     assert post_from_page(editor, settings, settings, {"version": "2026.1"}).status_code == 303
     assert "version text 2026.1" in text_of(editor.get("/rules/"))
     assert b"Publish as the next version" not in editor.get("/rules/").data  # not approved yet
-    assert [r.action for r in audit_rows(app, "ruleset.differential_save") + audit_rows(app, "ruleset.parameter_save")] == ["ruleset.differential_save", "ruleset.parameter_save"]
+    assert [r.action for r in audit_rows(app, "ruleset.differential_save") + audit_rows(app, "ruleset.parameter_save")] == [
+        "ruleset.differential_save",
+        "ruleset.parameter_save",
+    ]
 
 
 def test_a_case_from_an_intake_copies_no_name_or_date_of_birth_and_keeps_the_age(app: Flask, editor: Any) -> None:
@@ -130,10 +151,14 @@ def test_a_case_from_an_intake_copies_no_name_or_date_of_birth_and_keeps_the_age
     assert report["failures"] == [] and report["total"] > 50  # the case passes as copied
     assert audit_rows(app, "ruleset.case_add")[0].intake_id == intake_id
     removed = post_from_page(editor, "/rules/draft/tests", "/rules/draft/cases/celiac_demo_case/remove")
-    assert removed.status_code == 303 and '<th scope="row">celiac_demo_case</th>' not in editor.get("/rules/draft/tests").get_data(as_text=True)
+    assert removed.status_code == 303 and '<th scope="row">celiac_demo_case</th>' not in editor.get(
+        "/rules/draft/tests"
+    ).get_data(as_text=True)
 
 
-def test_approval_lapses_on_change_and_an_admin_may_switch_four_eyes_off(app: Flask, editor: Any, staff_login: Callable[..., Any]) -> None:
+def test_approval_lapses_on_change_and_an_admin_may_switch_four_eyes_off(
+    app: Flask, editor: Any, staff_login: Callable[..., Any]
+) -> None:
     reviewer = app.test_client()
     staff_login(reviewer, roles=EDITOR)
     edit = "/rules/draft/rules/cd_fatigue"
@@ -155,7 +180,9 @@ def test_approval_lapses_on_change_and_an_admin_may_switch_four_eyes_off(app: Fl
     assert "four-eyes approval is switched off" in published.detail and versions(app)[-1].number == 2
 
 
-def test_template_syntax_in_rule_text_stays_literal_for_editors_clinicians_and_the_pdf(app: Flask, editor: Any, staff_login: Callable[..., Any]) -> None:
+def test_template_syntax_in_rule_text_stays_literal_for_editors_clinicians_and_the_pdf(
+    app: Flask, editor: Any, staff_login: Callable[..., Any]
+) -> None:
     edit = "/rules/draft/rules/cd_iron_deficiency"
     fields = {"title": SSTI, "explanation": SSTI, "source": SSTI, "author": SSTI}
     assert post_from_page(editor, edit, edit, fields, ("action", "save")).status_code == 303
@@ -168,7 +195,9 @@ def test_template_syntax_in_rule_text_stays_literal_for_editors_clinicians_and_t
     patient = demo_patients()[0]  # iron deficiency: the rule fires
     import datetime as dt
 
-    intake_id = submit_intake(app, "SSTI-1", validate_answers(default_questionnaire(), patient["answers"], dt.date.today()), dt.date.today())
+    intake_id = submit_intake(
+        app, "SSTI-1", validate_answers(default_questionnaire(), patient["answers"], dt.date.today()), dt.date.today()
+    )
     assert "cd_iron_deficiency" in newest_evaluation(app, intake_id).fired_rules
     clinician = app.test_client()
     staff_login(clinician, roles=("clinician",))
@@ -187,7 +216,13 @@ def test_feedback_impact_list_side_by_side_and_compare(app: Flask, editor: Any, 
     clinician = app.test_client()
     staff_login(clinician, roles=("clinician",))
     page = clinician.get(f"/clinic/intakes/{intake_id}")
-    data = {"csrf_token": csrf_token(page.data), "evaluation_id": str(evaluation.id), "differential_id": "celiac_disease", "verdict": "disagree", "reason": "Bloating alone, serology negative"}
+    data = {
+        "csrf_token": csrf_token(page.data),
+        "evaluation_id": str(evaluation.id),
+        "differential_id": "celiac_disease",
+        "verdict": "disagree",
+        "reason": "Bloating alone, serology negative",
+    }
     assert clinician.post(f"/clinic/intakes/{intake_id}/feedback", data=data).status_code in (302, 303)
     index = text_of(editor.get("/rules/"))
     assert re.search(r"cd_gi_symptoms awaiting review Clinicians: 0 agree, 1 disagree", index)
@@ -210,7 +245,9 @@ def test_feedback_impact_list_side_by_side_and_compare(app: Flask, editor: Any, 
     assert form_fields(editor.get("/rules/").data, "/rules/draft/discard")
 
 
-def test_an_unchanged_draft_is_neither_approved_by_its_author_nor_published(app: Flask, editor: Any, staff_login: Callable[..., Any]) -> None:
+def test_an_unchanged_draft_is_neither_approved_by_its_author_nor_published(
+    app: Flask, editor: Any, staff_login: Callable[..., Any]
+) -> None:
     assert b"Approve this draft" not in editor.get("/rules/").data  # opening the draft makes its author an editor of it
     admin = app.test_client()
     staff_login(admin, roles=("admin",))

@@ -1,4 +1,5 @@
 """`triage rules import | export | versions`: the export/import round trip, idempotent import, clear refusals."""
+
 from __future__ import annotations
 
 import json
@@ -11,12 +12,12 @@ from flask import Flask
 from flask.cli import ScriptInfo
 from sqlalchemy import select
 
-from triage.cli import cli
+from triage.cli.main import cli
+from triage.cli.rules import rules
 from triage.db.models import AuditEvent, RulesetVersion
-from triage.domain.engine import load_ruleset
-from triage.domain.ruleset import canonical_sha256, read_ruleset_documents
+from triage.domain.engine.evaluate import load_ruleset
+from triage.domain.engine.ruleset import canonical_sha256, read_ruleset_documents
 from triage.paths import resource_dir
-from triage.rules_cli import rules
 
 
 def run(app: Flask, *args: str) -> Result:
@@ -41,7 +42,9 @@ def test_import_then_export_gives_files_that_check_and_hash_to_the_same_version(
     exported = run(app, "rules", "export", "1", str(out))
     assert exported.exit_code == 0, exported.output
     assert sorted(p.name for p in out.glob("*.yaml")) == sorted(p.name for p in resource_dir("rules").glob("*.yaml"))
-    assert sorted(p.name for p in (out / "tests").glob("*.yaml")) == sorted(p.name for p in (resource_dir("rules") / "tests").glob("*.yaml"))
+    assert sorted(p.name for p in (out / "tests").glob("*.yaml")) == sorted(
+        p.name for p in (resource_dir("rules") / "tests").glob("*.yaml")
+    )
     checked = CliRunner().invoke(rules, ["check", str(out)])
     assert checked.exit_code == 0 and f"sha256 {bundled.sha256}" in checked.output
     assert canonical_sha256(read_ruleset_documents(out)) == bundled.sha256 == load_ruleset(out).sha256
@@ -67,7 +70,10 @@ def test_a_changed_copy_imports_as_version_2_and_versions_lists_both(app: Flask,
     listed = run(app, "rules", "versions", "--json")
     assert listed.exit_code == 0
     data: list[dict[str, Any]] = json.loads(listed.output)
-    assert [(v["number"], v["label"], v["status"], v["summary"]) for v in data] == [(2, "2026.2", "published", "Renumbered"), (1, "2026.1", "published", "Imported from rules/")]
+    assert [(v["number"], v["label"], v["status"], v["summary"]) for v in data] == [
+        (2, "2026.2", "published", "Renumbered"),
+        (1, "2026.1", "published", "Imported from rules/"),
+    ]
     assert data[0]["tests"]["passed"] == data[0]["tests"]["total"] > 30
     latest = run(app, "rules", "export", "latest", str(tmp_path / "latest"))
     assert latest.exit_code == 0 and "version 2 (2026.2" in latest.output
@@ -76,13 +82,18 @@ def test_a_changed_copy_imports_as_version_2_and_versions_lists_both(app: Flask,
 def test_bad_imports_and_exports_are_refused_with_a_clear_message(app: Flask, tmp_path: Path) -> None:
     broken = tmp_path / "broken"
     shutil.copytree(resource_dir("rules"), broken)
-    (broken / "celiac.yaml").write_text((broken / "celiac.yaml").read_text(encoding="utf-8").replace("differential: celiac_disease", "differential: celiac"), encoding="utf-8")
+    (broken / "celiac.yaml").write_text(
+        (broken / "celiac.yaml").read_text(encoding="utf-8").replace("differential: celiac_disease", "differential: celiac"),
+        encoding="utf-8",
+    )
     refused = run(app, "rules", "import", str(broken))
     assert refused.exit_code == 1 and "was not imported" in refused.output and "'celiac' is not declared" in refused.output
     failing = tmp_path / "failing"
     shutil.copytree(resource_dir("rules"), failing)
     case_file = failing / "tests" / "celiac.yaml"
-    case_file.write_text(case_file.read_text(encoding="utf-8").replace("first: celiac_disease", "first: ibs", 1), encoding="utf-8")
+    case_file.write_text(
+        case_file.read_text(encoding="utf-8").replace("first: celiac_disease", "first: ibs", 1), encoding="utf-8"
+    )
     red = run(app, "rules", "import", str(failing))
     assert red.exit_code == 1 and "the rule tests must all pass" in red.output
     assert run(app, "rules", "import", str(tmp_path / "missing")).exit_code == 1

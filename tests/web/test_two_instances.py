@@ -1,4 +1,5 @@
 """Two app instances (two HTTP servers, one database, one SECRET_KEY) continue one patient's form between them."""
+
 from __future__ import annotations
 
 import re
@@ -8,7 +9,9 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 from flask import Flask
-from web.test_patient_support import (
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from tests.helpers.patient import (
     DONE_URL,
     PLAN,
     REVIEW_URL,
@@ -18,7 +21,6 @@ from web.test_patient_support import (
     new_invitation,
     stored_answers,
 )
-from werkzeug.serving import BaseWSGIServer, make_server
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _NAMES = re.compile(r'\bname="([^"]+)"')
@@ -76,9 +78,19 @@ def test_one_patient_continues_across_two_instances(two_servers: tuple[Flask, li
     assert review.status_code == 200 and "Check and send" in review.text
     assert stored_answers(app, intake_id) == expected_answers()
     csrf = _CSRF.search(review.text).group(1)  # type: ignore[union-attr]
-    sent = browser.post(bases[(turn + 1) % 2] + REVIEW_URL, data={"csrf_token": csrf, "consent_true": "yes", "consent_use": "yes"}, allow_redirects=False, timeout=10)
+    sent = browser.post(
+        bases[(turn + 1) % 2] + REVIEW_URL,
+        data={"csrf_token": csrf, "consent_true": "yes", "consent_use": "yes"},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert sent.status_code == 303 and sent.headers["Location"].endswith(DONE_URL)
-    again = browser.post(bases[turn % 2] + REVIEW_URL, data={"csrf_token": csrf, "consent_true": "yes", "consent_use": "yes"}, allow_redirects=False, timeout=10)
+    again = browser.post(
+        bases[turn % 2] + REVIEW_URL,
+        data={"csrf_token": csrf, "consent_true": "yes", "consent_use": "yes"},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert again.status_code == 303 and again.headers["Location"] == sent.headers["Location"]
     assert "Your clinic has your answers" in browser.get(bases[0] + DONE_URL, timeout=10).text
     assert intake_row(app, intake_id).status == "submitted" and evaluations(app, intake_id) == 1

@@ -1,4 +1,5 @@
 """The append-only, hash-chained audit log of every access to health data and every security event."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,10 +7,11 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from triage.db.models import AuditEvent, utcnow
+from triage.db.clock import as_utc, utcnow
+from triage.db.models import AuditEvent
 
 GENESIS = "0" * 64
 
@@ -24,10 +26,8 @@ def _row_digest(prev: str, fields: dict[str, Any]) -> str:
 
 
 def _utc_text(moment: dt.datetime) -> str:
-    # SQLite hands back naive datetimes; both databases store UTC, so compare as UTC text.
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    # Both databases store UTC, so the hash covers the time as UTC text (PostgreSQL may answer in another zone).
+    return as_utc(moment).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def _fields(row: AuditEvent) -> dict[str, Any]:
@@ -94,8 +94,8 @@ def verify_chain(session: Session) -> bool:
     return True
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_audit_changes(session: Session, _context: Any, _instances: Any) -> None:
+def refuse_audit_changes(session: Session, _context: Any, _instances: Any) -> None:
+    """A before_flush guard (registered by Database): audit rows are never changed or deleted through the ORM."""
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
             raise AuditLogImmutable("audit rows cannot be changed or deleted")

@@ -1,4 +1,5 @@
 """The staff password and email rules (NIST SP 800-63B / ASVS 6.2): length, common passwords, no composition rules."""
+
 from __future__ import annotations
 
 import re

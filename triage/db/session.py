@@ -1,11 +1,17 @@
 """Engine and session set-up for SQLite (WAL, foreign keys) and PostgreSQL (psycopg 3)."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from triage.db.audit import refuse_audit_changes
+from triage.db.intakes import refuse_changes_after_submit
+from triage.db.ruleset_store import guard_published_and_pin
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -28,13 +34,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+def add_guards(sessions: sessionmaker[Session]) -> None:
+    """Attach the ORM guards (append-only audit log, locked submitted answers, immutable published rulesets) to a factory."""
+    for guard in (refuse_audit_changes, refuse_changes_after_submit, guard_published_and_pin):
+        event.listen(sessions, "before_flush", guard)
+
+
 class Database:
-    """One engine plus its session factory."""
+    """One engine plus its session factory, with the ORM guards attached to every session it opens."""
 
     def __init__(self, url: str, **engine_kwargs: Any):
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        add_guards(self.sessions)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -1,9 +1,8 @@
-"""Staff accounts: passwords (argon2id), TOTP, recovery codes, lockout and server-side sessions (no Flask)."""
+"""Staff accounts: passwords (argon2id), roles, lockout and the TOTP switch (no Flask; see totp.py and staff_sessions.py)."""
+
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,7 +13,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from triage.db.models import AppSetting, RecoveryCode, StaffSession, User, utcnow
+from triage.db.clock import as_utc, utcnow
+from triage.db.models import AppSetting, RecoveryCode, StaffSession, User
 from triage.db.password_policy import (
     PASSWORD_MAX,
     PASSWORD_MIN,
@@ -24,28 +24,37 @@ from triage.db.password_policy import (
     password_problem,
 )
 
-__all__ = ["PASSWORD_MAX", "PASSWORD_MIN", "common_passwords", "email_problem", "normalise_email", "password_problem"]  # re-exported
+# The password and email rules are read through this module too (the staff forms and the CLI use them).
+__all__ = ["PASSWORD_MAX", "PASSWORD_MIN", "common_passwords", "email_problem", "normalise_email", "password_problem"]
 
 ROLES = ("clinician", "rules_editor", "admin")
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)
-TOTP_STEP = 30
-RECOVERY_CODES = 10
-RECOVERY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 TOTP_REQUIRED_KEY = "totp_required"
 
-# argon2id, t=3, m=64 MiB, p=1: above ASVS Appendix C's floor (t=1, m=46 MiB, p=1).
-hasher = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1, hash_len=32, salt_len=16, type=Type.ID)
+
+def make_hasher(time_cost: int = 3, memory_cost: int = 64 * 1024, parallelism: int = 1) -> PasswordHasher:
+    """An argon2id hasher; the defaults are the production parameters (tests build a cheap one)."""
+    # t=3, m=64 MiB, p=1: above ASVS Appendix C's floor (t=1, m=46 MiB, p=1).
+    return PasswordHasher(
+        time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism, hash_len=32, salt_len=16, type=Type.ID
+    )
+
+
+hasher = make_hasher()
+
+
+def use_hasher(new: PasswordHasher) -> PasswordHasher:
+    """Hash and verify every password with `new` from now on (the test suite installs a cheap one); returns the old one."""
+    global hasher
+    previous, hasher = hasher, new
+    _dummy_hash.cache_clear()  # the dummy hash must cost what a real verification with `new` costs
+    return previous
 
 
 def now() -> dt.datetime:
     """The clock every account rule reads (tests move it forward by monkeypatching)."""
     return utcnow()
-
-
-def as_utc(moment: dt.datetime) -> dt.datetime:
-    """A stored time as aware UTC (SQLite hands back naive datetimes)."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
 def parse_roles(roles: str) -> frozenset[str]:
@@ -92,7 +101,14 @@ def provisioning_uri(user: User, issuer: str = "gut-triage") -> str:
     return pyotp.TOTP(user.totp_secret or "").provisioning_uri(name=user.email, issuer_name=issuer)
 
 
-def create_user(session: Session, email: str, password: str, roles: tuple[str, ...] | list[str] | frozenset[str], *, totp_enrolled: bool = True) -> tuple[User, str]:
+def create_user(
+    session: Session,
+    email: str,
+    password: str,
+    roles: tuple[str, ...] | list[str] | frozenset[str],
+    *,
+    totp_enrolled: bool = True,
+) -> tuple[User, str]:
     """Create a staff account; returns it and its TOTP provisioning URI (shown once). Raises ValueError on bad input."""
     email = normalise_email(email)
     problem = email_problem(email) or password_problem(password, email) or _roles_problem(roles)
@@ -102,8 +118,15 @@ def create_user(session: Session, email: str, password: str, roles: tuple[str, .
         raise ValueError("An account with this email address already exists.")
     moment = now()
     user = User(
-        email=email, password_hash=hash_password(password), roles=",".join(r for r in ROLES if r in roles), totp_secret=new_totp_secret(),
-        totp_enrolled=totp_enrolled, active=True, failed_logins=0, password_changed_at=moment, created_at=moment,
+        email=email,
+        password_hash=hash_password(password),
+        roles=",".join(r for r in ROLES if r in roles),
+        totp_secret=new_totp_secret(),
+        totp_enrolled=totp_enrolled,
+        active=True,
+        failed_logins=0,
+        password_changed_at=moment,
+        created_at=moment,
     )
     session.add(user)
     session.flush()
@@ -207,54 +230,6 @@ def check_password(session: Session, email: str, password: str) -> PasswordCheck
     return PasswordCheck("ok", user)
 
 
-def verify_totp(session: Session, user: User, code: str) -> bool:
-    """Accept a TOTP code within ±1 step, once: its time step must be newer than the last one used."""
-    code = code.strip().replace(" ", "")
-    if not user.totp_secret or len(code) != 6 or not code.isdigit():
-        return False
-    totp, current = pyotp.TOTP(user.totp_secret), int(now().timestamp()) // TOTP_STEP
-    for step in (current - 1, current, current + 1):
-        if step > (user.totp_last_step or -1) and hmac.compare_digest(totp.generate_otp(step), code):
-            user.totp_last_step = step
-            session.flush()
-            return True
-    return False
-
-
-def _recovery_digest(code: str) -> str:
-    # Codes carry 80 random bits, so a plain SHA-256 is enough (as for invitation tokens).
-    return hashlib.sha256(code.replace("-", "").replace(" ", "").upper().encode()).hexdigest()
-
-
-def new_recovery_codes(session: Session, user: User) -> list[str]:
-    """Replace the account's recovery codes; returns the new ones (shown once, stored hashed)."""
-    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    codes = []
-    for _ in range(RECOVERY_CODES):
-        raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(16))  # 80 bits
-        codes.append("-".join(raw[i : i + 4] for i in range(0, 16, 4)))
-        session.add(RecoveryCode(user_id=user.id, code_hash=_recovery_digest(raw)))
-    session.flush()
-    return codes
-
-
-def use_recovery_code(session: Session, user: User, code: str) -> bool:
-    """Accept an unused recovery code once."""
-    if not 16 <= len(code) <= 24:
-        return False
-    row = session.scalar(select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None), RecoveryCode.code_hash == _recovery_digest(code)))
-    if row is None:
-        return False
-    row.used_at = now()
-    session.flush()
-    return True
-
-
-def unused_recovery_codes(session: Session, user_id: int) -> int:
-    """How many recovery codes the account has left."""
-    return len(list(session.scalars(select(RecoveryCode.id).where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None)))))
-
-
 def totp_required(session: Session) -> bool:
     """Whether staff must pass TOTP (default yes; an admin may switch it off on a development install)."""
     return session.scalar(select(AppSetting.value).where(AppSetting.key == TOTP_REQUIRED_KEY)) != "0"
@@ -271,53 +246,8 @@ def set_totp_required(session: Session, required: bool) -> None:
     session.flush()
 
 
-def session_digest(raw_id: str) -> str:
-    """The SHA-256 of a session id: the only form stored."""
-    return hashlib.sha256(raw_id.encode()).hexdigest()
-
-
-def start_session(session: Session, user: User, ip: str | None) -> str:
-    """Open a server-side session; returns the random id for the cookie (never stored raw)."""
-    raw = secrets.token_urlsafe(32)
-    moment = now()
-    session.add(StaffSession(id_sha256=session_digest(raw), user_id=user.id, created_at=moment, last_seen_at=moment, ip=ip))
-    session.flush()
-    return raw
-
-
-@dataclass(frozen=True)
-class SessionCheck:
-    """A looked-up session: the user when valid, else why not ('missing', 'revoked', 'idle', 'expired')."""
-
-    user: User | None
-    reason: str = "ok"
-
-
-def check_session(session: Session, raw_id: str, idle: dt.timedelta, absolute: dt.timedelta) -> SessionCheck:
-    """Validate a session id against revocation, idle and absolute limits; refreshes last-seen time."""
-    row = session.get(StaffSession, session_digest(raw_id))
-    if row is None:
-        return SessionCheck(None, "missing")
-    user = session.get(User, row.user_id)
-    if row.revoked_at is not None or user is None or not user.active or as_utc(user.password_changed_at) > as_utc(row.created_at):
-        return SessionCheck(None, "revoked")
-    moment = now()
-    reason = "expired" if moment - as_utc(row.created_at) > absolute else "idle" if moment - as_utc(row.last_seen_at) > idle else "ok"
-    if reason != "ok":
-        row.revoked_at = moment
-        session.flush()
-        return SessionCheck(None, reason)
-    if moment - as_utc(row.last_seen_at) > dt.timedelta(seconds=30):
-        row.last_seen_at = moment
-        session.flush()
-    return SessionCheck(user)
-
-
-def revoke_session(session: Session, raw_id: str) -> None:
-    """End one session server-side."""
-    session.execute(update(StaffSession).where(StaffSession.id_sha256 == session_digest(raw_id), StaffSession.revoked_at.is_(None)).values(revoked_at=now()))
-
-
 def revoke_user_sessions(session: Session, user_id: int) -> None:
     """End every session of an account server-side."""
-    session.execute(update(StaffSession).where(StaffSession.user_id == user_id, StaffSession.revoked_at.is_(None)).values(revoked_at=now()))
+    session.execute(
+        update(StaffSession).where(StaffSession.user_id == user_id, StaffSession.revoked_at.is_(None)).values(revoked_at=now())
+    )

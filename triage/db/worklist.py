@@ -1,4 +1,5 @@
-"""Named queries for the clinician workspace: worklist, intake record, notes, feedback, review, re-evaluation."""
+"""Named queries for the clinician workspace: the worklist page, notes, feedback, review and re-evaluation."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,20 +10,19 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, case, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from triage.db.models import INTAKE_STATUSES, ClinicianNote, DifferentialFeedback, Evaluation, Intake, User, utcnow
-from triage.db.queries import StoredEvaluation, answers_sha256, as_utc, load_answers
-from triage.domain.questions import Answer
+from triage.db.clock import as_utc, minute_text, utcnow
+from triage.db.intake_record import AnswersChanged, evaluation_result
+from triage.db.intakes import StoredEvaluation, answers_sha256, load_answers
+from triage.db.models import INTAKE_STATUSES, ClinicianNote, DifferentialFeedback, Evaluation, Intake, User
+from triage.domain.questionnaire.questions import Answer
+from triage.domain.scales import Urgency
 
-URGENCIES = ("emergency", "urgent", "soon", "none")
+URGENCIES = tuple(u.value for u in Urgency)  # the worklist filter: each red-flag tier, or none
 SORTS = ("updated", "created", "submitted", "appointment", "ref", "status", "urgency")
 PER_PAGE = 50
 MAX_QUERY = 64
 REVIEWABLE = ("submitted",)
 EVALUATED = ("submitted", "reviewed")
-
-
-class AnswersChanged(RuntimeError):
-    """The stored answers no longer match the SHA-256 recorded at submission."""
 
 
 @dataclass(frozen=True)
@@ -64,84 +64,18 @@ class WorklistPage:
     pages: int
 
 
-@dataclass(frozen=True)
-class EvaluationInfo:
-    """A stored evaluation without its result body."""
-
-    id: int
-    created: str
-    reason: str
-    ruleset_version: str
-    ruleset_sha256: str
-
-
-@dataclass(frozen=True)
-class NoteInfo:
-    """A clinician's note."""
-
-    id: int
-    author: str
-    created: str
-    text: str
-
-
-@dataclass(frozen=True)
-class FeedbackInfo:
-    """A clinician's agree/disagree on one differential of one evaluation."""
-
-    id: int
-    evaluation_id: int
-    differential_id: str
-    agrees: bool
-    reason: str
-    author: str
-    created: str
-
-
-@dataclass(frozen=True)
-class IntakeRecord:
-    """Everything stored about one intake, as plain data."""
-
-    id: int
-    ref: str
-    status: str
-    questionnaire_version: str
-    appointment: str
-    created: str
-    submitted: str
-    submitted_on: dt.date
-    reviewed_at: str
-    reviewed_by: str
-    stored_sha256: str
-    computed_sha256: str
-    answers: dict[str, Answer]
-    evaluations: tuple[EvaluationInfo, ...]
-    result: dict[str, Any]
-    notes: tuple[NoteInfo, ...]
-    feedback: tuple[FeedbackInfo, ...]
-
-    @property
-    def integrity_ok(self) -> bool:
-        """Whether the stored answers still hash to the value recorded at submission."""
-        return not self.stored_sha256 or self.stored_sha256 == self.computed_sha256
-
-    @property
-    def evaluation(self) -> EvaluationInfo | None:
-        """The newest evaluation."""
-        return self.evaluations[0] if self.evaluations else None
-
-
-def when(moment: dt.datetime | None) -> str:
-    """A stored time as 'YYYY-MM-DD HH:MM UTC' ('' when absent)."""
-    return as_utc(moment).strftime("%Y-%m-%d %H:%M UTC") if moment else ""
-
-
 def _newest_evaluations() -> Any:
-    return select(Evaluation.intake_id, func.max(Evaluation.id).label("evaluation_id")).group_by(Evaluation.intake_id).subquery("newest")
+    return (
+        select(Evaluation.intake_id, func.max(Evaluation.id).label("evaluation_id"))
+        .group_by(Evaluation.intake_id)
+        .subquery("newest")
+    )
 
 
 def _urgency_rank(column: Any) -> Any:
-    return case((column == "emergency", 3), (column == "urgent", 2), (column == "soon", 1), else_=0)
+    # The most urgent tier sorts highest; an intake without red flags sorts with 0.
+    tiers = Urgency.flag_tiers()
+    return case(*((column == tier.value, len(tiers) - tier.rank) for tier in tiers), else_=0)
 
 
 def _worklist_select(query: WorklistQuery) -> tuple[Any, Any, Any]:
@@ -167,7 +101,7 @@ def _worklist_select(query: WorklistQuery) -> tuple[Any, Any, Any]:
     )
     if query.status:
         stmt = stmt.where(Intake.status == query.status)
-    if query.urgency == "none":
+    if query.urgency == Urgency.NONE:
         stmt = stmt.where(ev.top_urgency.is_(None))
     elif query.urgency:
         stmt = stmt.where(ev.top_urgency == query.urgency)
@@ -196,7 +130,18 @@ def worklist_page(session: Session, query: WorklistQuery) -> WorklistPage:
     rows = session.execute(stmt.order_by(order, Intake.id.desc()).limit(query.per_page).offset((page - 1) * query.per_page))
     return WorklistPage(
         rows=tuple(
-            WorklistRow(r[0], r[1], r[2], r[3].isoformat() if r[3] else "", when(r[4]), when(r[5]), when(r[6]), r[7] or "", r[8] or "", r[9] or "")
+            WorklistRow(
+                r[0],
+                r[1],
+                r[2],
+                r[3].isoformat() if r[3] else "",
+                minute_text(r[4]),
+                minute_text(r[5]),
+                minute_text(r[6]),
+                r[7] or "",
+                r[8] or "",
+                r[9] or "",
+            )
             for r in rows
         ),
         total=total,
@@ -212,59 +157,6 @@ def status_counts(session: Session) -> dict[str, int]:
     return counts
 
 
-def intake_record(session: Session, intake_id: int, evaluation_id: int | None = None) -> IntakeRecord | None:
-    """An intake with its answers (hash re-computed), evaluations, the chosen (default newest) result, notes and feedback."""
-    row = session.execute(
-        select(Intake, User.email).outerjoin(User, User.id == Intake.reviewed_by).where(Intake.id == intake_id)
-    ).first()
-    if row is None:
-        return None
-    intake, reviewer = row
-    answers = load_answers(session, intake_id)
-    evaluations = session.execute(
-        select(Evaluation.id, Evaluation.created_at, Evaluation.reason, Evaluation.ruleset_version, Evaluation.ruleset_sha256)
-        .where(Evaluation.intake_id == intake_id)
-        .order_by(Evaluation.id.desc())
-    ).all()
-    infos = tuple(EvaluationInfo(e[0], when(e[1]), e[2], e[3], e[4]) for e in evaluations)
-    chosen = evaluation_id if evaluation_id is not None else (infos[0].id if infos else None)
-    result = evaluation_result(session, intake_id, chosen) if chosen is not None else None
-    notes = session.execute(
-        select(ClinicianNote.id, User.email, ClinicianNote.created_at, ClinicianNote.text)
-        .join(User, User.id == ClinicianNote.user_id)
-        .where(ClinicianNote.intake_id == intake_id)
-        .order_by(ClinicianNote.id)
-    ).all()
-    feedback = session.execute(
-        select(DifferentialFeedback, User.email).join(User, User.id == DifferentialFeedback.user_id).where(DifferentialFeedback.intake_id == intake_id).order_by(DifferentialFeedback.id)
-    ).all()
-    submitted = as_utc(intake.submitted_at or intake.created_at)
-    return IntakeRecord(
-        id=intake.id,
-        ref=intake.ref,
-        status=intake.status,
-        questionnaire_version=intake.questionnaire_version,
-        appointment=intake.appointment_date.isoformat() if intake.appointment_date else "",
-        created=when(intake.created_at),
-        submitted=when(intake.submitted_at),
-        submitted_on=submitted.date(),
-        reviewed_at=when(intake.reviewed_at),
-        reviewed_by=reviewer or "",
-        stored_sha256=intake.answers_sha256 or "",
-        computed_sha256=answers_sha256(answers),
-        answers=answers,
-        evaluations=infos,
-        result=result or {},
-        notes=tuple(NoteInfo(n[0], n[1], when(n[2]), n[3]) for n in notes),
-        feedback=tuple(FeedbackInfo(f.id, f.evaluation_id, f.differential_id, f.agrees, f.reason, email, when(f.created_at)) for f, email in feedback),
-    )
-
-
-def evaluation_result(session: Session, intake_id: int, evaluation_id: int) -> dict[str, Any] | None:
-    """The stored result of one of this intake's evaluations."""
-    return session.scalar(select(Evaluation.result).where(Evaluation.id == evaluation_id, Evaluation.intake_id == intake_id))
-
-
 def add_note(session: Session, intake_id: int, user_id: int, text: str) -> int:
     """Store a clinician's note; returns its id."""
     note = ClinicianNote(intake_id=intake_id, user_id=user_id, text=text, created_at=utcnow())
@@ -273,12 +165,26 @@ def add_note(session: Session, intake_id: int, user_id: int, text: str) -> int:
     return note.id
 
 
-def record_feedback(session: Session, intake_id: int, evaluation_id: int, differential_id: str, user_id: int, agrees: bool, reason: str) -> bool:
+def record_feedback(
+    session: Session, intake_id: int, evaluation_id: int, differential_id: str, user_id: int, agrees: bool, reason: str
+) -> bool:
     """Store agree/disagree on a differential of this intake's evaluation; False when either does not exist."""
     result = evaluation_result(session, intake_id, evaluation_id)
-    if result is None or differential_id not in {str(d.get("id")) for d in result.get("differentials") or [] if isinstance(d, Mapping)}:
+    if result is None or differential_id not in {
+        str(d.get("id")) for d in result.get("differentials") or [] if isinstance(d, Mapping)
+    }:
         return False
-    session.add(DifferentialFeedback(intake_id=intake_id, evaluation_id=evaluation_id, differential_id=differential_id, user_id=user_id, agrees=agrees, reason=reason, created_at=utcnow()))
+    session.add(
+        DifferentialFeedback(
+            intake_id=intake_id,
+            evaluation_id=evaluation_id,
+            differential_id=differential_id,
+            user_id=user_id,
+            agrees=agrees,
+            reason=reason,
+            created_at=utcnow(),
+        )
+    )
     session.flush()
     return True
 
@@ -295,7 +201,9 @@ def mark_reviewed(session: Session, intake_id: int, user_id: int) -> bool:
     return cast("CursorResult[Any]", outcome).rowcount == 1
 
 
-def reevaluate(session: Session, intake_id: int, evaluate: Callable[[dict[str, Answer], dt.date], StoredEvaluation]) -> tuple[int, int] | None:
+def reevaluate(
+    session: Session, intake_id: int, evaluate: Callable[[dict[str, Answer], dt.date], StoredEvaluation]
+) -> tuple[int, int] | None:
     """Evaluate a submitted intake again and store the new result beside the old one: (old id, new id), or None.
 
     Raises AnswersChanged rather than evaluating answers that fail their integrity check.

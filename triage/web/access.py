@@ -1,4 +1,5 @@
 """Staff access control: who is signed in, role checks and the deny-by-default hook for every route."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, flash, g, jsonify, redirect, request, session, url_for
 from sqlalchemy.orm import Session
 
-from triage.db import audit, users
+from triage.db import audit, staff_sessions, users
 from triage.db.session import Database
 from triage.web.errors import render_error
 from triage.web.security import client_ip
@@ -24,12 +25,6 @@ SESSION_KEY = "staff_sid"
 # (auth.enrol and auth.enrol_qr also need it); the patient blueprint is gated by the patient session.
 PUBLIC_ENDPOINTS: frozenset[str] = frozenset({"static", "auth.login", "auth.login_totp", "auth.enrol", "auth.enrol_qr"})
 PUBLIC_BLUEPRINTS: frozenset[str] = frozenset({"patient"})
-DEFAULTS: dict[str, Any] = {
-    "STAFF_IDLE_MINUTES": 30,
-    "STAFF_ABSOLUTE_HOURS": 12,
-    "LOGIN_IP_MAX_FAILURES": 20,
-    "LOGIN_IP_WINDOW_SECONDS": 900,
-}
 SIGNOUT_NOTICES = {
     "idle": "You were signed out due to inactivity. Please sign in again.",
     "expired": "Your session reached its time limit. Please sign in again.",
@@ -79,7 +74,7 @@ def _load_staff() -> StaffIdentity | None:
     idle = dt.timedelta(minutes=config["STAFF_IDLE_MINUTES"])
     absolute = dt.timedelta(hours=config["STAFF_ABSOLUTE_HOURS"])
     with database().session() as db_session:
-        check = users.check_session(db_session, raw, idle, absolute)
+        check = staff_sessions.check_session(db_session, raw, idle, absolute)
         if check.user is None:
             session.pop(SESSION_KEY, None)
             g.staff_signout_reason = check.reason
@@ -92,6 +87,15 @@ def current_staff() -> StaffIdentity | None:
     if "staff" not in g:
         g.staff = _load_staff()
     staff: StaffIdentity | None = g.staff
+    return staff
+
+
+def signed_in_staff() -> StaffIdentity:
+    """The signed-in staff member of a view behind role_required (which has already refused anyone else)."""
+    staff = current_staff()
+    if staff is None:
+        # Only reachable if a view lost its role_required: fail loudly rather than act for nobody.
+        raise RuntimeError(f"{request.endpoint} reached without a staff session")
     return staff
 
 
@@ -199,8 +203,6 @@ def staff_nav_links() -> list[tuple[str, str]]:
 
 
 def init_app(app: Flask) -> None:
-    """Install the defaults, the deny-by-default hook and the template helpers."""
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
+    """Install the deny-by-default hook and the template helpers (the session limits come from triage.config.Settings)."""
     app.before_request(require_staff)
     app.jinja_env.globals.update(current_staff=current_staff, staff_nav_links=staff_nav_links)

@@ -1,20 +1,22 @@
 """The Flask application factory."""
+
 from __future__ import annotations
 
 import logging
-import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from triage.config import check_production, settings_from_env
+from triage.config import Settings, load_settings
 from triage.db.session import Database
 from triage.paths import resource_dir
-from triage.web import errors, security
+from triage.pdf import summary as pdf
+from triage.web import access, clinic, errors, patient, rules, security, staff
 
 PATIENT_SESSION_HOURS = 24
 
@@ -40,45 +42,51 @@ PRODUCTION_CONFIG: dict[str, Any] = {
 }
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Create and configure the app; refuses to start with unsafe production settings."""
-    instance = os.environ.get("TRIAGE_INSTANCE")
+def create_app(config: Mapping[str, Any] | None = None, *, settings: Settings | None = None) -> Flask:
+    """Create and configure the app from one Settings object; refuses to start with unsafe production settings."""
+    # Settings are read once from the environment (or taken as given); `config` overrides them (tests do) and carries
+    # Flask's own keys such as TESTING. The code that reads app.config keeps working: the values are copied there.
+    loaded, flask_extra = load_settings(config, base=settings)
+    instance = loaded.TRIAGE_INSTANCE
     app = Flask(
         "triage",
-        instance_path=str(Path(instance).resolve()) if instance else None,
+        instance_path=str(instance.resolve()) if instance else None,
         template_folder=str(resource_dir("templates")),
         static_folder=str(resource_dir("static")),
     )
+    loaded = loaded.for_instance(Path(app.instance_path))
+    app.extensions["triage_settings"] = loaded
     app.config.update(BASE_CONFIG)
-    app.config.update(settings_from_env(os.environ, Path(app.instance_path)))
-    app.config.update(config or {})
-    if app.config["ENV_NAME"] == "production":
-        check_production(app.config)
+    app.config.update(loaded.flask_config())
+    app.config.update(flask_extra)
+    if loaded.production:
         app.config.update(PRODUCTION_CONFIG)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    if app.config["PROXY_HOPS"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])  # type: ignore[method-assign]
-    app.extensions["triage_db"] = Database(app.config["DATABASE_URL"])
+    if loaded.PROXY_HOPS:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=loaded.PROXY_HOPS, x_proto=loaded.PROXY_HOPS)  # type: ignore[method-assign]
+    app.extensions["triage_db"] = Database(loaded.DATABASE_URL)
     CSRFProtect(app)
     security.init_app(app)
     errors.init_app(app)
     _register_blueprints(app)
+    _start_pdf_pool(app, loaded)
     logging.getLogger("triage").setLevel(logging.INFO)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
-    from triage.web import access, admin, auth, patient
-
     access.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(patient.bp)
+    for blueprint in staff.build_blueprints():
+        app.register_blueprint(blueprint)
+    app.register_blueprint(patient.build_blueprint())
+    app.register_blueprint(clinic.build_blueprint())
+    app.register_blueprint(rules.build_blueprint())
 
-    from triage.web import clinic
 
-    app.register_blueprint(clinic.bp)
-
-    from triage.web import rules_editor
-
-    app.register_blueprint(rules_editor.bp)
+def _start_pdf_pool(app: Flask, settings: Settings) -> None:
+    """Check the PDF settings now (a bad page size stops the start) and fork the warm PDF worker before any request thread."""
+    pdf_settings = pdf.PdfSettings.from_config(app.config)
+    prewarm = settings.PDF_PREWARM if settings.PDF_PREWARM is not None else not app.testing
+    app.config["PDF_PREWARM"] = prewarm
+    if prewarm:
+        pdf.start_workers(pdf_settings)

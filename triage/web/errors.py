@@ -1,4 +1,5 @@
 """Friendly error pages: never a traceback, always the security headers."""
+
 from __future__ import annotations
 
 import logging
@@ -12,7 +13,10 @@ log = logging.getLogger("triage.web")
 MESSAGES: dict[int, tuple[str, str]] = {
     400: ("Something was wrong with that request", "Please go back and try again."),
     403: ("Not allowed", "Your account cannot open this page."),
-    404: ("Page not found", "This link is not valid. If you were sent a link by your clinic, please check it or ask the clinic for a new one."),
+    404: (
+        "Page not found",
+        "This link is not valid. If you were sent a link by your clinic, please check it or ask the clinic for a new one.",
+    ),
     405: ("Not allowed", "This page cannot be used that way."),
     409: ("Already sent", "This has already been done."),
     410: ("This link has expired", "Please ask your clinic for a new link."),
@@ -34,7 +38,11 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
-    return render_error(400, "This page was open for a long time, so it needs refreshing. Please go back, check your answers and press the button again.")
+    return render_error(
+        400,
+        "This page was open for a long time, so it needs refreshing. "
+        "Please go back, check your answers and press the button again.",
+    )
 
 
 def _unhandled(error: Exception) -> tuple[str, int]:

@@ -1,4 +1,5 @@
 """Security hooks: one table of response headers, applied to every response."""
+
 from __future__ import annotations
 
 import logging

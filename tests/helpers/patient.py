@@ -1,0 +1,294 @@
+"""Patient-side test helpers: invitations, CSRF, walking every step over HTTP, reading back what was stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
+
+from triage.db import intakes as queries
+from triage.db.models import Answer, AuditEvent, Base, Evaluation, Intake, Invitation
+from triage.db.session import Database
+from triage.domain.questionnaire.answers import parse_field
+from triage.domain.questionnaire.questions import Answer as AnswerValue
+from triage.domain.questionnaire.questions import default_questionnaire
+from triage.web.patient.flow import effective_answers
+
+START_URL = "/intake"
+REVIEW_URL = "/intake/review"
+DONE_URL = "/intake/done"
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy")
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_NAMES = re.compile(r'\bname="([^"]+)"')
+
+# One patient's answers, as a browser posts them (question id -> posted strings). Follow-ups included.
+PLAN: dict[str, list[str]] = {
+    "full_name": ["Zoë Ünïcode 🙂 عائشة"],
+    "date_of_birth": ["1970-05-01"],
+    "sex_at_birth": ["female"],
+    "menopause_status": ["still_periods"],
+    "heavy_periods": ["no"],
+    "height_cm": ["165"],
+    "weight_kg": ["60.5"],
+    "weight_change": ["lost"],
+    "weight_change_kg": ["3"],
+    "weight_change_intended": ["no"],
+    "main_concern": ["Bauchschmerzen 😣 after bread; \u202eright-to-left\u202c and עברית"],
+    "hopes": ["To find out what is wrong."],
+    "symptoms": ["abdominal_pain", "bloating", "skin_rash"],
+    "symptoms_started_months": ["18"],
+    "symptoms_trend": ["worse"],
+    "triggers": ["gluten", "dairy"],
+    "abdominal_pain_severity": ["7"],
+    "abdominal_pain_frequency": ["daily"],
+    "abdominal_pain_months": ["18"],
+    "bloating_severity": ["5"],
+    "bloating_frequency": ["most_days"],
+    "bloating_months": ["12"],
+    "skin_rash_severity": ["3"],
+    "skin_rash_frequency": ["weekly"],
+    "skin_rash_months": ["6"],
+    "pain_location": ["upper", "lower_left"],
+    "rash_type": ["itchy_blisters"],
+    "bristol_type": ["6"],
+    "hard_stools_percent": ["10"],
+    "loose_stools_percent": ["60"],
+    "bowel_movements_per_day": ["3.5"],
+    "nocturnal_bowel": ["no"],
+    "pain_and_bowels": ["relieved"],
+    "pain_with_frequency_change": ["yes"],
+    "pain_with_form_change": ["yes"],
+    "mucus": ["no"],
+    "oily_stools": ["no"],
+    "blood_in_stool": ["no"],
+    "black_stools": ["no"],
+    "vomited_blood": ["no"],
+    "swallowing_worse": ["no"],
+    "persistent_vomiting": ["no"],
+    "unintended_weight_loss": ["no"],
+    "fever_night_sweats": ["no"],
+    "perianal_problems": ["no"],
+    "abdominal_lump": ["no"],
+    "jaundice": ["no"],
+    "known_anaemia": ["no"],
+    "gluten_status": ["regular"],
+    "dairy_amount": ["daily"],
+    "dairy_symptoms": ["no"],
+    "alcohol_frequency": ["2"],
+    "alcohol_typical_drinks": ["0"],
+    "alcohol_six_or_more": ["0"],
+    "drinks_per_week": ["4"],
+    "processed_food": ["few_per_week"],
+    "sugary_food": ["daily"],
+    "fibre_portions": ["3"],
+    "plant_based": ["no"],
+    "coffee_cups_per_day": ["2"],
+    "late_eating": ["rarely"],
+    "large_meals": ["rarely"],
+    "food_reactions": ["wheat"],
+    "diets_tried": ["none"],
+    "takes_ppi": ["yes"],
+    "ppi_drug": ["omeprazole"],
+    "ppi_frequency": ["daily"],
+    "ppi_months": ["24"],
+    "ppi_last_dose_days": ["1"],
+    "takes_h2_blocker": ["no"],
+    "takes_antacid": ["no"],
+    "takes_nsaid": ["no"],
+    "other_medicines": ["vitamin_d"],
+    "medicines_other": ["Vitamin C"],
+    "conditions": ["none"],
+    "family_history": ["celiac"],
+    "previous_tests": ["celiac_blood"],
+    "test_celiac_blood_months_ago": ["6"],
+    "test_celiac_blood_result": ["normal"],
+    "test_celiac_on_gluten": ["yes"],
+    "smoking": ["never"],
+    "exercise_days": ["3"],
+    "walk_after_meals": ["usually"],
+    "sleep_hours": ["7.5"],
+    "stress_level": ["5"],
+    "phq_interest": ["1"],
+    "phq_down": ["1"],
+    "gad_nervous": ["1"],
+    "gad_worry": ["0"],
+    "consent_true": ["yes"],
+    "consent_use": ["yes"],
+}
+
+
+def new_invitation(app: Flask, ref: str = "T-1", expires_days: int = 30) -> tuple[str, int]:
+    """Create an invitation; returns (raw token, intake id)."""
+    with app.extensions["triage_db"].session() as session:
+        token, intake = queries.create_invitation(
+            session, ref=ref, questionnaire_version=default_questionnaire().version, expires_days=expires_days
+        )
+        return token, intake.id
+
+
+def csrf_of(response: TestResponse) -> str:
+    """The CSRF token in a page."""
+    found = _CSRF.search(response.get_data(as_text=True))
+    if found is None:
+        raise AssertionError(f"no CSRF token in the page (status {response.status_code})")
+    return found.group(1)
+
+
+def field_names(response: TestResponse) -> set[str]:
+    """Every form field name in a page."""
+    return set(_NAMES.findall(response.get_data(as_text=True))) - {"csrf_token", "action"}
+
+
+def open_link(client: FlaskClient, token: str) -> TestResponse:
+    """Open the private link; asserts the 303 to a token-free URL."""
+    response = client.get(f"/i/{token}")
+    assert response.status_code == 303, response.status_code
+    assert token not in response.location
+    return response
+
+
+def plan_data(names: set[str], plan: Mapping[str, list[str]], csrf: str, action: str = "next") -> dict[str, Any]:
+    """The posted form for the fields of a page, from a plan."""
+    data: dict[str, Any] = {name: list(plan[name]) for name in names if name in plan}
+    data["csrf_token"] = csrf
+    data["action"] = action
+    return data
+
+
+def post_page(client: FlaskClient, url: str, plan: Mapping[str, list[str]] = PLAN, action: str = "next") -> TestResponse:
+    """GET a page, then post the plan's answers for the fields it shows."""
+    page = client.get(url)
+    assert page.status_code == 200, (url, page.status_code)
+    return client.post(url, data=plan_data(field_names(page), plan, csrf_of(page), action))
+
+
+def resume_url(client: FlaskClient) -> str:
+    """The Start/Continue link of the first page."""
+    page = client.get(START_URL)
+    assert page.status_code == 200, page.status_code
+    found = re.search(r'class="button primary" href="([^"]+)"', page.get_data(as_text=True))
+    assert found, "no Start/Continue link"
+    return found.group(1)
+
+
+def walk_to_review(client: FlaskClient, plan: Mapping[str, list[str]] = PLAN, stop_before: str | None = None) -> list[str]:
+    """Answer every step from the resume point until the review page (or a given step); returns the URLs visited."""
+    url = resume_url(client)
+    visited = []
+    while url != REVIEW_URL and url.rsplit("/", 1)[-1] != stop_before:
+        visited.append(url)
+        assert len(visited) < 30, visited
+        response = post_page(client, url, plan)
+        if response.status_code == 200:  # follow-ups appeared without JavaScript: the same step again
+            response = post_page(client, url, plan)
+        assert response.status_code == 303, (url, response.status_code, response.get_data(as_text=True)[:3000])
+        url = response.location
+    return visited
+
+
+def submit(client: FlaskClient, plan: Mapping[str, list[str]] = PLAN) -> TestResponse:
+    """Post the review page with the consent boxes from the plan."""
+    return post_page(client, REVIEW_URL, plan)
+
+
+def expected_answers(plan: Mapping[str, list[str]] = PLAN, today: dt.date | None = None) -> dict[str, AnswerValue]:
+    """The typed answers a walk to the review page with this plan stores (unasked and consent questions left out)."""
+    questionnaire = default_questionnaire()
+    typed: dict[str, AnswerValue] = {}
+    for qid, raw in plan.items():
+        if questionnaire.by_id[qid].step == "review":
+            continue
+        parsed = parse_field(questionnaire.by_id[qid], raw, today)
+        assert parsed.error is None, (qid, parsed.error)
+        if parsed.value is not None:
+            typed[qid] = parsed.value
+    return effective_answers(questionnaire, typed)
+
+
+def db_session(app: Flask) -> AbstractContextManager[Session]:
+    """A database session context of the app."""
+    database: Database = app.extensions["triage_db"]
+    return database.session()
+
+
+def stored_answers(app: Flask, intake_id: int) -> dict[str, AnswerValue]:
+    """An intake's stored answers."""
+    with db_session(app) as session:
+        return queries.load_answers(session, intake_id)
+
+
+def intake_row(app: Flask, intake_id: int) -> Intake:
+    """An intake row (detached)."""
+    with db_session(app) as session:
+        intake = session.get(Intake, intake_id)
+        assert intake is not None
+        return intake
+
+
+def count(app: Flask, model: type[Base], **where: Any) -> int:
+    """Rows of a model, optionally filtered by column values."""
+    with db_session(app) as session:
+        statement = select(func.count()).select_from(model)
+        for column, value in where.items():
+            statement = statement.where(getattr(model, column) == value)
+        return session.scalar(statement) or 0
+
+
+def row_counts(app: Flask) -> dict[str, int]:
+    """Rows in every table."""
+    with db_session(app) as session:
+        return {t.name: session.scalar(select(func.count()).select_from(t)) or 0 for t in Base.metadata.sorted_tables}
+
+
+def snapshot(app: Flask, intake_id: int) -> tuple[dict[str, AnswerValue], dict[str, Any], str, dict[str, int]]:
+    """Everything a rejected request must leave unchanged: answers, pending inputs, status and row counts."""
+    intake = intake_row(app, intake_id)
+    return stored_answers(app, intake_id), dict(intake.pending_inputs or {}), intake.status, row_counts(app)
+
+
+def all_text(app: Flask) -> str:
+    """Every value of every column of every table, as one string (to look for leaked secrets)."""
+    parts: list[str] = []
+    with db_session(app) as session:
+        for table in Base.metadata.sorted_tables:
+            for row in session.execute(select(table)):
+                parts.extend(repr(v) for v in row)
+    return "\n".join(parts)
+
+
+def set_invitation(app: Flask, intake_id: int, **values: Any) -> None:
+    """Change an invitation directly in the database (expire or revoke it)."""
+    with db_session(app) as session:
+        session.execute(update(Invitation).where(Invitation.intake_id == intake_id).values(**values))
+
+
+def evaluations(app: Flask, intake_id: int) -> int:
+    """How many evaluations an intake has."""
+    return count(app, Evaluation, intake_id=intake_id)
+
+
+def audit_rows(app: Flask, action: str) -> list[AuditEvent]:
+    """The audit rows of one action (detached)."""
+    with db_session(app) as session:
+        return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+
+
+def answer_versions(app: Flask, intake_id: int) -> dict[str, str]:
+    """Question id -> questionnaire version of every stored answer."""
+    with db_session(app) as session:
+        return dict(
+            session.execute(select(Answer.question_id, Answer.questionnaire_version).where(Answer.intake_id == intake_id)).all()
+        )
+
+
+def has_security_headers(response: TestResponse) -> bool:
+    """Whether a response carries the project's security headers."""
+    return all(name in response.headers for name in SECURITY_HEADERS) and response.headers.get("Cache-Control") == "no-store"

@@ -1,0 +1,1 @@
+"""The `triage` command line: one click group per concern, registered in `main`."""

@@ -1,0 +1,30 @@
+"""`triage demo`: seed a demo clinic for development; refused in production."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from triage.cli.context import config, database, invite_link
+from triage.db.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo, seed_demo_staff
+from triage.db.evaluations import ensure_stored_ruleset
+
+
+@click.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Seed a demo clinic (development only): sample intakes, staff accounts and an open patient link (printed last)."""
+    if config()["ENV_NAME"] == "production":
+        raise click.ClickException("the demo seeds known passwords and switches two-factor sign-in off: refused in production")
+    ensure_stored_ruleset(database())  # the default rules/ become version 1 before any demo intake is evaluated
+    with database().session() as session:
+        seed_demo_staff(session)
+        token = seed_demo(session)
+    base = config()["PUBLIC_BASE_URL"].rstrip("/")
+    click.echo(
+        f"staff sign-in at {base}/staff/login with password {DEMO_PASSWORD} (two-factor sign-in is off on this demo install):"
+    )
+    for email, roles in DEMO_STAFF:
+        click.echo(f"  {email:<22} {', '.join(roles)}")
+    click.echo("demo data seeded; open this patient link:")
+    click.echo(invite_link(token))

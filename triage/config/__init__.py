@@ -1,0 +1,204 @@
+"""Application settings: one typed Settings object (environment variables, defaults, validation, production checks)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from triage.config.safety import DEV_SECRET, database_problem, secret_problem
+
+ENVIRONMENTS = ("development", "test", "production")
+# Keys a test may pass to create_app that are Flask's own; in production they must be off.
+PRODUCTION_OFF = ("DEBUG", "TESTING")
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the app refuses to start."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("the configuration is refused:\n" + "\n".join(f"- {p}" for p in problems))
+
+
+class Settings(BaseSettings):
+    """Every setting the app reads, from the environment (or create_app overrides), typed and checked."""
+
+    model_config = SettingsConfigDict(
+        case_sensitive=True, env_ignore_empty=True, extra="ignore", frozen=True, validate_default=True
+    )
+
+    # TRIAGE_ENV comes first: the production checks on the later fields read it.
+    TRIAGE_ENV: Literal["development", "test", "production"] = Field(
+        "development",
+        description="`development`, `test` or `production` (exactly, in lower case); "
+        "`production` turns on secure cookies, HSTS and the start-up checks",
+    )
+    SECRET_KEY: str = Field(
+        DEV_SECRET,
+        description="signs sessions; **required** in production: at least 32 random bytes, "
+        "e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`",
+        repr=False,
+    )
+    DATABASE_URL: str = Field(
+        "",
+        description="SQLAlchemy URL; unset means SQLite `triage.db` in the instance folder. In production a PostgreSQL "
+        "host other than loopback or a local socket needs `sslmode=require`, `verify-ca` or `verify-full`",
+        repr=False,
+    )
+    PUBLIC_BASE_URL: str = Field("http://127.0.0.1:5000", description="the address patient links start with")
+    CLINIC_NAME: str = Field(
+        "Gastroenterology clinic", min_length=1, max_length=200, description="shown on every page and on the PDF"
+    )
+    INVITE_EXPIRY_DAYS: int = Field(30, ge=1, le=365, description="days until a patient link expires")
+    PDF_PAGE_SIZE: Literal["A4", "Letter"] = Field("A4", description="`A4` or `Letter` (any case)")
+    PDF_TIMEOUT_SECONDS: float = Field(20.0, gt=0, le=600, description="longest a PDF may take to render, in seconds")
+    PDF_MEMORY_MB: int = Field(768, ge=64, le=65536, description="memory limit of a PDF worker process, in MB")
+    PDF_WORKERS: int = Field(2, ge=1, le=64, description="PDF worker processes")
+    PDF_PREWARM: bool | None = Field(
+        None, description="fork the warm PDF worker at start; unset means on except under Flask's `TESTING`"
+    )
+    PROXY_HOPS: int = Field(0, ge=0, le=10, description="reverse proxies in front of the app (for client addresses and HTTPS)")
+    TRIAGE_INSTANCE: Path | None = Field(
+        None, description="the instance folder (the default SQLite database lives there); unset means Flask's default"
+    )
+    PATIENT_LINK_MAX_FAILURES: int = Field(
+        20, ge=1, le=100000, description="bad patient links from one address in the window before it is refused"
+    )
+    PATIENT_LINK_WINDOW_SECONDS: int = Field(
+        600, ge=1, le=86400, description="the window for `PATIENT_LINK_MAX_FAILURES`, in seconds"
+    )
+    STAFF_IDLE_MINUTES: int = Field(30, ge=1, le=1440, description="minutes without a request after which a staff session ends")
+    STAFF_ABSOLUTE_HOURS: int = Field(
+        12, ge=1, le=168, description="hours after sign-in at which a staff session ends, however active"
+    )
+    LOGIN_IP_MAX_FAILURES: int = Field(
+        20, ge=1, le=100000, description="failed sign-ins from one address in the window before it is refused"
+    )
+    LOGIN_IP_WINDOW_SECONDS: int = Field(900, ge=1, le=86400, description="the window for `LOGIN_IP_MAX_FAILURES`, in seconds")
+    FLASK_DEBUG: bool = Field(False, description="Flask's debug mode (`1` to turn on); refused in production")
+    CLINIC_PHONE: str = Field("", description="the clinic's phone number, shown to patients on the urgent-help and done pages")
+    EMERGENCY_INSTRUCTION: str = Field(
+        "Call 999 or go to A&E now.", description="what the urgent-help page tells a patient to do (the local emergency number)"
+    )
+    ALERT_EMAIL: str = Field("", description="where emergency and urgent alerts are emailed; unset: shown in the app only")
+    ESCALATION_EMAIL: str = Field("", description="where an alert not acknowledged in time is escalated; unset: `ALERT_EMAIL`")
+    ESCALATION_MINUTES: int = Field(15, ge=1, le=1440, description="minutes before an unacknowledged emergency alert escalates")
+    STALE_FLAG_HOURS: float = Field(
+        2.0, gt=0, le=720, description="hours without activity after which a flagged intake in progress is marked stalled"
+    )
+    MAIL_FROM: str = Field("gut-triage@localhost", description="the sender address of every email")
+    SMTP_HOST: str = Field("", description="the mail server; unset: messages wait in the outbox until one is set")
+    SMTP_PORT: int = Field(587, ge=1, le=65535, description="the mail server's port")
+    SMTP_SECURITY: Literal["starttls", "tls", "none"] = Field(
+        "starttls", description="`starttls`, `tls` (implicit TLS) or `none` (only for a mail server on this machine)"
+    )
+    SMTP_USERNAME: str = Field("", description="the mail server account, if it needs one")
+    SMTP_PASSWORD: str = Field("", description="the mail server password", repr=False)
+    SMTP_TIMEOUT_SECONDS: float = Field(10.0, gt=0, le=120, description="how long to wait for the mail server, in seconds")
+    OUTBOX_MAX_ATTEMPTS: int = Field(12, ge=1, le=100, description="delivery attempts before a message is marked failed")
+    AUDIT_KEY: str = Field(
+        "",
+        description="HMAC key that seals the audit chain; **required** in production (32+ random bytes, not the secret key)",
+        repr=False,
+    )
+
+    @field_validator("TRIAGE_ENV", mode="before")
+    @classmethod
+    def _known_environment(cls, value: Any) -> Any:
+        # Production, prod or PRODUCTION must not quietly start a development install.
+        if value not in ENVIRONMENTS:
+            raise ValueError(f"must be one of {', '.join(ENVIRONMENTS)} (exactly, in lower case), not {str(value)[:40]!r}")
+        return value
+
+    @field_validator("PDF_PAGE_SIZE", mode="before")
+    @classmethod
+    def _page_size_any_case(cls, value: Any) -> Any:
+        names = {"A4": "A4", "LETTER": "Letter"}
+        return names.get(value.upper(), value) if isinstance(value, str) else value
+
+    @field_validator("PUBLIC_BASE_URL")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http:// or https:// address with a host")
+        return value
+
+    @field_validator("SECRET_KEY")
+    @classmethod
+    def _strong_secret(cls, value: str, info: ValidationInfo) -> str:
+        problem = secret_problem(value) if _production(info) else None
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _safe_database(cls, value: str, info: ValidationInfo) -> str:
+        problem = database_problem(value) if _production(info) and value else None
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("FLASK_DEBUG")
+    @classmethod
+    def _no_debug_in_production(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and _production(info):
+            raise ValueError("DEBUG must be off in production")
+        return value
+
+    @property
+    def production(self) -> bool:
+        """Whether this is a production install."""
+        return self.TRIAGE_ENV == "production"
+
+    def for_instance(self, instance_path: Path) -> Settings:
+        """These settings with the instance folder and the default SQLite database filled in."""
+        url = self.DATABASE_URL or f"sqlite:///{instance_path / 'triage.db'}"
+        return self.model_copy(update={"TRIAGE_INSTANCE": instance_path, "DATABASE_URL": url})
+
+    def flask_config(self) -> dict[str, Any]:
+        """The settings as Flask config keys (plus ENV_NAME and DEBUG, which the web layer reads)."""
+        return {**self.model_dump(), "ENV_NAME": self.TRIAGE_ENV, "DEBUG": self.FLASK_DEBUG}
+
+
+def _production(info: ValidationInfo) -> bool:
+    return info.data.get("TRIAGE_ENV") == "production"
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None, base: Settings | None = None) -> tuple[Settings, dict[str, Any]]:
+    """Settings from the environment (or base) with overrides; the non-setting overrides come back as Flask config."""
+    overrides = dict(overrides or {})
+    fields = {k: v for k, v in overrides.items() if k in Settings.model_fields}
+    extra = {k: v for k, v in overrides.items() if k not in Settings.model_fields}
+    problems: list[str] = []
+    settings: Settings | None = None
+    try:
+        # With a base every field is given, so the environment is not read again.
+        settings = Settings(**{**base.model_dump(), **fields}) if base else Settings(**fields)
+    except ValidationError as error:
+        problems = [_describe(e) for e in error.errors()]
+    production = settings.production if settings else _raw_env(fields, base) == "production"
+    if production:
+        problems += [f"{key}: must be off in production" for key in PRODUCTION_OFF if extra.get(key)]
+    if problems or settings is None:
+        raise ConfigError(problems)
+    return settings, extra
+
+
+def _raw_env(fields: Mapping[str, Any], base: Settings | None) -> str:
+    if "TRIAGE_ENV" in fields:
+        return str(fields["TRIAGE_ENV"])
+    return base.TRIAGE_ENV if base else os.environ.get("TRIAGE_ENV", "development")
+
+
+def _describe(error: Any) -> str:
+    # Never the input itself: it may be the secret key or a URL with a password.
+    name = ".".join(str(part) for part in error["loc"]) or "settings"
+    return f"{name}: {str(error['msg']).removeprefix('Value error, ')}"

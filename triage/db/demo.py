@@ -1,0 +1,90 @@
+"""Seeding a demo clinic: fictional submitted intakes, one in progress and one open link."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from triage.db import audit, users
+from triage.db import intakes as queries
+from triage.db.evaluations import current_ruleset, evaluate_for_storage
+from triage.db.models import Intake
+from triage.domain.questionnaire.answers import validate_answers
+from triage.domain.questionnaire.questions import default_questionnaire
+
+DEMO_FILE = Path(__file__).with_name("demo_patients.yaml")
+# Development-only accounts; `triage demo` refuses to run in production.
+DEMO_PASSWORD = "demo-clinic-password-2026"  # noqa: S105 - printed for the demo on purpose
+DEMO_STAFF = (
+    ("clinician@demo.test", ("clinician",)),
+    ("editor@demo.test", ("rules_editor",)),
+    ("reviewer@demo.test", ("rules_editor", "clinician")),
+    ("admin@demo.test", ("admin",)),
+)
+
+
+def demo_patients() -> list[dict[str, Any]]:
+    """The fictional patients, each with a reference and answers keyed by question id."""
+    with DEMO_FILE.open(encoding="utf-8") as handle:
+        return list(yaml.safe_load(handle)["patients"])
+
+
+def _submitted(session: Session, ref: str, answers: dict[str, Any], today: dt.date) -> None:
+    questionnaire = default_questionnaire()
+    typed = validate_answers(questionnaire, answers, today)
+    _token, intake = queries.create_invitation(
+        session, ref=ref, questionnaire_version=questionnaire.version, expires_days=30, created_by="demo"
+    )
+    queries.save_step(session, intake, typed, {})
+    queries.submit_intake(session, intake, lambda a: evaluate_for_storage(a, today, current_ruleset(session)))
+
+
+def _in_progress(session: Session, today: dt.date) -> None:
+    questionnaire = default_questionnaire()
+    _token, intake = queries.create_invitation(
+        session, ref="DEMO-006", questionnaire_version=questionnaire.version, expires_days=30, created_by="demo"
+    )
+    typed = validate_answers(
+        questionnaire, {"full_name": "Ivy Incomplete", "date_of_birth": "1985-04-04", "sex_at_birth": "female"}, today
+    )
+    queries.save_step(session, intake, typed, {})
+
+
+def seed_demo(session: Session, today: dt.date | None = None) -> str:
+    """Seed the demo intakes once, then return the token of a new open patient link."""
+    today = today or dt.date.today()
+    already = session.scalar(select(func.count()).select_from(Intake).where(Intake.ref.like("DEMO-%")))
+    if not already:
+        for patient in demo_patients():
+            _submitted(session, patient["ref"], patient["answers"], today)
+        _in_progress(session, today)
+    count = session.scalar(select(func.count()).select_from(Intake).where(Intake.ref.like("DEMO-NEW-%"))) or 0
+    token, intake = queries.create_invitation(
+        session,
+        ref=f"DEMO-NEW-{count + 1}",
+        questionnaire_version=default_questionnaire().version,
+        expires_days=30,
+        created_by="demo",
+    )
+    audit.record(session, actor="cli", role="system", action="invitation.create", intake_id=intake.id, detail="demo")
+    return token
+
+
+def seed_demo_staff(session: Session) -> list[str]:
+    """Create the demo staff accounts that do not exist yet and switch two-factor sign-in off (development only)."""
+    created = []
+    for email, roles in DEMO_STAFF:
+        if users.user_by_email(session, email) is None:
+            users.create_user(session, email, DEMO_PASSWORD, roles)
+            created.append(email)
+    if users.totp_required(session):
+        users.set_totp_required(session, False)
+        audit.record(
+            session, actor="cli", role="system", action="setting.totp_required", outcome="ok", detail="off (demo install)"
+        )
+    return created

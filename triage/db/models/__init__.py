@@ -1,0 +1,37 @@
+"""Typed SQLAlchemy models, one module per concern. The schema itself is built only by the Alembic migrations.
+
+This package lists every model so that `Base.metadata` (read by the migrations and the ORM) holds them all.
+"""
+
+from __future__ import annotations
+
+from triage.db.models.alerts import Alert, OutboxMessage, PatientInterrupt, PatientSession, TriageDecision
+from triage.db.models.base import NAMING, Base
+from triage.db.models.intakes import INTAKE_STATUSES, Answer, Evaluation, Intake, Invitation, PdfCache
+from triage.db.models.records import AuditEvent, RateLimitHit, RulesetVersion
+from triage.db.models.staff import AppSetting, ClinicianNote, DifferentialFeedback, RecoveryCode, StaffSession, User
+
+__all__ = [
+    "Alert",
+    "OutboxMessage",
+    "PatientInterrupt",
+    "PatientSession",
+    "TriageDecision",
+    "INTAKE_STATUSES",
+    "NAMING",
+    "Answer",
+    "AppSetting",
+    "AuditEvent",
+    "Base",
+    "ClinicianNote",
+    "DifferentialFeedback",
+    "Evaluation",
+    "Intake",
+    "Invitation",
+    "PdfCache",
+    "RateLimitHit",
+    "RecoveryCode",
+    "RulesetVersion",
+    "StaffSession",
+    "User",
+]

@@ -1,0 +1,101 @@
+"""The outcome of evaluating one intake, the one result model: written to JSON by to_dict and read back by from_dict."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from triage.domain.engine.result_items import Caveat, DifferentialResult, Investigation, MissingQuestion, RedFlag
+from triage.domain.engine.result_text import render_text
+from triage.domain.errors import TriageError
+from triage.domain.scales import Urgency
+
+# The red-flag tiers, most urgent first, under the name the rules pages import (triage/web/rules/views.py).
+URGENCY_ORDER: tuple[Urgency, ...] = Urgency.flag_tiers()
+# The stored JSON's layout version. to_dict does not write it (the stored rows, and the golden files, must stay
+# byte-identical), so rows without a "format" key are read as this version; from_dict refuses any other.
+RESULT_FORMAT = 1
+
+
+class ResultFormatError(TriageError):
+    """A stored result could not be read back (it is not in the shape to_dict writes)."""
+
+
+def _section(data: Mapping[str, Any], key: str) -> list[Any]:
+    """One list of a stored result; an absent section is empty (rows written by hand, e.g. in tests, leave some out)."""
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise TypeError(f"'{key}' is not a list")
+    return value
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything the rules concluded for one intake, pinned to the ruleset version and hash."""
+
+    ruleset_version: str
+    ruleset_sha256: str
+    evaluated_on: str
+    red_flags: tuple[RedFlag, ...]
+    differentials: tuple[DifferentialResult, ...]
+    investigations: tuple[Investigation, ...]
+    caveats: tuple[Caveat, ...]
+    missing: tuple[MissingQuestion, ...]
+    note: str
+    fired_rules: tuple[str, ...]
+
+    @property
+    def top_differential(self) -> str | None:
+        """The id of the first-ranked differential, unless it is held back by a red flag."""
+        if not self.differentials or self.differentials[0].held_back:
+            return None
+        return self.differentials[0].id
+
+    @property
+    def top_urgency(self) -> str | None:
+        """The most urgent red flag's urgency (emergency, urgent, soon) as stored in a column, or None."""
+        return self.red_flags[0].urgency.value if self.red_flags else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON stored with the intake and printed by `triage rules evaluate --json`."""
+        return {
+            "ruleset": {"version": self.ruleset_version, "hash": self.ruleset_sha256},
+            "evaluated_on": self.evaluated_on,
+            "red_flags": [r.to_dict() for r in self.red_flags],
+            "differentials": [d.to_dict() for d in self.differentials],
+            "investigations": [i.to_dict() for i in self.investigations],
+            "caveats": [c.to_dict() for c in self.caveats],
+            "missing": [m.to_dict() for m in self.missing],
+            "note": self.note,
+            "fired_rules": list(self.fired_rules),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Result:
+        """Read back a stored result, with or without a "format" key; ResultFormatError when it is not in to_dict's shape."""
+        if not isinstance(data, Mapping):
+            raise ResultFormatError(f"the stored result is not a mapping but {type(data).__name__}")
+        if data.get("format", RESULT_FORMAT) != RESULT_FORMAT:
+            raise ResultFormatError(
+                f"the stored result has format {data.get('format')!r}; this version reads format {RESULT_FORMAT}"
+            )
+        try:
+            return cls(
+                ruleset_version=str(data["ruleset"]["version"]),
+                ruleset_sha256=str(data["ruleset"]["hash"]),
+                evaluated_on=str(data.get("evaluated_on", "")),
+                red_flags=tuple(RedFlag.from_dict(r) for r in _section(data, "red_flags")),
+                differentials=tuple(DifferentialResult.from_dict(d) for d in _section(data, "differentials")),
+                investigations=tuple(Investigation.from_dict(i) for i in _section(data, "investigations")),
+                caveats=tuple(Caveat.from_dict(c) for c in _section(data, "caveats")),
+                missing=tuple(MissingQuestion.from_dict(m) for m in _section(data, "missing")),
+                note=str(data.get("note", "")),
+                fired_rules=tuple(str(r) for r in _section(data, "fired_rules")),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise ResultFormatError(f"the stored result is not in the expected shape ({type(error).__name__}: {error})") from None
+
+    def to_text(self) -> str:
+        """A plain-text summary a clinician can read without knowing the engine."""
+        return render_text(self)

@@ -1,0 +1,152 @@
+"""Loading a ruleset (YAML files or already-parsed documents): validated against the data dictionary, compiled and hashed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from triage.domain.engine.evidence import EvidenceIndex
+from triage.domain.engine.facts import Fact, fact_catalog
+from triage.domain.engine.plan import Plan, compile_plan
+from triage.domain.engine.rule_files import Rule, RuleContext, check_header, read_header, read_rule_file
+from triage.domain.engine.schema import Differential, Parameter, RulesetHeader
+from triage.domain.engine.yaml_source import read_yaml_file, shape_problem
+from triage.domain.errors import ProblemList, RuleProblem, RulesetError, line_of
+from triage.domain.questionnaire.questions import Questionnaire, default_questionnaire
+from triage.paths import resource_dir
+
+HEADER_FILE = "ruleset.yaml"
+
+
+@dataclass(frozen=True, eq=False)
+class Ruleset:
+    """A validated, compiled ruleset: the rules, the differentials they weigh, and how to evaluate them fast."""
+
+    version: str
+    title: str
+    note: str
+    sha256: str
+    parameters: Mapping[str, Parameter]
+    differentials: tuple[Differential, ...]
+    rules: tuple[Rule, ...]
+    questionnaire: Questionnaire
+    facts: Mapping[str, Fact]
+    canonical: str
+    plan: Plan
+    evidence: EvidenceIndex
+    question_order: Mapping[str, int]
+
+    @property
+    def documents(self) -> dict[str, Any]:
+        """A fresh copy of the ruleset's documents (file name to parsed content), e.g. to store or edit."""
+        return dict(json.loads(self.canonical))
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id (KeyError when unknown)."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+def canonical_json(documents: Mapping[str, Any]) -> str:
+    """The documents as canonical JSON: sorted keys, no spacing, so layout and comments do not count."""
+    return json.dumps(documents, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_sha256(documents: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of the documents: the ruleset's content hash."""
+    return hashlib.sha256(canonical_json(documents).encode("utf-8")).hexdigest()
+
+
+def load_ruleset_from_documents(documents: Mapping[str, Any], questionnaire: Questionnaire | None = None) -> Ruleset:
+    """Build a ruleset from parsed documents keyed by file name ('ruleset.yaml' plus one per topic); raises RulesetError.
+
+    The documents are plain data as YAML or JSON parsing gives them (e.g. a ruleset kept in a database).
+    """
+    problems = ProblemList(HEADER_FILE)
+    for name, document in documents.items():
+        reason = (
+            "a file name must be text ending in .yaml"
+            if not isinstance(name, str) or not name.endswith(".yaml")
+            else shape_problem(document)
+        )
+        if reason:
+            problems.for_file(str(name)).add(reason)
+    problems.raise_if_any()
+    return _build(documents, questionnaire or default_questionnaire())
+
+
+def _build(documents: Mapping[str, Any], questionnaire: Questionnaire) -> Ruleset:
+    problems = ProblemList(HEADER_FILE)
+    if HEADER_FILE not in documents:
+        problems.add("ruleset.yaml is missing: it declares the version, parameters and differentials")
+        problems.raise_if_any()
+    raw_header = documents[HEADER_FILE]
+    header, parameters, differentials = read_header(raw_header, problems)
+    check_header(raw_header, header, problems)
+    context = RuleContext(problems, fact_catalog(questionnaire), parameters, differentials, set())
+    rule_files = sorted(name for name in documents if name != HEADER_FILE)
+    if not rule_files:
+        problems.add("there are no rule files next to ruleset.yaml")
+    first_seen: dict[str, tuple[str, int | None]] = {}
+    rules = [rule for name in rule_files for rule in read_rule_file(name, documents[name], context, first_seen)]
+    # Unused parameters are only worth reporting once everything else is right (a broken rule may be their user).
+    for name in [p for p in parameters if p not in context.used_parameters and not problems.items]:
+        problems.add(
+            f"the parameter '{name}' is declared but no rule uses it",
+            line_of(raw_header.get("parameters"), name) if isinstance(raw_header, dict) else None,
+        )
+    if header is None or problems.items:
+        raise RulesetError(list(problems.items) or [RuleProblem(HEADER_FILE, None, None, "ruleset.yaml could not be read")])
+    return _assemble(header, tuple(rules), questionnaire, context.facts, documents)
+
+
+def _assemble(
+    header: RulesetHeader,
+    rules: tuple[Rule, ...],
+    questionnaire: Questionnaire,
+    facts: Mapping[str, Fact],
+    documents: Mapping[str, Any],
+) -> Ruleset:
+    kinds = {fact_id: fact.kind for fact_id, fact in facts.items()}
+    plan = compile_plan([(rule.id, rule.when) for rule in rules], kinds)
+    canonical = canonical_json(documents)
+    return Ruleset(
+        version=header.version,
+        title=header.title,
+        note=header.note,
+        sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+        parameters=dict(header.parameters),
+        differentials=tuple(header.differentials),
+        rules=rules,
+        questionnaire=questionnaire,
+        facts=facts,
+        canonical=canonical,
+        plan=plan,
+        evidence=EvidenceIndex.build(plan),
+        question_order={q.id: i for i, q in enumerate(questionnaire.questions)},
+    )
+
+
+def read_ruleset_documents(directory: Path) -> dict[str, Any]:
+    """Parse ruleset.yaml and every other *.yaml file in a directory (not its tests/); raises RulesetError."""
+    problems = ProblemList(str(directory))
+    if not directory.is_dir():
+        problems.add("this is not a directory of rule files")
+        problems.raise_if_any()
+    documents: dict[str, Any] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        documents[path.name] = read_yaml_file(path, problems.for_file(path.name))
+    problems.raise_if_any()
+    return documents
+
+
+def load_ruleset(directory: Path | None = None, questionnaire: Questionnaire | None = None) -> Ruleset:
+    """Load, validate and compile the rules in a directory (the bundled rules/ by default)."""
+    # Documents read by the YAML reader are already bounded in depth and made of plain values.
+    return _build(read_ruleset_documents(directory or resource_dir("rules")), questionnaire or default_questionnaire())

@@ -1,0 +1,1 @@
+"""The questionnaire: questions defined once in forms/, typed answers and derived facts."""

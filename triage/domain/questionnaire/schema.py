@@ -1,0 +1,194 @@
+"""The shape of forms/questionnaire.yaml (pydantic v2), with schema errors translated into plain words."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+from triage.domain.errors import did_you_mean, line_at
+from triage.domain.questionnaire.problems import Problems
+from triage.domain.questionnaire.values import QUESTION_TYPES, SHOWN_WHEN_OPERATORS
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+Template = Annotated[str, StringConstraints(pattern=r"^[a-z{][a-z0-9_{}]{0,63}$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+Scalar = str | int | float | bool
+QuestionType = Literal["text", "longtext", "integer", "number", "scale", "single", "multi", "date", "consent"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ChoiceModel(_Strict):
+    """One offered answer: the stored value and the label the patient reads."""
+
+    value: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]{0,63}$")]
+    label: Text
+
+
+class ShownWhenModel(_Strict):
+    """A test on one earlier answer: `question` and exactly one operator."""
+
+    question: Identifier
+    equals: Scalar | None = None
+    one_of: list[Scalar] | None = None
+    includes: str | None = None
+    includes_any: list[str] | None = None
+    answered: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> ShownWhenModel:
+        if len([op for op in SHOWN_WHEN_OPERATORS if op in self.model_fields_set]) != 1:
+            raise ValueError(f"shown_when needs 'question' and one of {', '.join(SHOWN_WHEN_OPERATORS)}")
+        return self
+
+    @property
+    def operator(self) -> str:
+        """The one operator this condition uses."""
+        return next(op for op in SHOWN_WHEN_OPERATORS if op in self.model_fields_set)
+
+
+class _QuestionFields(_Strict):
+    type: QuestionType
+    label: Text
+    help: str = ""
+    choices: Any = None  # a list of choices or the name of a choice set; checked where choice sets are known
+    unit: str = ""
+    min: int | float | None = None
+    max: int | float | None = None
+    max_length: int | None = Field(default=None, ge=1, le=100_000)
+    required: bool = False
+
+    @model_validator(mode="after")
+    def _bounds(self) -> _QuestionFields:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is above max ({self.max})")
+        return self
+
+
+class QuestionModel(_QuestionFields):
+    """One question as written in a step."""
+
+    id: Identifier
+    shown_when: ShownWhenModel | None = None
+
+
+class TemplateModel(_QuestionFields):
+    """One follow-up question written once for each choice of a for_each source ({value} and {label} filled in)."""
+
+    id: Template
+
+
+class ForEachModel(_Strict):
+    """Follow-up questions repeated for each choice the patient ticks in an earlier multi-choice question."""
+
+    source: Identifier
+    questions: list[Any] = Field(min_length=1)
+
+
+class StepModel(_Strict):
+    """One page of the questionnaire (its questions are checked one by one)."""
+
+    id: Identifier
+    title: Text
+    intro: str = ""
+    review: bool = False
+    for_each: Any = None
+    questions: list[Any] = Field(default_factory=list)
+
+
+class QuestionnaireFile(_Strict):
+    """The top of the file: version, shared choice sets and the steps."""
+
+    version: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    choice_sets: dict[Identifier, Any] = Field(default_factory=dict)
+    steps: list[Any] = Field(min_length=1)
+
+
+_MODELS: tuple[type[BaseModel], ...] = (
+    ChoiceModel,
+    ShownWhenModel,
+    QuestionModel,
+    TemplateModel,
+    ForEachModel,
+    StepModel,
+    QuestionnaireFile,
+)
+FIELDS = frozenset(name for model in _MODELS for name in model.model_fields)
+_TYPE_WORDS = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "bool_type": "true or false",
+    "list_type": "a list (lines starting with '-')",
+    "dict_type": "a mapping (lines of 'name: value')",
+    "model_type": "a mapping (lines of 'name: value')",
+    "model_attributes_type": "a mapping (lines of 'name: value')",
+}
+# A field whose value may take several types reports one error per type; one plain sentence replaces them.
+_UNION_WORDS = {
+    "min": "a number",
+    "max": "a number",
+    "equals": "text, a number or true/false",
+}
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    names = [str(x) for x in loc if isinstance(x, str) and x in FIELDS]
+    return names[-1] if names else "this entry"
+
+
+def _message(error: Any, vocabulary: list[str]) -> str:
+    kind, loc = error["type"], tuple(error["loc"])
+    name = _field(loc)
+    given = error.get("input")
+    if kind == "extra_forbidden" and loc[-1] in FIELDS:
+        return f"'{loc[-1]}' is not allowed here"
+    if kind == "extra_forbidden":
+        return f"'{loc[-1]}' is not a known field here.{did_you_mean(loc[-1], vocabulary)}"
+    if kind == "missing":
+        return f"the field '{name}' is missing"
+    if kind == "literal_error" and name == "type":
+        return f"type must be one of {', '.join(QUESTION_TYPES)}, not '{given}'.{did_you_mean(given, QUESTION_TYPES)}"
+    if any(isinstance(x, str) and x not in FIELDS for x in loc) and name in _UNION_WORDS:
+        return f"'{name}' must be {_UNION_WORDS[name]}"
+    if kind in _TYPE_WORDS:
+        return f"'{name}' must be {_TYPE_WORDS[kind]}"
+    if kind in ("string_too_short", "too_short"):
+        return f"'{name}' must not be empty"
+    if kind == "string_pattern_mismatch":
+        return f"'{given}' is not a valid {name}: use lower-case letters, digits and underscores"
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    return f"'{name}': {error['msg']}"
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_part(model: type[M], raw: Any, problems: Problems, item: str | None, kind: str = "question") -> M | None:
+    """Validate one part of the file; on failure record located problems (one per place and message) and return None."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        report_errors(exc, raw, problems, item, kind)
+        return None
+
+
+def report_errors(exc: ValidationError, raw: Any, problems: Problems, item: str | None, kind: str) -> None:
+    """Translate pydantic errors into located problems."""
+    vocabulary = sorted(FIELDS)
+    errors = exc.errors()
+    # A misspelt field shows up twice (unknown key, and the real field missing); the first, with its hint, is enough.
+    hinted = {did_you_mean(e["loc"][-1], vocabulary) for e in errors if e["type"] == "extra_forbidden"}
+    seen: set[tuple[int | None, str]] = set()
+    for error in errors:
+        loc = tuple(error["loc"])
+        if error["type"] == "missing" and f" Did you mean '{_field(loc)}'?" in hinted:
+            continue
+        message = _message(error, vocabulary)
+        line = line_at(raw, [x for x in loc if isinstance(x, int) or x in FIELDS or x == loc[-1]])
+        if (line, message) not in seen:
+            seen.add((line, message))
+            problems.add(message, line, item=item, kind=kind)

@@ -1,0 +1,1 @@
+"""PDF rendering: the clinician's summary and the worker pool that renders it."""

@@ -1,0 +1,241 @@
+"""The PDF summary: an autoescaped Jinja template rendered by WeasyPrint in a limited worker, cached per intake state."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any
+
+import jinja2
+import weasyprint
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from triage.db.clock import utcnow
+from triage.db.intake_record import IntakeRecord, intake_record
+from triage.db.models import PdfCache
+from triage.db.session import Database
+from triage.domain.questionnaire.questions import default_questionnaire
+from triage.domain.report.chart import severity_chart
+from triage.domain.report.model import AnswerRow, Report, build_report
+from triage.paths import resource_dir
+from triage.pdf.pool import RenderFailed, RenderTimeout, pool
+
+__all__ = [
+    "AssetFetcher",
+    "PdfSettings",
+    "PdfOutcome",
+    "RenderFailed",
+    "RenderTimeout",
+    "intake_pdf",
+    "document_html",
+    "render_pdf",
+]
+
+log = logging.getLogger("triage.pdf.summary")
+
+ASSET_SCHEME = "triage-asset:"
+# The exact allowlist: the only URLs WeasyPrint may load are these bundled files.
+ASSETS: dict[str, str] = {"css/pdf.css": "text/css", "fonts/DejaVuSans.ttf": "font/ttf", "fonts/DejaVuSans-Bold.ttf": "font/ttf"}
+PAGE_CLASSES = {"A4": "a4", "LETTER": "letter"}
+RENDERER_VERSION = "1"
+PDF_NOTES = 5  # the newest notes; the workspace shows them all
+PDF_GROUPS = {"diet": ("diet",), "history": ("history", "test_details")}
+
+
+@dataclass(frozen=True)
+class PdfSettings:
+    """What the PDF needs from the app's configuration."""
+
+    clinic_name: str = "Gastroenterology clinic"
+    page_size: str = "A4"
+    timeout_seconds: float = 20.0
+    memory_mb: int = 768
+    workers: int = 2
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> PdfSettings:
+        """Read CLINIC_NAME, PDF_PAGE_SIZE, PDF_TIMEOUT_SECONDS, PDF_MEMORY_MB and PDF_WORKERS."""
+        size = str(config.get("PDF_PAGE_SIZE", "A4")).upper()
+        if size not in PAGE_CLASSES:
+            raise ValueError(f"PDF_PAGE_SIZE must be A4 or Letter, not {size!r}")
+        return cls(
+            clinic_name=str(config.get("CLINIC_NAME", cls.clinic_name)),
+            page_size=size,
+            timeout_seconds=float(config.get("PDF_TIMEOUT_SECONDS", cls.timeout_seconds)),
+            memory_mb=int(config.get("PDF_MEMORY_MB", cls.memory_mb)),
+            workers=int(config.get("PDF_WORKERS", cls.workers)),
+        )
+
+
+@dataclass(frozen=True)
+class PdfOutcome:
+    """A PDF and how it was obtained."""
+
+    pdf: bytes
+    cached: bool
+    integrity_ok: bool
+    ruleset_version: str
+
+
+@cache
+def asset_bytes(name: str) -> bytes:
+    """The content of one allowlisted bundled asset."""
+    if name not in ASSETS:
+        raise KeyError(name)
+    return (resource_dir("static") / name).read_bytes()
+
+
+class AssetFetcher(URLFetcher):
+    """WeasyPrint's only way out: serves the allowlisted bundled assets and refuses every other URL."""
+
+    def __init__(self) -> None:
+        # No protocol is allowed to the stock opener, and no redirects: fetch() below never reaches it anyway.
+        super().__init__(timeout=1, allowed_protocols=(), allow_redirects=False)
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        """Serve `triage-asset:<allowlisted name>`; raise for anything else (file, http(s), ftp, data, ...)."""
+        name = url[len(ASSET_SCHEME) :] if url.startswith(ASSET_SCHEME) else None
+        if name is None or name not in ASSETS:
+            self.refused.append(url[:120])
+            raise ValueError("refused: the PDF renderer loads only its bundled assets")
+        return URLFetcherResponse(url, body=asset_bytes(name), headers={"Content-Type": ASSETS[name]})
+
+    def open(self, url: Any, data: Any = None, timeout: Any = None) -> URLFetcherResponse:
+        """Route every open through fetch (and so through the allowlist)."""
+        return self.fetch(url if isinstance(url, str) else str(getattr(url, "full_url", "")))
+
+
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(resource_dir("templates") / "pdf")),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    auto_reload=False,
+)
+
+
+@lru_cache(maxsize=1)
+def template_version() -> str:
+    """A hash of everything that shapes the PDF besides the data: templates, assets, renderer and WeasyPrint versions."""
+    digest = hashlib.sha256(f"{RENDERER_VERSION}:{weasyprint.__version__}".encode())
+    for path in sorted((resource_dir("templates") / "pdf").glob("*.html")):
+        digest.update(path.name.encode() + path.read_bytes())
+    for name in sorted(ASSETS):
+        digest.update(name.encode() + asset_bytes(name))
+    return digest.hexdigest()
+
+
+def _rows(report: Report, steps: tuple[str, ...]) -> list[AnswerRow]:
+    return [row for step in steps if (group := report.group(step)) for row in group.rows]
+
+
+def document_html(record: IntakeRecord, settings: PdfSettings, generated: str) -> str:
+    """The summary's HTML: only plain data reaches the autoescaping template."""
+    report = build_report(default_questionnaire(), record.answers, record.result, record.submitted_on)
+    names = {d.id: d.name for d in report.differentials}
+    feedback = [
+        {"author": f.author, "agrees": f.agrees, "reason": f.reason, "name": names.get(f.differential_id, f.differential_id)}
+        for f in record.feedback
+    ]
+    return _ENV.get_template("summary.html").render(
+        report=report,
+        chart=severity_chart(report.severities),
+        intake=record,
+        evaluation=record.evaluation,
+        notes=record.notes[-PDF_NOTES:],
+        earlier_notes=max(0, len(record.notes) - PDF_NOTES),
+        feedback=feedback,
+        groups={key: _rows(report, steps) for key, steps in PDF_GROUPS.items()},
+        clinic_name=settings.clinic_name,
+        page_class=PAGE_CLASSES[settings.page_size],
+        generated=generated,
+    )
+
+
+def _render_job(html: str) -> tuple[bytes, int]:
+    """Runs in the worker: HTML to PDF through the allowlisting fetcher, with no user-influenced options."""
+    fetcher = AssetFetcher()
+    pdf = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
+    return pdf, len(fetcher.refused)
+
+
+WARM_UP_HTML = (
+    '<html class="a4"><head><link rel="stylesheet" href="triage-asset:css/pdf.css"></head>'
+    '<body><p class="running-head">w</p><p class="footer">w</p>'
+    '<h1>Warm</h1><div class="urgent"><h2>up</h2><ul><li><b>x</b> y</li></ul></div><p class="concern pt">x <b>y</b></p>'
+    '<table><colgroup><col class="c-name"><col class="c-why"><col class="c-src"></colgroup>'
+    "<tr><th>a</th><th>b</th><th>c</th></tr>"
+    '<tr><td>1</td><td>2</td><td class="src">3</td></tr></table>'
+    '<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="20" height="10">'
+    '<rect x="0" y="0" width="10" height="5" fill="#a4161a"/><text x="1" y="9" font-size="9">1</text></svg></body></html>'
+)
+
+
+def _warm_up() -> None:
+    """Runs once in each new worker: loads fonts and layout caches so its first real render is not a cold one."""
+    _render_job(WARM_UP_HTML)
+
+
+def start_workers(settings: PdfSettings) -> None:
+    """Fork one PDF worker now (at app start, before any request thread) so it warms up while the app is idle."""
+    _ENV.get_template("summary.html")
+    pool(settings.workers, settings.memory_mb, _warm_up).warm()
+
+
+def render_pdf(html: str, settings: PdfSettings) -> bytes:
+    """Render in a pooled worker with the configured time and memory limits (RenderTimeout/RenderFailed otherwise)."""
+    pdf, refused = pool(settings.workers, settings.memory_mb, _warm_up).call(_render_job, html, settings.timeout_seconds)
+    if refused:
+        log.warning("the PDF fetcher refused %d URL(s) while rendering", refused)
+    return bytes(pdf)
+
+
+def cache_key(record: IntakeRecord, settings: PdfSettings) -> str:
+    """SHA-256 over the intake, its shown result, notes, review, feedback, answers and the template version."""
+    state = [
+        record.id,
+        record.evaluation.id if record.evaluation else None,
+        record.computed_sha256,
+        record.stored_sha256,
+        record.status,
+        record.reviewed_at,
+        record.reviewed_by,
+        [n.id for n in record.notes],
+        [f.id for f in record.feedback],
+        settings.clinic_name,
+        settings.page_size,
+        template_version(),
+    ]
+    return hashlib.sha256(json.dumps(state, separators=(",", ":")).encode()).hexdigest()
+
+
+def _store(db: Database, intake_id: int, key: str, pdf: bytes) -> None:
+    with db.session() as session:
+        session.execute(delete(PdfCache).where(PdfCache.intake_id == intake_id, PdfCache.key_sha256 != key))
+        try:
+            with session.begin_nested():
+                session.add(PdfCache(key_sha256=key, intake_id=intake_id, pdf=pdf, created_at=utcnow()))
+        except IntegrityError:
+            log.info("PDF for intake %d was cached by a concurrent request", intake_id)
+
+
+def intake_pdf(db: Database, intake_id: int, settings: PdfSettings) -> PdfOutcome | None:
+    """The intake's PDF, from the cache when its state is unchanged; None when there is no such intake or no stored result."""
+    with db.session() as session:
+        record = intake_record(session, intake_id)
+        if record is None or record.evaluation is None:
+            return None
+        key = cache_key(record, settings)
+        cached = session.scalar(select(PdfCache.pdf).where(PdfCache.key_sha256 == key))
+    version = record.evaluation.ruleset_version
+    if cached is not None:
+        return PdfOutcome(bytes(cached), True, record.integrity_ok, version)
+    pdf = render_pdf(document_html(record, settings, utcnow().strftime("%Y-%m-%d %H:%M UTC")), settings)
+    _store(db, intake_id, key, pdf)
+    return PdfOutcome(pdf, False, record.integrity_ok, version)

@@ -1,0 +1,14 @@
+"""The clinic audience: worklist, intake review, notes, feedback, re-evaluation and the PDF summary."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from triage.web.clinic import views
+
+
+def build_blueprint() -> Blueprint:
+    """The clinic blueprint under /clinic."""
+    blueprint = Blueprint("clinic", __name__, url_prefix="/clinic")
+    views.routes.register(blueprint)
+    return blueprint

@@ -1,0 +1,16 @@
+"""The patient audience: private link, questionnaire steps, review and submit."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask_wtf.csrf import CSRFError
+
+from triage.web.patient import views
+
+
+def build_blueprint() -> Blueprint:
+    """The patient blueprint: every patient view and the patient-friendly CSRF failure page."""
+    blueprint = Blueprint("patient", __name__)
+    views.routes.register(blueprint)
+    blueprint.register_error_handler(CSRFError, views.csrf_failed)
+    return blueprint

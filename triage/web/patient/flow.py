@@ -1,0 +1,171 @@
+"""Where a patient is in the questionnaire: visible questions, active steps, completion and reachability (no Flask)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from triage.domain.questionnaire.questions import Answer, Question, Questionnaire, Step
+
+# Steps the patient has finished are kept beside the pending raw inputs (Intake.pending_inputs),
+# under a key no question id can take, so progress lives in the database and survives any client.
+PROGRESS_KEY = "~steps_done"
+
+
+# Holding the questionnaire in the value keeps it alive, so its id() cannot be reused by another object.
+_ORDER: dict[int, tuple[Questionnaire, tuple[Question, ...]]] = {}
+
+
+def in_order(questionnaire: Questionnaire) -> tuple[Question, ...]:
+    """Every question in order (Questionnaire.questions builds a new tuple on each access; this is kept)."""
+    key = id(questionnaire)
+    if key not in _ORDER:
+        _ORDER[key] = (questionnaire, questionnaire.questions)
+    return _ORDER[key][1]
+
+
+def effective_answers(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> dict[str, Answer]:
+    """The answers to questions the patient is currently asked (a hidden question counts as unanswered)."""
+    effective: dict[str, Answer] = {}
+    # shown_when always names an earlier question, so one pass in order settles every question.
+    for question in in_order(questionnaire):
+        if question.id in answers and question.is_shown(effective):
+            effective[question.id] = answers[question.id]
+    return effective
+
+
+def visible_in(step: Step, effective: Mapping[str, Answer]) -> list[Question]:
+    """The questions of a step this patient is asked, given their effective answers."""
+    return [q for q in step.questions if q.is_shown(effective)]
+
+
+def split_pending(pending_inputs: Mapping[str, Any] | None) -> tuple[dict[str, list[str]], frozenset[str]]:
+    """Separate the stored pending inputs into raw inputs by question id and the set of finished steps."""
+    raw: dict[str, list[str]] = {}
+    done: frozenset[str] = frozenset()
+    for key, value in (pending_inputs or {}).items():
+        if key == PROGRESS_KEY:
+            done = frozenset(v for v in value if isinstance(v, str)) if isinstance(value, list) else frozenset()
+        elif isinstance(value, list):
+            raw[key] = [v for v in value if isinstance(v, str)]
+    return raw, done
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One intake's position: effective answers, pending raw inputs and the steps finished."""
+
+    questionnaire: Questionnaire
+    answers: dict[str, Answer]
+    pending: dict[str, list[str]]
+    done: frozenset[str]
+
+    @classmethod
+    def of(
+        cls, questionnaire: Questionnaire, answers: Mapping[str, Answer], pending_inputs: Mapping[str, Any] | None
+    ) -> Progress:
+        """The progress for stored answers and stored pending inputs."""
+        return cls.from_effective(questionnaire, effective_answers(questionnaire, answers), pending_inputs)
+
+    @classmethod
+    def from_effective(
+        cls, questionnaire: Questionnaire, effective: dict[str, Answer], pending_inputs: Mapping[str, Any] | None
+    ) -> Progress:
+        """The progress for answers already reduced to the questions asked (as read_step returns them)."""
+        raw, done = split_pending(pending_inputs)
+        return cls(questionnaire, effective, raw, done)
+
+    @cached_property
+    def review(self) -> Step:
+        """The review-and-consent step (the last one)."""
+        return next(s for s in self.questionnaire.steps if s.is_review)
+
+    @cached_property
+    def _visible_cache(self) -> dict[str, list[Question]]:
+        return {}
+
+    def _visible_of(self, step: Step) -> list[Question]:
+        cache = self._visible_cache
+        if step.id not in cache:
+            cache[step.id] = visible_in(step, self.answers)
+        return cache[step.id]
+
+    @cached_property
+    def _active(self) -> list[Step]:
+        return [s for s in self.questionnaire.steps if s.is_review or self._visible_of(s)]
+
+    @cached_property
+    def _active_ids(self) -> list[str]:
+        return [s.id for s in self._active]
+
+    def visible(self, step: Step) -> list[Question]:
+        """The questions of a step this patient is asked (do not modify the list)."""
+        return self._visible_of(step)
+
+    def active_steps(self) -> list[Step]:
+        """The steps this patient sees: those with at least one visible question, review last."""
+        return list(self._active)
+
+    def has_problems(self, step: Step) -> bool:
+        """Whether a step holds input that did not validate, or an unanswered required question."""
+        for question in self.visible(step):
+            if question.id in self.pending:
+                return True
+            if question.required and question.id not in self.answers:
+                return True
+        return False
+
+    def is_complete(self, step: Step) -> bool:
+        """Whether the patient has finished this step (continued past it, and nothing is left to fix)."""
+        return step.id in self.done and not self.has_problems(step)
+
+    @cached_property
+    def _first_unfinished(self) -> Step:
+        for step in self._active:
+            if step.is_review or not self.is_complete(step):
+                return step
+        return self.review
+
+    def first_unfinished(self) -> Step:
+        """The step to resume at: the first active step not finished (review once all others are)."""
+        return self._first_unfinished
+
+    def is_reachable(self, step: Step) -> bool:
+        """Whether the patient may open or post this step: it is active and no earlier step is unfinished."""
+        active = self._active_ids
+        if step.id not in active:
+            return False
+        return active.index(step.id) <= active.index(self._first_unfinished.id)
+
+    def next_after(self, step: Step) -> Step:
+        """The active step after this one (review after the last)."""
+        steps = self.questionnaire.steps
+        for later in steps[steps.index(step) + 1 :]:
+            if later.is_review or self._visible_of(later):
+                return later
+        return self.review
+
+    def previous_before(self, step: Step) -> Step | None:
+        """The active step before this one, if any."""
+        steps = self.questionnaire.steps
+        for earlier in reversed(steps[: steps.index(step)]):
+            if self._visible_of(earlier):
+                return earlier
+        return None
+
+    def position(self, step: Step) -> tuple[int, int]:
+        """(number of this step, number of steps) among the active steps, for "Step 3 of 11"."""
+        active = self._active_ids
+        number = active.index(step.id) + 1 if step.id in active else 1
+        return number, len(active)
+
+    def hidden_answers(self, stored: Mapping[str, Answer]) -> list[str]:
+        """Stored answers to questions no longer asked (pruned at submission, so only what was reviewed is sent)."""
+        return [qid for qid in stored if qid not in self.answers]
+
+
+def progress_with(done: frozenset[str], step_id: str) -> list[str]:
+    """The stored list of finished steps with one more step added."""
+    return sorted(done | {step_id})

@@ -1,0 +1,232 @@
+"""Patient blueprint: from the private link to a stored, submitted questionnaire (thin views)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm import Session
+
+from triage.db import audit
+from triage.db import intakes as queries
+from triage.domain.questionnaire.questions import Step, default_questionnaire
+from triage.web.access import database
+from triage.web.errors import render_error
+from triage.web.patient import session as ps
+from triage.web.patient.flow import PROGRESS_KEY, Progress, progress_with
+from triage.web.patient.forms import JS_MARKER, changed_values, pending_errors, read_step, shown_values
+from triage.web.patient.guards import SEE_OTHER, bound_intake
+from triage.web.patient.pages import render_review, render_step, step_url
+from triage.web.patient.submit import submit_bound_intake
+from triage.web.routes import RouteTable
+from triage.web.security import client_ip
+
+log = logging.getLogger("triage.patient")
+
+routes = RouteTable()
+
+FINISH_FIRST = "Please finish this part first. Your answers so far are saved."
+NEW_FOLLOWUPS = "We have added a few questions based on your answers. Please answer them too, then press Continue."
+CSRF_EXPIRED = (
+    "This page was open for a long time, so your answers were not saved yet. "
+    "They are still here: please check them and press the button again."
+)
+CSRF_FAILED = "We could not save this page. Please go back, reload the page and try again. Your earlier answers are safe."
+SESSION_ENDED = (
+    "This page was open for too long, so it could not be saved. "
+    "Please open the link your clinic sent you again. Your earlier answers are safe."
+)
+SUBMIT_FAILED = (
+    "We could not send your answers just now. Nothing has been lost. "
+    "Please go back to the last page and press Send again in a moment."
+)
+
+
+def _see(url: str) -> Any:
+    return redirect(url, SEE_OTHER)
+
+
+def _step_or_404(step_id: str) -> Step:
+    for step in default_questionnaire().steps:
+        if step.id == step_id and not step.is_review:
+            return step
+    abort(404)
+
+
+@routes.get("/i/<token>")
+def open_link(token: str) -> Any:
+    """The private link: bind the session to the intake, then leave the token-bearing URL at once."""
+    with database().session() as db_session:
+        if ps.link_attempts_exceeded(db_session):
+            log.warning("patient link attempts rate-limited")
+            return render_error(429)
+        invitation = queries.invitation_for_token(db_session, token) if ps.plausible_token(token) else None
+        if invitation is None:
+            ps.refuse_link(db_session, "unknown link")
+            return render_error(404)
+        state = queries.link_state(invitation)
+        if state in ("expired", "revoked"):
+            ps.refuse_link(db_session, f"{state} link", invitation)
+            return ps.closed_link_page()
+        ps.bind(invitation)
+        audit.record(
+            db_session,
+            actor=f"invitation:{invitation.id}",
+            role="patient",
+            action="invitation.open",
+            intake_id=invitation.intake_id,
+            ip=client_ip(),
+            detail=state,
+        )
+    return _see(url_for("patient.done" if state == "submitted" else "patient.start"))
+
+
+@routes.get("/intake")
+@bound_intake()
+def start(db_session: Session, bound: ps.Bound) -> Any:
+    """The short first page: what this is for, how long it takes, who reads it; Start or Continue."""
+    progress, _stored = bound.progress(db_session)
+    resume = progress.first_unfinished()
+    started = bool(progress.done or progress.answers or progress.pending)
+    return render_template("patient/start.html", resume_url=step_url(resume), started=started)
+
+
+@routes.get("/intake/<step_id>")
+@bound_intake()
+def step(db_session: Session, bound: ps.Bound, step_id: str) -> Any:
+    """One step's page, showing saved answers (and kept raw inputs with their messages)."""
+    target = _step_or_404(step_id)
+    progress, stored = bound.progress(db_session)
+    if not progress.is_reachable(target):
+        return _see(step_url(progress.first_unfinished()))
+    visible = progress.visible(target)
+    return render_step(
+        progress,
+        target,
+        visible,
+        shown_values(target.questions, stored, progress.pending),
+        pending_errors(visible, progress.pending),
+    )
+
+
+@routes.post("/intake/<step_id>")
+@bound_intake(lock=True, submitted="locked")
+def save(db_session: Session, bound: ps.Bound, step_id: str) -> Any:
+    """Save a step at once, valid or not; then move on, go back, or show it again with messages."""
+    target = _step_or_404(step_id)
+    questionnaire = default_questionnaire()
+    going_back = request.form.get("action") == "back"
+    progress, stored = bound.progress(db_session)
+    if not progress.is_reachable(target):
+        flash(FINISH_FIRST, "info")
+        return _see(step_url(progress.first_unfinished()))
+    reading = read_step(questionnaire, target, request.form, stored, {q.id for q in progress.visible(target)})
+    reshow_followups = reading.new_followups_blank and request.form.get(JS_MARKER) != "1"
+    pending = dict(reading.pending)
+    if not (going_back or reading.errors or reshow_followups):
+        pending[PROGRESS_KEY] = progress_with(progress.done, target.id)
+    queries.save_step(db_session, bound.intake, changed_values(reading.values, stored, progress.pending), pending)
+    after = Progress.from_effective(questionnaire, reading.answers, bound.intake.pending_inputs)
+    db_session.commit()  # saved (and the intake's lock released) before the next page is built
+    if going_back:
+        previous = after.previous_before(target)
+        return _see(step_url(previous) if previous else url_for("patient.start"))
+    if reading.errors or reshow_followups:
+        shown = shown_values(target.questions, stored, {}) | reading.shown  # hidden follow-ups keep their stored value
+        return render_step(
+            after,
+            target,
+            reading.visible,
+            shown,
+            reading.errors,
+            None if reading.errors else NEW_FOLLOWUPS,
+            400 if reading.errors else 200,
+        )
+    return _see(step_url(after.next_after(target)))
+
+
+@routes.get("/intake/review")
+@bound_intake()
+def review(db_session: Session, bound: ps.Bound) -> Any:
+    """Every answer grouped by step with a Change link per step, then consent and Send."""
+    progress, stored = bound.progress(db_session)
+    if progress.first_unfinished() is not progress.review:
+        flash(FINISH_FIRST, "info")
+        return _see(step_url(progress.first_unfinished()))
+    visible = progress.visible(progress.review)
+    return render_review(progress, shown_values(visible, stored, progress.pending), pending_errors(visible, progress.pending))
+
+
+@routes.post("/intake/review")
+@bound_intake(lock=True)
+def submit(db_session: Session, bound: ps.Bound) -> Any:
+    """Save the consent boxes, then submit once; a repeat post is a 303 to the same done page."""
+    questionnaire = default_questionnaire()
+    progress, stored = bound.progress(db_session)
+    if progress.first_unfinished() is not progress.review:
+        flash(FINISH_FIRST, "info")
+        return _see(step_url(progress.first_unfinished()))
+    reading = read_step(questionnaire, progress.review, request.form, stored, {q.id for q in progress.visible(progress.review)})
+    queries.save_step(db_session, bound.intake, changed_values(reading.values, stored, progress.pending), reading.pending)
+    after = Progress.from_effective(questionnaire, reading.answers, bound.intake.pending_inputs)
+    # Commit (releasing the intake's lock) first: the submission takes the lock again in its own transaction.
+    db_session.commit()
+    if reading.errors:
+        return render_review(after, reading.shown, reading.errors, status=400)
+    outcome = submit_bound_intake(bound)
+    if outcome in ("submitted", "already"):
+        return _see(url_for("patient.done"))
+    if outcome == "unfinished":
+        return _see(url_for("patient.review"))
+    if outcome == "nosession":
+        return ps.no_session_page()
+    if outcome in ("expired", "revoked"):
+        return ps.closed_link_page()
+    return render_error(503, SUBMIT_FAILED)
+
+
+@routes.get("/intake/done")
+def done() -> Any:
+    """The read-only page after submission: the clinic has the answers (never any triage output)."""
+    with database().session() as db_session:
+        bound = ps.load_bound(db_session)
+        if bound is None:
+            return ps.no_session_page()
+        if bound.state == "open":
+            return _see(url_for("patient.start"))
+        if bound.state != "submitted":
+            return ps.closed_link_page()
+    return render_template("patient/done.html")
+
+
+def csrf_failed(error: CSRFError) -> Any:
+    """A missing or wrong CSRF token: 400. An expired one: the page again with what was posted (not saved)."""
+    if error.description == "The CSRF token has expired." and request.method == "POST":
+        page = _reshow_unsaved()
+        if page is not None:
+            return page
+    if ps.SESSION_KEY not in session:
+        return render_error(400, SESSION_ENDED)
+    return render_error(400, CSRF_FAILED)
+
+
+def _reshow_unsaved() -> Any:
+    """Re-show the posted step (or review) with the patient's input and a request to press again."""
+    questionnaire = default_questionnaire()
+    with database().session() as db_session:
+        bound = ps.load_bound(db_session)
+        if bound is None or bound.state != "open":
+            return None
+        progress, stored = bound.progress(db_session)
+    if request.endpoint == "patient.submit" and progress.is_reachable(progress.review):
+        reading = read_step(questionnaire, progress.review, request.form, stored)
+        return render_review(progress, reading.shown, {}, CSRF_EXPIRED, 400)
+    step_id = (request.view_args or {}).get("step_id")
+    target = next((s for s in questionnaire.steps if s.id == step_id and not s.is_review), None)
+    if request.endpoint != "patient.save" or target is None or not progress.is_reachable(target):
+        return None
+    reading = read_step(questionnaire, target, request.form, stored)
+    shown = shown_values(target.questions, stored, {}) | reading.shown
+    return render_step(progress, target, reading.visible, shown, {}, CSRF_EXPIRED, 400)

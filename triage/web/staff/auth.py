@@ -1,0 +1,286 @@
+"""Staff sign-in (password, then TOTP or a recovery code), TOTP enrolment, sign-out and one's own account."""
+
+from __future__ import annotations
+
+import io
+import logging
+from typing import Any
+
+import segno
+from flask import Response, current_app, flash, g, redirect, render_template, request, session, url_for
+from sqlalchemy.orm import Session
+
+from triage.db import intakes as queries
+from triage.db import staff_sessions, totp, users
+from triage.db.models import User
+from triage.web.access import (
+    SESSION_KEY,
+    StaffIdentity,
+    current_staff,
+    database,
+    log_safe,
+    record_staff_event,
+    safe_next,
+    signed_in_staff,
+    staff_required,
+)
+from triage.web.errors import render_error
+from triage.web.forms import ActionForm
+from triage.web.routes import RouteTable
+from triage.web.security import client_ip
+from triage.web.staff.forms import CodeForm, EnrolForm, LoginForm, PasswordChangeForm
+
+log = logging.getLogger("triage.auth")
+routes = RouteTable()
+
+PENDING_KEY = "staff_pending"
+PENDING_SECONDS = 300
+FAILED = "Sign-in failed. Check your details and try again. After 5 failed attempts, sign-in is paused for 15 minutes."
+LANDINGS = (("clinic.worklist", "clinician"), ("rules.index", "rules_editor"), ("admin.users", "admin"))
+
+
+def identity(user: User) -> StaffIdentity:
+    """The identity of an account."""
+    return StaffIdentity(user.id, user.email, users.parse_roles(user.roles))
+
+
+def landing_url(staff: StaffIdentity) -> str:
+    """Where a member goes after sign-in: the first area their roles open."""
+    for endpoint, role in LANDINGS:
+        if role in staff.roles and endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return url_for("auth.account")
+
+
+def _ip_key() -> str:
+    return f"login-ip:{client_ip()}"
+
+
+def _ip_limited(db_session: Session) -> bool:
+    window, limit = int(current_app.config["LOGIN_IP_WINDOW_SECONDS"]), int(current_app.config["LOGIN_IP_MAX_FAILURES"])
+    return queries.hits_in_window(db_session, _ip_key(), window, users.now()) >= limit
+
+
+def _failure(db_session: Session, user: User | None, step: str, email: str, lockout: bool = False) -> None:
+    queries.count_hit(db_session, _ip_key(), current_app.config["LOGIN_IP_WINDOW_SECONDS"], users.now())
+    staff = identity(user) if user else None
+    record_staff_event(db_session, "login.failed", staff, actor=user.email if user else "unknown", outcome="denied", detail=step)
+    if lockout and staff:
+        record_staff_event(db_session, "lockout", staff, outcome="denied", detail=f"{users.MAX_FAILURES} failed attempts")
+        log.warning("staff account %d locked after repeated failures", staff.id)
+    log.info("sign-in failed at the %s step for %s", step, log_safe(email))
+
+
+def _pending(db_session: Session) -> tuple[User, dict[str, Any]] | None:
+    state = session.get(PENDING_KEY)
+    if not isinstance(state, dict) or users.now().timestamp() - float(state.get("at", 0)) > PENDING_SECONDS:
+        return None
+    user = db_session.get(User, int(state.get("uid", 0)))
+    if user is None or not user.active or users.is_locked(user):
+        return None
+    return user, state
+
+
+def _open_session(db_session: Session, user: User, how: str, audited: bool = True) -> StaffIdentity:
+    """Finish sign-in: a new session id (no fixation), the failure counter reset, an audit row."""
+    users.register_success(db_session, user)
+    raw = staff_sessions.start_session(db_session, user, client_ip())
+    session.clear()
+    session[SESSION_KEY] = raw
+    session.permanent = False
+    staff = identity(user)
+    g.staff = staff  # this request is now signed in (the new row is not committed yet)
+    if audited:
+        record_staff_event(db_session, "login", staff, detail=how)
+    log.info("staff %d signed in (%s)", user.id, how)
+    return staff
+
+
+def _account(db_session: Session, staff: StaffIdentity) -> User:
+    """The signed-in member's account row (its session was checked against it in this very request)."""
+    user = db_session.get(User, staff.id)
+    if user is None:
+        raise RuntimeError(f"staff account {staff.id} vanished during the request")
+    return user
+
+
+def _after_sign_in(staff: StaffIdentity, target: str | None) -> Response:
+    return redirect(safe_next(target) or landing_url(staff))  # type: ignore[return-value]
+
+
+@routes.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """Step one: email and password; the same answer for every kind of failure."""
+    staff = current_staff()
+    if staff is not None:
+        return _after_sign_in(staff, request.args.get("next"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+        return render_template("auth/login.html", form=form)
+    with database().session() as db_session:
+        if _ip_limited(db_session):
+            return render_error(429)
+        if not form.validate_on_submit():
+            _failure(db_session, None, "form", form.email.data or "")
+            return render_template("auth/login.html", form=form, error=FAILED)
+        result = users.check_password(db_session, form.email.data or "", form.password.data or "")
+        if result.outcome != "ok" or result.user is None:
+            _failure(
+                db_session,
+                result.user,
+                "password" if result.outcome == "invalid" else result.outcome,
+                form.email.data or "",
+                result.lockout_started,
+            )
+            return render_template("auth/login.html", form=form, error=FAILED)
+        user, target = result.user, safe_next(form.next.data)
+        session.clear()
+        if not users.totp_required(db_session):
+            return _after_sign_in(_open_session(db_session, user, "password only (TOTP switched off)"), target)
+        session[PENDING_KEY] = {"uid": user.id, "at": users.now().timestamp(), "next": target or ""}
+        return redirect(url_for("auth.login_totp" if user.totp_enrolled else "auth.enrol"))
+
+
+@routes.route("/login/code", methods=["GET", "POST"])
+def login_totp() -> Any:
+    """Step two: a TOTP code (each accepted once) or an unused recovery code."""
+    form = CodeForm()
+    with database().session() as db_session:
+        pending = _pending(db_session)
+        if pending is None or not pending[0].totp_enrolled:
+            session.pop(PENDING_KEY, None)
+            return redirect(url_for("auth.login"))
+        user, state = pending
+        if request.method == "GET":
+            return render_template("auth/login_code.html", form=form)
+        if _ip_limited(db_session):
+            return render_error(429)
+        code = (form.code.data or "") if form.validate_on_submit() else ""
+        if code and totp.verify_totp(db_session, user, code):
+            return _after_sign_in(_open_session(db_session, user, "totp"), state.get("next"))
+        if code and totp.use_recovery_code(db_session, user, code):
+            _open_session(db_session, user, "recovery code")
+            flash(f"You signed in with a recovery code; {totp.unused_recovery_codes(db_session, user.id)} are left.", "info")
+            return redirect(url_for("auth.account"))
+        lockout = users.register_failure(db_session, user)
+        _failure(db_session, user, "code", user.email, lockout)
+        if lockout:
+            session.pop(PENDING_KEY, None)
+            flash(FAILED, "error")
+            return redirect(url_for("auth.login"))
+        return render_template(
+            "auth/login_code.html",
+            form=form,
+            error="That code was not accepted. Codes can be used only once; wait for the next one.",
+        )
+
+
+@routes.route("/enrol", methods=["GET", "POST"])
+def enrol() -> Any:
+    """First sign-in: scan the QR code, confirm with a code, receive recovery codes once."""
+    form = EnrolForm()
+    with database().session() as db_session:
+        pending = _pending(db_session)
+        if pending is None or pending[0].totp_enrolled:
+            session.pop(PENDING_KEY, None)
+            return redirect(url_for("auth.login"))
+        user, state = pending
+        secret = user.totp_secret or ""
+        if request.method == "POST" and form.validate_on_submit() and totp.verify_totp(db_session, user, form.code.data or ""):
+            user.totp_enrolled = True
+            codes = totp.new_recovery_codes(db_session, user)
+            staff = _open_session(db_session, user, "totp enrolment")
+            record_staff_event(db_session, "totp.enrol", staff)
+            return render_template(
+                "auth/recovery_codes.html", codes=codes, continue_url=safe_next(state.get("next")) or landing_url(staff)
+            )
+        error = None
+        if request.method == "POST":
+            lockout = users.register_failure(db_session, user)
+            _failure(db_session, user, "enrolment code", user.email, lockout)
+            error = "That code was not accepted. Check the time on your phone and enter the newest code."
+        spaced = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+        return render_template("auth/enrol.html", form=form, secret=spaced, error=error)
+
+
+@routes.route("/enrol/qr.svg")
+def enrol_qr() -> Any:
+    """The enrolment QR code as an SVG image generated on the server from the otpauth URI."""
+    with database().session() as db_session:
+        pending = _pending(db_session)
+        if pending is None or pending[0].totp_enrolled:
+            return render_error(404)
+        uri = users.provisioning_uri(pending[0])  # the same issuer as the URI `triage users create` prints
+    buffer = io.BytesIO()
+    segno.make(uri, error="m").save(buffer, kind="svg", scale=5, border=4, xmldecl=False, title="Authenticator set-up code")
+    return Response(buffer.getvalue(), mimetype="image/svg+xml")
+
+
+@routes.route("/logout", methods=["POST"])
+@staff_required
+def logout() -> Any:
+    """Sign out: the session is revoked on the server, so a copied cookie stops working."""
+    staff = signed_in_staff()
+    raw = session.get(SESSION_KEY)
+    with database().session() as db_session:
+        if isinstance(raw, str):
+            staff_sessions.revoke_session(db_session, raw)
+        record_staff_event(db_session, "logout", staff)
+    session.clear()
+    flash("You have signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@routes.route("/")
+@staff_required
+def home() -> Any:
+    """The staff entry point: the first area the member's roles open."""
+    staff = signed_in_staff()
+    return redirect(landing_url(staff))
+
+
+@routes.route("/account")
+@staff_required
+def account() -> Any:
+    """One's own account: roles, recovery codes left, links to change the password."""
+    staff = signed_in_staff()
+    with database().session() as db_session:
+        left = totp.unused_recovery_codes(db_session, staff.id)
+    return render_template("auth/account.html", staff=staff, codes_left=left, form=ActionForm())
+
+
+@routes.route("/account/recovery-codes", methods=["POST"])
+@staff_required
+def recovery_codes() -> Any:
+    """Replace one's recovery codes and show the new ones once."""
+    staff = signed_in_staff()
+    if not ActionForm().validate_on_submit():
+        return render_error(400)
+    with database().session() as db_session:
+        user = _account(db_session, staff)
+        codes = totp.new_recovery_codes(db_session, user)
+        record_staff_event(db_session, "recovery_codes.new", staff)
+    return render_template("auth/recovery_codes.html", codes=codes, continue_url=url_for("auth.account"))
+
+
+@routes.route("/password", methods=["GET", "POST"])
+@staff_required
+def password() -> Any:
+    """Change one's password: every session of the account is revoked, this browser gets a new one."""
+    staff = signed_in_staff()
+    form = PasswordChangeForm()
+    if not form.validate_on_submit():
+        return render_template("auth/password.html", form=form)
+    with database().session() as db_session:
+        user = _account(db_session, staff)
+        if not users.verify_password(user, form.current.data or ""):
+            lockout = users.register_failure(db_session, user)
+            _failure(db_session, user, "password change", user.email, lockout)
+            form.current.errors = ["That is not your current password."]
+            return render_template("auth/password.html", form=form)
+        users.change_password(db_session, user, form.new.data or "")
+        record_staff_event(db_session, "password.change", staff)
+        _open_session(db_session, user, "after password change", audited=False)
+    flash("Your password was changed. Other signed-in browsers were signed out.", "info")
+    return redirect(landing_url(staff))
