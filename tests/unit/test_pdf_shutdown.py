@@ -145,7 +145,7 @@ def _answers(port: int) -> bool:
 
 
 @pytest.mark.slow
-def test_gunicorn_with_warm_pdf_workers_stops_within_two_seconds_of_sigterm(
+def test_gunicorn_with_warm_pdf_workers_stops_promptly_on_sigterm(
     gunicorn: tuple[subprocess.Popen[bytes], int],
 ) -> None:
     server, port = gunicorn
