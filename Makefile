@@ -1,5 +1,5 @@
 # gut-triage: two commands for a new user.
-#   make run   install into .venv, migrate the database, seed a demo clinic and start the app
+#   make run   install into .venv, migrate the database, seed a demo clinic and start the app and its worker
 #   make test  install the test dependencies and run the whole suite
 #   make lint  ruff (lint and format check) and mypy (setup.cfg [mypy])
 PYTHON ?= python3
@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test browser-deps lint bench clean
+.PHONY: run test install install-test browser-deps lint bench audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,10 +26,16 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+# Unset TRIAGE_ENV means production (the app fails closed): the demo install says development, the tests say test.
+run: export TRIAGE_ENV = development
+test: export TRIAGE_ENV = test
 run: install
 	$(BIN)/triage db upgrade
 	PUBLIC_BASE_URL=http://$(HOST):$(PORT) $(BIN)/triage demo
-	@echo "gut-triage is starting at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	@echo "gut-triage is starting at http://$(HOST):$(PORT)/ with its outbox worker  (Ctrl+C stops both)"
+	@# The worker sends the alert emails beside the app; the trap stops it whenever and however the app ends.
+	@PDF_PREWARM=0 $(BIN)/triage worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/triage run --host $(HOST) --port $(PORT)
 
 browser-deps:
@@ -48,11 +54,55 @@ lint: install-test
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
 
+# Known vulnerabilities in the installed packages (pip-audit, PyPI's advisory data). When PyPI's JSON API cannot be
+# reached pip-audit skips every package yet still says "No known vulnerabilities found": the summary below says
+# "not checked" instead (exit 0), and exits 1 when a vulnerability is found or pip-audit fails for another reason.
+define AUDIT_SUMMARY
+import json, sys
+status, report_path, log_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+log = open(log_path, encoding="utf-8", errors="replace").read()
+try:
+    deps = json.load(open(report_path, encoding="utf-8"))["dependencies"]
+except (OSError, ValueError, KeyError):
+    deps = None
+unreachable = ("ConnectionError", "Max retries exceeded", "Name or service not known", "ConnectTimeout", "ReadTimeout")
+if deps is None:
+    if any(sign in log for sign in unreachable):
+        print("make audit: could not reach the advisory database; not checked")
+        sys.exit(0)
+    print(log[-3000:])
+    print(f"make audit: pip-audit failed (exit {status}) without a report; not checked")
+    sys.exit(status or 1)
+vulnerable = [d for d in deps if d.get("vulns")]
+skipped = [d for d in deps if "skip_reason" in d]
+checked = len(deps) - len(skipped)
+for dep in vulnerable:
+    for vuln in dep["vulns"]:
+        fixed = ", ".join(vuln.get("fix_versions") or []) or "no fixed version yet"
+        print(f"VULNERABLE {dep['name']} {dep['version']}: {vuln['id']} (fixed in {fixed})")
+if vulnerable:
+    print(f"make audit: {len(vulnerable)} of {checked} checked packages have known vulnerabilities")
+    sys.exit(1)
+if checked == 0:
+    reason = skipped[0]["skip_reason"] if skipped else "no packages found"
+    print(f"make audit: could not reach the advisory database; not checked ({len(skipped)} packages skipped, e.g. {reason})")
+    sys.exit(0)
+names = ", ".join(d["name"] for d in skipped)
+print(f"make audit: no known vulnerabilities in {checked} packages" + (f"; not checked: {names}" if skipped else ""))
+endef
+export AUDIT_SUMMARY
+
+audit: install-test
+	@rm -f $(VENV)/pip-audit.json; status=0; $(BIN)/pip-audit --progress-spinner off --skip-editable --desc off --format json \
+		--output $(VENV)/pip-audit.json >$(VENV)/pip-audit.log 2>&1 || status=$$?; \
+	$(BIN)/python -c "$$AUDIT_SUMMARY" $$status $(VENV)/pip-audit.json $(VENV)/pip-audit.log
+
 bench: install-test
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/intake.py --quick
 	$(BIN)/python bench/pdf.py
 	$(BIN)/python bench/worklist.py
+	$(BIN)/python bench/shutdown.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis test-artifacts

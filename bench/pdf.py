@@ -142,7 +142,8 @@ def cold_first_render(impl: str, prewarm: bool = False, pause: float = 0.0) -> t
     """A new interpreter: app start (WeasyPrint imported there), then one download's render (wall, app start, first render)."""
     script = COLD_SCRIPT.format(root=str(ROOT), prewarm=prewarm, pause=pause, impl=impl)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, cwd=ROOT)
+    env = os.environ | {"TRIAGE_ENV": "development"}  # unset means production, which refuses TESTING
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, cwd=ROOT, env=env)
     if done.returncode:
         raise RuntimeError(f"the cold-start process failed: {done.stderr[-2000:]}")
     out = done.stdout.split()
@@ -174,6 +175,7 @@ def cached_repeat() -> tuple[float, float]:
     url = f"sqlite:///{folder / 'bench.db'}"
     migrate.upgrade(url)
     os.environ.setdefault("TRIAGE_INSTANCE", str(folder / "instance"))
+    os.environ.setdefault("TRIAGE_ENV", "development")  # an unset TRIAGE_ENV means production, which refuses TESTING
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-long-enough-0123456789", "TESTING": True})
     db = app.extensions["triage_db"]
     record = full_record()

@@ -25,7 +25,8 @@ PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgre
 PASSWORD = "plum orbit lantern 42 quietly"  # noqa: S105 - a throwaway benchmark account
 RUNS = 20
 VIEWS = {
-    "default (newest change first)": "/clinic/",
+    "default (urgency first, then waiting time)": "/clinic/",
+    "newest change first": "/clinic/?sort=updated",
     "sorted by red-flag urgency": "/clinic/?sort=urgency",
     "submitted + urgent": "/clinic/?status=submitted&urgency=urgent",
     "search by reference": "/clinic/?q=W-0999",
@@ -138,6 +139,7 @@ def measure(label: str, url: str, count: int) -> None:
     started = time.perf_counter()
     migrate.upgrade(url)
     os.environ.setdefault("TRIAGE_INSTANCE", tempfile.mkdtemp(prefix="bench-instance-"))
+    os.environ.setdefault("TRIAGE_ENV", "development")  # an unset TRIAGE_ENV means production, which refuses TESTING
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-long-enough-0123456789", "TESTING": True})
     db = app.extensions["triage_db"]
     seed(db, count)

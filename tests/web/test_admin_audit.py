@@ -127,7 +127,10 @@ def test_csv_export_of_everything_streams_every_row(app: Flask, admin: tuple[Fla
     client, _account = admin
     seed(app, 700, actor="bulk@example.org", detail="x" * 120)
     rows = list(csv.reader(io.StringIO(client.get("/admin/audit.csv").get_data(as_text=True))))
-    assert rows[0] == ["id", "at", "actor", "role", "action", "intake_id", "ruleset_version", "ip", "outcome", "detail"]
+    assert rows[0] == [
+        *("id", "at", "actor", "role", "action", "intake_id", "ruleset_version", "ip", "outcome", "detail"),
+        *("prev_sha256", "row_sha256"),
+    ]
     assert sum(1 for r in rows[1:] if r[2] == "bulk@example.org") == 700
 
 

@@ -7,6 +7,9 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from triage import __version__, create_app
+from triage.cli.alerts import alerts_group
+from triage.cli.audit import audit_group
+from triage.cli.backup import backup, restore
 from triage.cli.db import db_group
 from triage.cli.demo import demo
 from triage.cli.invitations import intakes, invite
@@ -14,12 +17,18 @@ from triage.cli.questions import questions_group
 from triage.cli.report import report
 from triage.cli.rules import rules
 from triage.cli.users import users_group
+from triage.cli.worker import worker
+from triage.config import ConfigError
 from triage.domain.engine.evaluate import load_ruleset
 from triage.domain.questionnaire.questions import default_questionnaire
 
 
 def _app_factory() -> Flask:
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as refused:
+        # The refusal names every setting at fault (never its value): a message, not a traceback.
+        raise click.ClickException(str(refused)) from None
 
 
 def versions_text() -> str:
@@ -63,6 +72,11 @@ cli.add_command(demo)
 cli.add_command(report)
 cli.add_command(users_group)
 cli.add_command(rules)
+cli.add_command(backup)
+cli.add_command(restore)
+cli.add_command(worker)
+cli.add_command(alerts_group)
+cli.add_command(audit_group)
 
 
 def main() -> None:

@@ -11,9 +11,11 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from triage.config.safety import DEV_SECRET, database_problem, secret_problem
+from triage.config.safety import DEV_AUDIT_KEY, DEV_SECRET, audit_key_problem, database_problem, secret_problem
 
 ENVIRONMENTS = ("development", "test", "production")
+RELAXED = ("development", "test")
+LOCAL_HINT = "TRIAGE_ENV is unset, which means production: for a local install set TRIAGE_ENV=development"
 # Keys a test may pass to create_app that are Flask's own; in production they must be off.
 PRODUCTION_OFF = ("DEBUG", "TESTING")
 
@@ -34,10 +36,11 @@ class Settings(BaseSettings):
     )
 
     # TRIAGE_ENV comes first: the production checks on the later fields read it.
+    # Fail closed: unset is production; only an explicit development or test relaxes the start-up checks.
     TRIAGE_ENV: Literal["development", "test", "production"] = Field(
-        "development",
-        description="`development`, `test` or `production` (exactly, in lower case); "
-        "`production` turns on secure cookies, HSTS and the start-up checks",
+        "production",
+        description="`development`, `test` or `production` (exactly, in lower case); unset means `production`: secure "
+        "cookies, HSTS and the start-up checks. `make run` sets `development`, the tests `test`",
     )
     SECRET_KEY: str = Field(
         DEV_SECRET,
@@ -71,9 +74,12 @@ class Settings(BaseSettings):
         20, ge=1, le=100000, description="bad patient links from one address in the window before it is refused"
     )
     PATIENT_LINK_WINDOW_SECONDS: int = Field(
-        600, ge=1, le=86400, description="the window for `PATIENT_LINK_MAX_FAILURES`, in seconds"
+        600, ge=1, le=86400, description="the window for `PATIENT_LINK_MAX_FAILURES` and `PATIENT_LINK_MAX_OPENS`, in seconds"
     )
-    STAFF_IDLE_MINUTES: int = Field(30, ge=1, le=1440, description="minutes without a request after which a staff session ends")
+    PATIENT_LINK_MAX_OPENS: int = Field(
+        20, ge=1, le=100000, description="opens of one valid patient link in the window before it is refused (from any address)"
+    )
+    STAFF_IDLE_MINUTES: int = Field(15, ge=1, le=1440, description="minutes without a request after which a staff session ends")
     STAFF_ABSOLUTE_HOURS: int = Field(
         12, ge=1, le=168, description="hours after sign-in at which a staff session ends, however active"
     )
@@ -104,7 +110,8 @@ class Settings(BaseSettings):
     OUTBOX_MAX_ATTEMPTS: int = Field(12, ge=1, le=100, description="delivery attempts before a message is marked failed")
     AUDIT_KEY: str = Field(
         "",
-        description="HMAC key that seals the audit chain; **required** in production (32+ random bytes, not the secret key)",
+        description="HMAC key that seals the audit chain (kept out of the database); **required** in production: 32+ random "
+        "bytes, as strong as and different from `SECRET_KEY`; unset in development and test means a fixed development key",
         repr=False,
     )
 
@@ -146,6 +153,16 @@ class Settings(BaseSettings):
             raise ValueError(problem)
         return value
 
+    @field_validator("AUDIT_KEY")
+    @classmethod
+    def _strong_audit_key(cls, value: str, info: ValidationInfo) -> str:
+        if not _production(info):
+            return value or DEV_AUDIT_KEY
+        problem = audit_key_problem(value, info.data.get("SECRET_KEY"))
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @field_validator("FLASK_DEBUG")
     @classmethod
     def _no_debug_in_production(cls, value: bool, info: ValidationInfo) -> bool:
@@ -169,7 +186,8 @@ class Settings(BaseSettings):
 
 
 def _production(info: ValidationInfo) -> bool:
-    return info.data.get("TRIAGE_ENV") == "production"
+    # A TRIAGE_ENV that failed validation is missing from info.data: it counts as production too (fail closed).
+    return info.data.get("TRIAGE_ENV", "production") not in RELAXED
 
 
 def load_settings(overrides: Mapping[str, Any] | None = None, base: Settings | None = None) -> tuple[Settings, dict[str, Any]]:
@@ -184,18 +202,22 @@ def load_settings(overrides: Mapping[str, Any] | None = None, base: Settings | N
         settings = Settings(**{**base.model_dump(), **fields}) if base else Settings(**fields)
     except ValidationError as error:
         problems = [_describe(e) for e in error.errors()]
-    production = settings.production if settings else _raw_env(fields, base) == "production"
+    raw_env = _raw_env(fields, base)
+    production = settings.production if settings else raw_env not in RELAXED
     if production:
         problems += [f"{key}: must be off in production" for key in PRODUCTION_OFF if extra.get(key)]
+    if problems and raw_env is None:
+        problems.append(LOCAL_HINT)
     if problems or settings is None:
         raise ConfigError(problems)
     return settings, extra
 
 
-def _raw_env(fields: Mapping[str, Any], base: Settings | None) -> str:
+def _raw_env(fields: Mapping[str, Any], base: Settings | None) -> str | None:
+    """TRIAGE_ENV as given (None when nobody set it, which means production)."""
     if "TRIAGE_ENV" in fields:
         return str(fields["TRIAGE_ENV"])
-    return base.TRIAGE_ENV if base else os.environ.get("TRIAGE_ENV", "development")
+    return base.TRIAGE_ENV if base else os.environ.get("TRIAGE_ENV") or None
 
 
 def _describe(error: Any) -> str:

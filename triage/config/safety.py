@@ -9,6 +9,7 @@ from collections import Counter
 from urllib.parse import parse_qs, unquote, urlsplit
 
 DEV_SECRET = "dev-only-not-secret-change-me"  # noqa: S105 - a marker the production check refuses
+DEV_AUDIT_KEY = "dev-only-audit-chain-key-not-secret"  # noqa: S105 - development and test only; refused in production
 MIN_SECRET_BYTES = 32
 # A Shannon estimate over the key's own characters: 32 x "x" scores 0, secrets.token_urlsafe(32) about 185.
 MIN_SECRET_BITS = 128
@@ -22,16 +23,25 @@ def entropy_bits(text: str) -> float:
     return -sum(n * math.log2(n / len(text)) for n in counts.values())
 
 
-def secret_problem(key: str) -> str | None:
+def secret_problem(key: str, name: str = "SECRET_KEY") -> str | None:
     """Why a key is not fit for production, or None."""
-    advice = "set SECRET_KEY to a random value, e.g. secrets.token_urlsafe(48)"
-    if key == DEV_SECRET:
+    advice = f"set {name} to a random value, e.g. secrets.token_urlsafe(48)"
+    if key in (DEV_SECRET, DEV_AUDIT_KEY):
         return f"is the development value; {advice}"
     if len(key.encode()) < MIN_SECRET_BYTES:
         return f"must be at least {MIN_SECRET_BYTES} bytes in production; {advice}"
     if len(set(key)) < MIN_SECRET_DISTINCT or entropy_bits(key) < MIN_SECRET_BITS:
         return f"has too little entropy (repeated or too few distinct characters); {advice}"
     return None
+
+
+def audit_key_problem(key: str, secret_key: str | None) -> str | None:
+    """Why an audit chain key is not fit for production (missing, weak, or the secret key again), or None."""
+    if not key:
+        return "is required in production (it seals the audit chain); set AUDIT_KEY to a random value, e.g. token_urlsafe(48)"
+    if secret_key is not None and key == secret_key:
+        return "must differ from SECRET_KEY (whoever holds the one must not be able to re-seal the audit chain)"
+    return secret_problem(key, "AUDIT_KEY")
 
 
 def database_problem(url: str) -> str | None:

@@ -13,7 +13,21 @@ from sqlalchemy.orm import Session
 from triage.db import users
 from triage.db.models import AuditEvent, User
 
-AUDIT_COLUMNS = ("id", "at", "actor", "role", "action", "intake_id", "ruleset_version", "ip", "outcome", "detail")
+# The chain hashes go last: an exported file can be checked against the chain (`triage audit verify` on the database).
+AUDIT_COLUMNS = (
+    "id",
+    "at",
+    "actor",
+    "role",
+    "action",
+    "intake_id",
+    "ruleset_version",
+    "ip",
+    "outcome",
+    "detail",
+    "prev_sha256",
+    "row_sha256",
+)
 
 
 @dataclass(frozen=True)
@@ -81,7 +95,7 @@ def reset_totp(session: Session, user_id: int) -> bool:
 
 @dataclass(frozen=True)
 class AuditRow:
-    """One audit event as plain data (its chain hashes left out)."""
+    """One audit event as plain data, with its chain hashes (the previous row's and its own keyed hash)."""
 
     id: int
     at: dt.datetime
@@ -93,6 +107,8 @@ class AuditRow:
     ip: str | None
     outcome: str
     detail: str
+    prev_sha256: str = ""
+    row_sha256: str = ""
 
     def cells(self) -> list[Any]:
         """The values in AUDIT_COLUMNS order (for the CSV export)."""
@@ -134,6 +150,8 @@ def _row(event: AuditEvent) -> AuditRow:
         event.ip,
         event.outcome,
         event.detail,
+        event.prev_sha256,
+        event.row_sha256,
     )
 
 

@@ -1,4 +1,4 @@
-"""One intake's stored record as plain data: answers (hash re-checked), evaluations, the chosen result, notes, feedback."""
+"""One intake's stored record as plain data: answers (hash re-checked), evaluations, result, notes, feedback, decision, alerts."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
+from triage.db.alert_queue import ACTIONS
 from triage.db.clock import as_utc, minute_text
+from triage.db.decisions import DecisionInfo, decision_history
 from triage.db.intakes import answers_sha256, load_answers
-from triage.db.models import ClinicianNote, DifferentialFeedback, Evaluation, Intake, User
+from triage.db.models import Alert, ClinicianNote, DifferentialFeedback, Evaluation, Intake, User
 from triage.domain.questionnaire.questions import Answer
+from triage.domain.scales import Urgency
 
 
 class AnswersChanged(RuntimeError):
@@ -54,6 +57,23 @@ class FeedbackInfo:
 
 
 @dataclass(frozen=True)
+class AlertInfo:
+    """A red-flag alert on the intake and its acknowledgement (who, when, the action taken), as plain data."""
+
+    id: int
+    urgency: str
+    rule_ids: tuple[str, ...]
+    raised: str
+    raised_while: str
+    acknowledged: str
+    acknowledged_by: str
+    action: str
+    action_label: str
+    note: str
+    escalated: str
+
+
+@dataclass(frozen=True)
 class IntakeRecord:
     """Everything stored about one intake, as plain data."""
 
@@ -74,6 +94,16 @@ class IntakeRecord:
     result: dict[str, Any]
     notes: tuple[NoteInfo, ...]
     feedback: tuple[FeedbackInfo, ...]
+    # The standing decision and assignee come first in `decisions` (newest first); empty until a clinician decides.
+    decisions: tuple[DecisionInfo, ...] = ()
+    assignee: str = ""
+    assignee_id: int | None = None
+    alerts: tuple[AlertInfo, ...] = ()
+
+    @property
+    def decision(self) -> DecisionInfo | None:
+        """The standing triage decision (the newest one recorded)."""
+        return self.decisions[0] if self.decisions else None
 
     @property
     def integrity_ok(self) -> bool:
@@ -88,12 +118,16 @@ class IntakeRecord:
 
 def intake_record(session: Session, intake_id: int, evaluation_id: int | None = None) -> IntakeRecord | None:
     """An intake with its answers (hash re-computed), evaluations, the chosen (default newest) result, notes and feedback."""
+    assignee = aliased(User, name="assignee")
     row = session.execute(
-        select(Intake, User.email).outerjoin(User, User.id == Intake.reviewed_by).where(Intake.id == intake_id)
+        select(Intake, User.email, assignee.email)
+        .outerjoin(User, User.id == Intake.reviewed_by)
+        .outerjoin(assignee, assignee.id == Intake.assigned_to)
+        .where(Intake.id == intake_id)
     ).first()
     if row is None:
         return None
-    intake, reviewer = row
+    intake, reviewer, assigned = row
     answers = load_answers(session, intake_id)
     evaluations = session.execute(
         select(Evaluation.id, Evaluation.created_at, Evaluation.reason, Evaluation.ruleset_version, Evaluation.ruleset_sha256)
@@ -137,6 +171,34 @@ def intake_record(session: Session, intake_id: int, evaluation_id: int | None = 
             FeedbackInfo(f.id, f.evaluation_id, f.differential_id, f.agrees, f.reason, email, minute_text(f.created_at))
             for f, email in feedback
         ),
+        decisions=decision_history(session, intake_id),
+        assignee=assigned or "",
+        assignee_id=intake.assigned_to,
+        alerts=intake_alerts(session, intake_id),
+    )
+
+
+def intake_alerts(session: Session, intake_id: int) -> tuple[AlertInfo, ...]:
+    """The intake's red-flag alerts, most urgent first, with who acknowledged each, when and the action taken."""
+    rows = session.execute(
+        select(Alert, User.email).outerjoin(User, User.id == Alert.acknowledged_by).where(Alert.intake_id == intake_id)
+    ).all()
+    ordered = sorted(rows, key=lambda r: (Urgency.rank_of(r[0].urgency), r[0].id))
+    return tuple(
+        AlertInfo(
+            id=a.id,
+            urgency=a.urgency,
+            rule_ids=tuple(str(r) for r in a.rule_ids or ()),
+            raised=minute_text(a.raised_at),
+            raised_while=a.raised_while,
+            acknowledged=minute_text(a.acknowledged_at),
+            acknowledged_by=email or "",
+            action=a.action or "",
+            action_label=ACTIONS.get(a.action or "", (a.action or "").replace("_", " ").capitalize()),
+            note=a.note or "",
+            escalated=minute_text(a.escalated_at),
+        )
+        for a, email in ordered
     )
 
 

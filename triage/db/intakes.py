@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -106,11 +106,12 @@ def save_step(
     session: Session,
     intake: Intake,
     values: Mapping[str, AnswerValue | None],
-    pending: Mapping[str, list[str]],
+    pending: Mapping[str, Any],
+    drop: Collection[str] = (),
 ) -> None:
-    """Store one step's answers at once, valid or not (invalid raw input is kept as pending)."""
+    """Store one step's answers at once, valid or not (invalid raw input is kept as pending); `drop` removes pending keys."""
     now = utcnow()
-    kept = {k: v for k, v in (intake.pending_inputs or {}).items() if k not in values}
+    kept = {k: v for k, v in (intake.pending_inputs or {}).items() if k not in values and k not in drop}
     merged = kept | dict(pending)
     # Guarded in SQL, not from the in-memory status: a submit that raced ahead must win.
     claimed = session.execute(
@@ -124,6 +125,9 @@ def save_step(
     changed: tuple[tuple[str, Any], ...] = (("status", "in_progress"), ("updated_at", now), ("pending_inputs", merged))
     for key, column_value in changed:
         set_committed_value(intake, key, column_value)
+    if not values:
+        session.flush()
+        return
     existing = {
         a.question_id: a
         for a in session.scalars(select(Answer).where(Answer.intake_id == intake.id, Answer.question_id.in_(list(values))))

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from triage.db.audit import refuse_audit_changes
+from triage.config.safety import DEV_AUDIT_KEY
+from triage.db.audit import AUDIT_KEY_INFO, refuse_audit_changes
 from triage.db.intakes import refuse_changes_after_submit
 from triage.db.ruleset_store import guard_published_and_pin
 
@@ -26,7 +27,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for a database URL with this project's settings."""
+    """Create an engine for a database URL with this project's settings (query parameters never in logs or errors)."""
+    # The parameters are the patient's answers, names and dates of birth: SQLAlchemy must not log them on an error
+    # or with echo on, and the exception text that reaches the error log must not carry them either.
+    kwargs["hide_parameters"] = True
     if url.startswith("sqlite"):
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -41,12 +45,16 @@ def add_guards(sessions: sessionmaker[Session]) -> None:
 
 
 class Database:
-    """One engine plus its session factory, with the ORM guards attached to every session it opens."""
+    """One engine plus its session factory, with the ORM guards attached to every session it opens.
 
-    def __init__(self, url: str, **engine_kwargs: Any):
+    `audit_key` seals the audit chain of the sessions it opens; the app passes Settings.AUDIT_KEY, and only tests and
+    benchmarks build a Database without one (the development key).
+    """
+
+    def __init__(self, url: str, *, audit_key: str = DEV_AUDIT_KEY, **engine_kwargs: Any):
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={AUDIT_KEY_INFO: audit_key})
         add_guards(self.sessions)
 
     @contextmanager

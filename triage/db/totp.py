@@ -7,8 +7,10 @@ import hmac
 import secrets
 
 import pyotp
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from triage.db import users
 from triage.db.models import RecoveryCode, User
@@ -18,17 +20,32 @@ RECOVERY_CODES = 10
 RECOVERY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 
+def _claim_step(session: Session, user: User, step: int) -> bool:
+    """Record `step` as the account's last used one, if no request recorded it (or a later one) first."""
+    # One conditional UPDATE, so the check and the write are one statement: of several sign-ins racing with the same
+    # code, the database lets exactly one change the row (PostgreSQL re-checks the WHERE after the row lock; SQLite
+    # runs one writer at a time). A read-then-write in Python let two of them through.
+    claimed = session.execute(
+        update(User)
+        .where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if not isinstance(claimed, CursorResult) or claimed.rowcount != 1:
+        return False
+    set_committed_value(user, "totp_last_step", step)
+    return True
+
+
 def verify_totp(session: Session, user: User, code: str) -> bool:
-    """Accept a TOTP code within ±1 step, once: its time step must be newer than the last one used."""
+    """Accept a TOTP code within ±1 step, once: its time step must be newer than the last one used (atomically)."""
     code = code.strip().replace(" ", "")
     if not user.totp_secret or len(code) != 6 or not code.isdigit():
         return False
     totp, current = pyotp.TOTP(user.totp_secret), int(users.now().timestamp()) // TOTP_STEP
     for step in (current - 1, current, current + 1):
         if step > (user.totp_last_step or -1) and hmac.compare_digest(totp.generate_otp(step), code):
-            user.totp_last_step = step
-            session.flush()
-            return True
+            return _claim_step(session, user, step)
     return False
 
 
@@ -50,19 +67,16 @@ def new_recovery_codes(session: Session, user: User) -> list[str]:
 
 
 def use_recovery_code(session: Session, user: User, code: str) -> bool:
-    """Accept an unused recovery code once."""
+    """Accept an unused recovery code once (one conditional UPDATE, so two racing sign-ins cannot both use it)."""
     if not 16 <= len(code) <= 24:
         return False
-    row = session.scalar(
-        select(RecoveryCode).where(
-            RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None), RecoveryCode.code_hash == _recovery_digest(code)
-        )
+    used = session.execute(
+        update(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None), RecoveryCode.code_hash == _recovery_digest(code))
+        .values(used_at=users.now())
+        .execution_options(synchronize_session=False)
     )
-    if row is None:
-        return False
-    row.used_at = users.now()
-    session.flush()
-    return True
+    return isinstance(used, CursorResult) and used.rowcount == 1
 
 
 def unused_recovery_codes(session: Session, user_id: int) -> int:

@@ -11,14 +11,20 @@ from sqlalchemy import CursorResult, case, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from triage.db.clock import as_utc, minute_text, utcnow
+from triage.db.decisions import DECISIONS
 from triage.db.intake_record import AnswersChanged, evaluation_result
 from triage.db.intakes import StoredEvaluation, answers_sha256, load_answers
-from triage.db.models import INTAKE_STATUSES, ClinicianNote, DifferentialFeedback, Evaluation, Intake, User
+from triage.db.models import INTAKE_STATUSES, Alert, ClinicianNote, DifferentialFeedback, Evaluation, Intake, User
 from triage.domain.questionnaire.questions import Answer
 from triage.domain.scales import Urgency
 
 URGENCIES = tuple(u.value for u in Urgency)  # the worklist filter: each red-flag tier, or none
-SORTS = ("updated", "created", "submitted", "appointment", "ref", "status", "urgency")
+# "priority" (the default): urgency tier first, then the longest waiting; the others sort by one column.
+SORTS = ("priority", "updated", "created", "submitted", "appointment", "ref", "status", "urgency")
+DEFAULT_SORT = "priority"
+UNDECIDED = "none"  # the decision filter's value for intakes without a decision
+UNASSIGNED = "none"  # the assignee filter's value for intakes assigned to nobody
+DECISION_FILTERS = (*DECISIONS, UNDECIDED)
 PER_PAGE = 50
 MAX_QUERY = 64
 REVIEWABLE = ("submitted",)
@@ -32,7 +38,9 @@ class WorklistQuery:
     status: str | None = None
     urgency: str | None = None
     q: str = ""
-    sort: str = "updated"
+    decision: str | None = None  # one of DECISION_FILTERS
+    assignee: int | str | None = None  # a clinician's user id, or UNASSIGNED
+    sort: str = DEFAULT_SORT
     descending: bool = True
     page: int = 1
     per_page: int = PER_PAGE
@@ -52,6 +60,11 @@ class WorklistRow:
     top_urgency: str
     top_differential: str
     reviewed_by: str
+    decision: str = ""
+    assignee: str = ""
+    # The most urgent alert raised from the answers (so far, for an intake in progress) and whether all are acknowledged.
+    alert_urgency: str = ""
+    alerts_open: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,10 +91,30 @@ def _urgency_rank(column: Any) -> Any:
     return case(*((column == tier.value, len(tiers) - tier.rank) for tier in tiers), else_=0)
 
 
+# _urgency_rank's numbers back to the tiers they stand for.
+RANK_TIERS = {len(Urgency.flag_tiers()) - tier.rank: tier.value for tier in Urgency.flag_tiers()}
+
+
+def _alert_summary() -> Any:
+    # Per intake: its most urgent alert, when the first was raised, and how many wait for acknowledgement.
+    return (
+        select(
+            Alert.intake_id,
+            func.max(_urgency_rank(Alert.urgency)).label("rank"),
+            func.min(Alert.raised_at).label("raised_at"),
+            func.sum(case((Alert.acknowledged_at.is_(None), 1), else_=0)).label("open"),
+        )
+        .group_by(Alert.intake_id)
+        .subquery("alert_summary")
+    )
+
+
 def _worklist_select(query: WorklistQuery) -> tuple[Any, Any, Any]:
     newest = _newest_evaluations()
+    alerts = _alert_summary()
     ev = aliased(Evaluation, name="ev")
     reviewer = aliased(User, name="reviewer")
+    assignee = aliased(User, name="assignee")
     stmt = (
         select(
             Intake.id,
@@ -94,10 +127,16 @@ def _worklist_select(query: WorklistQuery) -> tuple[Any, Any, Any]:
             ev.top_urgency,
             ev.top_differential,
             reviewer.email,
+            Intake.decision,
+            assignee.email,
+            alerts.c.rank,
+            alerts.c.open,
         )
         .outerjoin(newest, newest.c.intake_id == Intake.id)
         .outerjoin(ev, ev.id == newest.c.evaluation_id)
         .outerjoin(reviewer, reviewer.id == Intake.reviewed_by)
+        .outerjoin(assignee, assignee.id == Intake.assigned_to)
+        .outerjoin(alerts, alerts.c.intake_id == Intake.id)
     )
     if query.status:
         stmt = stmt.where(Intake.status == query.status)
@@ -105,14 +144,33 @@ def _worklist_select(query: WorklistQuery) -> tuple[Any, Any, Any]:
         stmt = stmt.where(ev.top_urgency.is_(None))
     elif query.urgency:
         stmt = stmt.where(ev.top_urgency == query.urgency)
+    if query.decision == UNDECIDED:
+        stmt = stmt.where(Intake.decision.is_(None))
+    elif query.decision:
+        stmt = stmt.where(Intake.decision == query.decision)
+    if query.assignee == UNASSIGNED:
+        stmt = stmt.where(Intake.assigned_to.is_(None))
+    elif isinstance(query.assignee, int):
+        stmt = stmt.where(Intake.assigned_to == query.assignee)
     if query.q:
         stmt = stmt.where(Intake.ref.icontains(query.q[:MAX_QUERY], autoescape=True))
-    return stmt, ev, reviewer
+    return stmt, ev, alerts
+
+
+def _priority_order(ev: Any, alerts: Any, descending: bool) -> list[Any]:
+    """Urgency tier, then the longest waiting: the newest evaluation speaks for a sent intake, its alerts for one in progress."""
+    evaluated = Intake.status.in_(EVALUATED)
+    tier = case((evaluated, _urgency_rank(ev.top_urgency)), else_=func.coalesce(alerts.c.rank, 0))
+    # Waiting since submission, or since the first alert of an intake still in progress; neither: not waiting, last.
+    waiting = case((evaluated, Intake.submitted_at), else_=alerts.c.raised_at)
+    if descending:
+        return [tier.desc(), waiting.asc().nulls_last(), Intake.updated_at.desc()]
+    return [tier.asc(), waiting.desc().nulls_last(), Intake.updated_at.asc()]
 
 
 def worklist_page(session: Session, query: WorklistQuery) -> WorklistPage:
-    """One page of intakes with their newest evaluation's top urgency and differential: two queries in all."""
-    stmt, ev, _ = _worklist_select(query)
+    """One page of intakes with their newest evaluation's top urgency and differential, decision and alerts: two queries."""
+    stmt, ev, alerts = _worklist_select(query)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     columns = {
         "updated": Intake.updated_at,
@@ -123,11 +181,14 @@ def worklist_page(session: Session, query: WorklistQuery) -> WorklistPage:
         "status": Intake.status,
         "urgency": _urgency_rank(ev.top_urgency),
     }
-    column = columns.get(query.sort, Intake.updated_at)
-    order = column.desc().nulls_last() if query.descending else column.asc().nulls_last()
+    if query.sort in columns:
+        column = columns[query.sort]
+        order = [column.desc().nulls_last() if query.descending else column.asc().nulls_last()]
+    else:
+        order = _priority_order(ev, alerts, query.descending)
     pages = max(1, -(-total // query.per_page))
     page = min(max(1, query.page), pages)
-    rows = session.execute(stmt.order_by(order, Intake.id.desc()).limit(query.per_page).offset((page - 1) * query.per_page))
+    rows = session.execute(stmt.order_by(*order, Intake.id.desc()).limit(query.per_page).offset((page - 1) * query.per_page))
     return WorklistPage(
         rows=tuple(
             WorklistRow(
@@ -141,6 +202,10 @@ def worklist_page(session: Session, query: WorklistQuery) -> WorklistPage:
                 r[7] or "",
                 r[8] or "",
                 r[9] or "",
+                decision=r[10] or "",
+                assignee=r[11] or "",
+                alert_urgency=RANK_TIERS.get(r[12] or 0, ""),
+                alerts_open=int(r[13] or 0),
             )
             for r in rows
         ),

@@ -41,7 +41,10 @@ log = logging.getLogger("triage.pdf.summary")
 
 ASSET_SCHEME = "triage-asset:"
 # The exact allowlist: the only URLs WeasyPrint may load are these bundled files.
-ASSETS: dict[str, str] = {"css/pdf.css": "text/css", "fonts/DejaVuSans.ttf": "font/ttf", "fonts/DejaVuSans-Bold.ttf": "font/ttf"}
+ASSETS: dict[str, str] = {
+    "css/pdf.css": "text/css",
+    **{f"fonts/{n}.ttf": "font/ttf" for n in ("DejaVuSans", "DejaVuSans-Bold", "DroidSansFallback", "Symbola-emoji")},
+}
 PAGE_CLASSES = {"A4": "a4", "LETTER": "letter"}
 RENDERER_VERSION = "1"
 PDF_NOTES = 5  # the newest notes; the workspace shows them all
@@ -197,7 +200,7 @@ def render_pdf(html: str, settings: PdfSettings) -> bytes:
 
 
 def cache_key(record: IntakeRecord, settings: PdfSettings) -> str:
-    """SHA-256 over the intake, its shown result, notes, review, feedback, answers and the template version."""
+    """SHA-256 over the intake, its shown result, notes, review, feedback, decision, alerts, answers and the template version."""
     state = [
         record.id,
         record.evaluation.id if record.evaluation else None,
@@ -208,6 +211,9 @@ def cache_key(record: IntakeRecord, settings: PdfSettings) -> str:
         record.reviewed_by,
         [n.id for n in record.notes],
         [f.id for f in record.feedback],
+        [d.id for d in record.decisions],
+        record.assignee,
+        [(a.id, a.urgency, a.acknowledged, a.acknowledged_by, a.action, a.note, a.escalated) for a in record.alerts],
         settings.clinic_name,
         settings.page_size,
         template_version(),

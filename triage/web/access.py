@@ -10,17 +10,24 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, g, jsonify, redirect, request, session, url_for
+from flask import Flask, Response, current_app, flash, g, jsonify, redirect, request, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
 from triage.db import audit, staff_sessions, users
 from triage.db.session import Database
+from triage.web import alert_header
 from triage.web.errors import render_error
 from triage.web.security import client_ip
 
 log = logging.getLogger("triage.auth")
 
-SESSION_KEY = "staff_sid"
+# The staff session id travels in its own cookie, SameSite=Strict (security requirements: no staff request from another
+# site carries it, not even a top-level link). The Flask session cookie stays Lax because the patient's session shares it:
+# a patient opens the emailed link from the mail site, and under Strict the redirect after /i/<token> arrives without
+# the new cookie, so the patient would land on "we could not find your questionnaire" (checked in Chromium).
+STAFF_COOKIE = "triage_staff"
+_COOKIE_CHANGE = "staff_cookie_change"
 # Reachable without a staff session. The sign-in steps are gated by the password step's pending state
 # (auth.enrol and auth.enrol_qr also need it); the patient blueprint is gated by the patient session.
 PUBLIC_ENDPOINTS: frozenset[str] = frozenset({"static", "auth.login", "auth.login_totp", "auth.enrol", "auth.enrol_qr"})
@@ -66,9 +73,57 @@ def record_staff_event(db_session: Session, action: str, staff: StaffIdentity | 
     audit.record(db_session, action=action, ip=client_ip(), **fields)
 
 
+def _cookie_name() -> str:
+    # Under HTTPS the __Host- prefix makes the browser refuse the cookie unless it is Secure, host-only and Path=/.
+    return ("__Host-" if current_app.config.get("SESSION_COOKIE_SECURE") else "") + STAFF_COOKIE
+
+
+def staff_cookie_signer(app: Flask) -> URLSafeSerializer:
+    """Signs the staff cookie with the app's secret key, as Flask signs its session (a new key signs everyone out)."""
+    return URLSafeSerializer(str(app.secret_key), salt="triage-staff-session")
+
+
+def staff_cookie() -> str | None:
+    """The staff session id this request carries (a value set earlier in this request wins)."""
+    if _COOKIE_CHANGE in g:
+        changed: str | None = g.get(_COOKIE_CHANGE) or None
+        return changed
+    signed = request.cookies.get(_cookie_name())
+    if not signed or len(signed) > 256:
+        return None
+    try:
+        raw = staff_cookie_signer(current_app).loads(signed)
+    except BadSignature:
+        return None
+    return raw if isinstance(raw, str) and raw else None
+
+
+def set_staff_cookie(raw: str) -> None:
+    """Send the new staff session id with this response (Strict, HttpOnly, a browser-session cookie)."""
+    setattr(g, _COOKIE_CHANGE, raw)
+
+
+def clear_staff_cookie() -> None:
+    """Remove the staff session cookie with this response."""
+    setattr(g, _COOKIE_CHANGE, "")
+
+
+def _write_staff_cookie(response: Response) -> Response:
+    if _COOKIE_CHANGE not in g:
+        return response
+    value: str = g.get(_COOKIE_CHANGE) or ""
+    secure = bool(current_app.config.get("SESSION_COOKIE_SECURE"))
+    if value:
+        signed = staff_cookie_signer(current_app).dumps(value)
+        response.set_cookie(_cookie_name(), signed, path="/", secure=secure, httponly=True, samesite="Strict")
+    else:
+        response.delete_cookie(_cookie_name(), path="/", secure=secure, httponly=True, samesite="Strict")
+    return response
+
+
 def _load_staff() -> StaffIdentity | None:
-    raw = session.get(SESSION_KEY)
-    if not isinstance(raw, str) or not raw:
+    raw = staff_cookie()
+    if not raw:
         return None
     config = current_app.config
     idle = dt.timedelta(minutes=config["STAFF_IDLE_MINUTES"])
@@ -76,7 +131,7 @@ def _load_staff() -> StaffIdentity | None:
     with database().session() as db_session:
         check = staff_sessions.check_session(db_session, raw, idle, absolute)
         if check.user is None:
-            session.pop(SESSION_KEY, None)
+            clear_staff_cookie()
             g.staff_signout_reason = check.reason
             return None
         return StaffIdentity(check.user.id, check.user.email, users.parse_roles(check.user.roles))
@@ -181,9 +236,12 @@ def require_staff() -> Any:
 
 NAV_LINKS = (
     ("Worklist", "clinic.worklist"),
+    ("Needs attention", "clinic.attention"),
     ("Rules", "rules.index"),
     ("Users", "admin.users"),
     ("Audit log", "admin.audit"),
+    ("Alerts report", "admin.alerts_report"),
+    ("Deliveries", "admin.deliveries"),
     ("Settings", "admin.settings"),
     ("Your account", "auth.account"),
 )
@@ -205,4 +263,6 @@ def staff_nav_links() -> list[tuple[str, str]]:
 def init_app(app: Flask) -> None:
     """Install the deny-by-default hook and the template helpers (the session limits come from triage.config.Settings)."""
     app.before_request(require_staff)
+    app.after_request(_write_staff_cookie)
     app.jinja_env.globals.update(current_staff=current_staff, staff_nav_links=staff_nav_links)
+    alert_header.init_app(app)

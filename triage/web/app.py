@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +15,7 @@ from triage.config import Settings, load_settings
 from triage.db.session import Database
 from triage.paths import resource_dir
 from triage.pdf import summary as pdf
-from triage.web import access, clinic, errors, patient, rules, security, staff
+from triage.web import access, clinic, errors, logs, patient, rules, security, staff
 
 PATIENT_SESSION_HOURS = 24
 
@@ -64,13 +63,14 @@ def create_app(config: Mapping[str, Any] | None = None, *, settings: Settings | 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if loaded.PROXY_HOPS:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=loaded.PROXY_HOPS, x_proto=loaded.PROXY_HOPS)  # type: ignore[method-assign]
-    app.extensions["triage_db"] = Database(loaded.DATABASE_URL)
+    logs.init_app(app)
+    # The audit chain's key comes from the settings and is never stored in the database.
+    app.extensions["triage_db"] = Database(loaded.DATABASE_URL, audit_key=loaded.AUDIT_KEY)
     CSRFProtect(app)
     security.init_app(app)
     errors.init_app(app)
     _register_blueprints(app)
     _start_pdf_pool(app, loaded)
-    logging.getLogger("triage").setLevel(logging.INFO)
     return app
 
 

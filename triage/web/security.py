@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import re
-from typing import Any
-
 from flask import Flask, Response, current_app, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -53,29 +49,6 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-_INVITATION_PATH = re.compile(r"/i/[^\s?\"']+")
-REQUEST_LOGGERS = ("werkzeug", "gunicorn.access")
-
-
-class RedactInvitationTokens(logging.Filter):
-    """Keeps patient link tokens out of request logs (the dev server logs every request line)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Replace any /i/<token> path in the message and its arguments."""
-        record.msg = _INVITATION_PATH.sub("/i/[redacted]", str(record.msg))
-        if isinstance(record.args, tuple):
-            record.args = tuple(_redact(a) for a in record.args)
-        return True
-
-
-def _redact(value: Any) -> Any:
-    return _INVITATION_PATH.sub("/i/[redacted]", value) if isinstance(value, str) else value
-
-
 def init_app(app: Flask) -> None:
-    """Register the header hook and the log redaction."""
+    """Register the header hook (log redaction is triage.web.logs, the one logging set-up)."""
     app.after_request(apply_security_headers)
-    for name in REQUEST_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactInvitationTokens) for f in logger.filters):
-            logger.addFilter(RedactInvitationTokens())

@@ -7,7 +7,7 @@ from typing import Any
 
 from triage.domain.engine.facts import BOOLEAN, CHOICE, DATE, KIND_WORDS, MULTI, NUMBER, TEXT, Fact
 from triage.domain.engine.nodes import AllOf, AnyOf, AtLeast, Compare, Node, NotOf, facts_read
-from triage.domain.engine.schema import Parameter
+from triage.domain.engine.schema import Parameter, number_text_problem
 from triage.domain.errors import ProblemList, did_you_mean, line_of
 
 # The node types are imported from here by older callers (the property tests among them).
@@ -222,8 +222,11 @@ class ConditionReader:
             return self._parameter(fact, raw, where, params)
         if fact.kind == NUMBER:
             if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+                overlong = number_text_problem(raw) if isinstance(raw, str) else None
                 self.fail(
-                    f"'{fact.id}' is a number ({fact.unit or 'no unit'}), but the rule compares it with the word '{raw}'", where
+                    overlong
+                    or f"'{fact.id}' is a number ({fact.unit or 'no unit'}), but the rule compares it with the word '{raw}'",
+                    where,
                 )
                 return _BAD
             return raw

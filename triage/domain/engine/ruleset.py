@@ -14,7 +14,7 @@ from triage.domain.engine.facts import Fact, fact_catalog
 from triage.domain.engine.plan import Plan, compile_plan
 from triage.domain.engine.rule_files import Rule, RuleContext, check_header, read_header, read_rule_file
 from triage.domain.engine.schema import Differential, Parameter, RulesetHeader
-from triage.domain.engine.yaml_source import read_yaml_file, shape_problem
+from triage.domain.engine.yaml_source import number_problems, read_yaml_file, ruleset_size_problem, shape_problem
 from triage.domain.errors import ProblemList, RuleProblem, RulesetError, line_of
 from triage.domain.questionnaire.questions import Questionnaire, default_questionnaire
 from triage.paths import resource_dir
@@ -69,6 +69,7 @@ def load_ruleset_from_documents(documents: Mapping[str, Any], questionnaire: Que
     The documents are plain data as YAML or JSON parsing gives them (e.g. a ruleset kept in a database).
     """
     problems = ProblemList(HEADER_FILE)
+    _refuse_oversized(documents, problems)
     for name, document in documents.items():
         reason = (
             "a file name must be text ending in .yaml"
@@ -81,8 +82,21 @@ def load_ruleset_from_documents(documents: Mapping[str, Any], questionnaire: Que
     return _build(documents, questionnaire or default_questionnaire())
 
 
+def _refuse_oversized(documents: Mapping[str, Any], problems: ProblemList) -> None:
+    # Counted before any validation or compiling, so an overgrown ruleset is refused in milliseconds.
+    size = ruleset_size_problem(documents)
+    if size:
+        problems.add(size)
+        problems.raise_if_any()
+
+
 def _build(documents: Mapping[str, Any], questionnaire: Questionnaire) -> Ruleset:
     problems = ProblemList(HEADER_FILE)
+    _refuse_oversized(documents, problems)
+    # Numbers first: every later step may format, convert or store them, and none can take a 5,000-digit one.
+    for name, document in documents.items():
+        number_problems(str(name), document, problems)
+    problems.raise_if_any()
     if HEADER_FILE not in documents:
         problems.add("ruleset.yaml is missing: it declares the version, parameters and differentials")
         problems.raise_if_any()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -25,6 +26,43 @@ Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 RULE_KINDS = ("differential", "red_flag", "investigation", "caveat")
 MAX_WEIGHT = 10
+# Every number in a ruleset (a threshold, a weight, a value compared with an answer) is a clinical quantity: ages,
+# durations, doses and counts. The bounds keep them meaningful and keep every later step (formatting, float
+# conversion, JSON storage on PostgreSQL) from overflowing: a 5,000-digit integer or 1e400 is refused here, in words.
+MAX_NUMBER = 1_000_000
+MAX_DIGITS = 15
+MAX_DECIMALS = 6
+NUMBER_RULE = (
+    f"numbers in a ruleset lie between -{MAX_NUMBER:,} and {MAX_NUMBER:,},"
+    f" with at most {MAX_DIGITS} digits and {MAX_DECIMALS} decimal places"
+)
+_NUMBER_TEXT = re.compile(r"\s*[-+]?(\d[\d_]*)?(\.\d*)?([eE][-+]?\d+)?\s*|\s*[-+]?(inf(inity)?|nan)\s*", re.IGNORECASE)
+
+
+def number_problem(value: Any) -> str | None:
+    """Why a number cannot stand in a ruleset (infinite, NaN, out of range, too many digits), or None (bools are not numbers)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"a number must be finite (not infinity or NaN); {NUMBER_RULE}"
+    # Compared before any formatting: str() of a 5,000-digit integer raises, and float() of one overflows.
+    if abs(value) > MAX_NUMBER:
+        return f"a number is out of range; {NUMBER_RULE}"
+    if isinstance(value, float) and round(value, MAX_DECIMALS) != value:
+        return f"a number has too many decimal places; {NUMBER_RULE}"
+    return None
+
+
+def looks_like_number(text: str) -> bool:
+    """Whether text reads as a number (perhaps an overlong, infinite or NaN one) rather than a word."""
+    return any(c.isdigit() for c in text) or text.strip().lower().lstrip("+-") in ("inf", "infinity", "nan")
+
+
+def number_text_problem(text: str) -> str | None:
+    """Why number-like text was not taken as a number, in words (None for text that is not number-like)."""
+    if not looks_like_number(text) or not _NUMBER_TEXT.fullmatch(text):
+        return None
+    return f"'{text[:20]}{'…' if len(text) > 20 else ''}' is not a number the rules accept; {NUMBER_RULE}"
 
 
 class _Strict(BaseModel):
@@ -42,8 +80,12 @@ class Parameter(_Strict):
     @field_validator("value")
     @classmethod
     def _number(cls, value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, str) and (problem := number_text_problem(value)):
+            raise ValueError(problem)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError("a parameter value must be a number")
+        if problem := number_problem(value):
+            raise ValueError(problem)
         return value
 
 

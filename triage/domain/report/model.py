@@ -25,6 +25,7 @@ from triage.domain.questionnaire.derived import derive_facts
 from triage.domain.questionnaire.questions import Answer, Questionnaire
 from triage.domain.report.history import choices, days_ago, duration, history_paragraph, join_words
 from triage.domain.report.phrases import ALARM_TERMS, MEDICINES, NSAID, SYMPTOM_TERMS
+from triage.domain.report.text_safety import safe_answers
 from triage.domain.scales import Urgency
 
 __all__ = [
@@ -209,6 +210,8 @@ def _patient(questionnaire: Questionnaire, a: Mapping[str, Answer], on: dt.date)
 
 def build_report(questionnaire: Questionnaire, answers: Mapping[str, Answer], result: Mapping[str, Any], on: dt.date) -> Report:
     """The whole report for one intake and one stored result, as of the intake date."""
+    # Patient text enters the staff page and the PDF here, and only here: bidi overrides go before anything is built.
+    answers = safe_answers(answers)
     model = read_result(result)
     flags, differentials = result_parts(questionnaire, model)
     groups = answer_groups(questionnaire, answers)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from triage.web.clinic import views
+from triage.web.clinic import alerts, decisions, views
 
 
 def build_blueprint() -> Blueprint:
     """The clinic blueprint under /clinic."""
     blueprint = Blueprint("clinic", __name__, url_prefix="/clinic")
     views.routes.register(blueprint)
+    alerts.routes.register(blueprint)
+    decisions.routes.register(blueprint)
     return blueprint

@@ -1,4 +1,4 @@
-"""WTForms for the clinician workspace (CSRF through Flask-WTF) and the worklist's query-string parsing."""
+"""WTForms for the clinician workspace (CSRF through Flask-WTF), the triage decision form and the worklist's query string."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import DateField, Field, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # types-WTForms predates SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from triage.db.decisions import DECISION_LABELS, Clinician
+from triage.db.decisions import NOTE_MAX as DECISION_NOTE_MAX
 from triage.db.models import INTAKE_STATUSES
-from triage.db.worklist import MAX_QUERY, SORTS, URGENCIES, WorklistQuery
+from triage.db.worklist import DECISION_FILTERS, DEFAULT_SORT, MAX_QUERY, SORTS, UNASSIGNED, URGENCIES, WorklistQuery
 
 NOTE_MAX = 4000
 REASON_MAX = 500
@@ -54,10 +57,48 @@ class FeedbackForm(FlaskForm):
     differential_id = HiddenField(validators=[DataRequired(), Length(max=64)])
     verdict = RadioField(
         "Your view",
-        choices=[("agree", "Agree"), ("disagree", "Disagree")],
+        choices=[SelectChoice("agree", "Agree"), SelectChoice("disagree", "Disagree")],
         validators=[InputRequired("Choose agree or disagree.")],
     )
     reason = StringField("Short reason", validators=[Optional(), Length(max=REASON_MAX), printable_text])
+
+
+NOBODY = ""  # the assignee select's value for "not assigned"
+
+
+class DecisionForm(FlaskForm):
+    """A clinician's triage decision on a submitted intake, the clinician it is assigned to, and a note."""
+
+    decision = SelectField(
+        "Triage decision",
+        choices=[SelectChoice("", "Choose a decision"), *(SelectChoice(d.value, label) for d, label in DECISION_LABELS.items())],
+        validators=[DataRequired("Choose a triage decision.")],
+    )
+    assignee = SelectField("Assign to", choices=[SelectChoice(NOBODY, "Nobody")], validate_choice=True)
+    note = TextAreaField(
+        "Note on the decision",
+        validators=[
+            Optional(),
+            Length(max=DECISION_NOTE_MAX, message=f"Keep the note to at most {DECISION_NOTE_MAX} characters."),
+            printable_text,
+        ],
+    )
+
+    def offer(self, clinicians: tuple[Clinician, ...]) -> DecisionForm:
+        """Offer these clinicians in the assignee select (the only values that validate); returns the form."""
+        self.assignee.choices = [SelectChoice(NOBODY, "Nobody"), *(SelectChoice(str(c.id), c.email) for c in clinicians)]
+        return self
+
+    @classmethod
+    def standing(cls, decision: str, assignee_id: int | None, clinicians: tuple[Clinician, ...]) -> DecisionForm:
+        """A blank form (not read from the request) preset to the standing decision and assignee."""
+        form = cls(formdata=None, decision=decision, assignee=str(assignee_id) if assignee_id else NOBODY)
+        return form.offer(clinicians)
+
+    def assignee_id(self) -> int | None:
+        """The chosen clinician's user id (None for nobody); only meaningful after validation."""
+        value = self.assignee.data or NOBODY
+        return int(value) if value.isdigit() else None
 
 
 def _choice(value: str | None, allowed: tuple[str, ...]) -> str | None:
@@ -75,10 +116,21 @@ def worklist_query(args: Mapping[str, str]) -> WorklistQuery:
         status=_choice(args.get("status"), INTAKE_STATUSES),
         urgency=_choice(args.get("urgency"), URGENCIES),
         q=search,
-        sort=_choice(args.get("sort"), SORTS) or "updated",
+        decision=_choice(args.get("decision"), DECISION_FILTERS),
+        assignee=assignee_arg(args.get("assignee")),
+        sort=_choice(args.get("sort"), SORTS) or DEFAULT_SORT,
         descending=args.get("dir", "desc") != "asc",
         page=page,
     )
+
+
+def assignee_arg(value: str | None) -> int | str | None:
+    """The assignee filter: a user id, UNASSIGNED, or None (any) for a missing or malformed value."""
+    if value == UNASSIGNED:
+        return UNASSIGNED
+    if value and value.isascii() and value.isdigit() and len(value) <= 9:
+        return int(value)
+    return None
 
 
 def query_args(query: WorklistQuery, **changes: Any) -> dict[str, Any]:
@@ -87,6 +139,8 @@ def query_args(query: WorklistQuery, **changes: Any) -> dict[str, Any]:
         "status": query.status,
         "urgency": query.urgency,
         "q": query.q or None,
+        "decision": query.decision,
+        "assignee": query.assignee,
         "sort": query.sort,
         "dir": "desc" if query.descending else "asc",
         "page": query.page,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 
-from triage.db import intake_record, worklist
+from triage.db import alert_queue, decisions, intake_record, worklist
 from triage.db import intakes as queries
 from triage.db.evaluations import evaluate_for_storage, ruleset_in_force
 from triage.db.models import INTAKE_STATUSES
@@ -19,7 +20,7 @@ from triage.domain.report.model import build_report
 from triage.domain.scales import Urgency
 from triage.pdf import summary as pdf
 from triage.web.access import database, record_staff_event, role_required, signed_in_staff
-from triage.web.clinic.forms import FeedbackForm, InvitationForm, NoteForm, query_args, worklist_query
+from triage.web.clinic.forms import DecisionForm, FeedbackForm, InvitationForm, NoteForm, query_args, worklist_query
 from triage.web.errors import render_error
 from triage.web.forms import ActionForm
 from triage.web.routes import RouteTable
@@ -44,12 +45,16 @@ def differential_names() -> dict[str, str]:
 def _worklist_page(invitation: dict[str, str] | None = None, form: InvitationForm | None = None) -> str:
     query = worklist_query(request.args)
     with database().session() as session:
+        people = decisions.clinicians(session)
+        if isinstance(query.assignee, int) and query.assignee not in {c.id for c in people}:
+            query = replace(query, assignee=None)  # not a clinician: the filter is ignored, as any bad value is
         page = worklist.worklist_page(session, query)
         counts = worklist.status_counts(session)
         record_staff_event(
             session,
             "intake.list",
-            detail=f"status={query.status or 'any'} urgency={query.urgency or 'any'} q={query.q[:64]} page={page.page}",
+            detail=f"status={query.status or 'any'} urgency={query.urgency or 'any'} decision={query.decision or 'any'} "
+            f"assignee={query.assignee or 'any'} q={query.q[:64]} page={page.page}",
         )
     return render_template(
         "clinic/worklist.html",
@@ -60,6 +65,8 @@ def _worklist_page(invitation: dict[str, str] | None = None, form: InvitationFor
         statuses=INTAKE_STATUSES,
         status_labels=STATUS_LABELS,
         urgency_labels=URGENCY_LABELS,
+        decision_labels=decisions.DECISION_LABELS,
+        clinicians=people,
         args=lambda **changes: query_args(query, **changes),
         form=form or InvitationForm(formdata=None),
         invitation=invitation,
@@ -108,10 +115,11 @@ def _back(intake_id: int, anchor: str = "", **args: Any) -> Response:
 @role_required("clinician")
 def intake_view(intake_id: int) -> Any:
     """One intake: red flags, differentials with reasons, tests, caveats, gaps, HPI, chart, answers; integrity checked."""
-    return _intake_page(intake_id)
+    return intake_page(intake_id)
 
 
-def _intake_page(intake_id: int, note_form: NoteForm | None = None) -> Any:
+def intake_page(intake_id: int, note_form: NoteForm | None = None, decision_form: DecisionForm | None = None) -> Any:
+    """The intake review page, with a posted form's errors when one failed to validate (404 page for no such intake)."""
     compare_to = request.args.get("compare", type=int)
     questionnaire = default_questionnaire()
     with database().session() as session:
@@ -135,6 +143,10 @@ def _intake_page(intake_id: int, note_form: NoteForm | None = None) -> Any:
             if compare_to and record.evaluation and compare_to != record.evaluation.id
             else None
         )
+        people = decisions.clinicians(session)
+        alerts = alert_queue.alerts_for_intake(session, intake_id, stale_hours=float(current_app.config["STALE_FLAG_HOURS"]))
+    standing = record.decision.decision if record.decision else ""
+    decision_form = decision_form.offer(people) if decision_form else DecisionForm.standing(standing, record.assignee_id, people)
     report = build_report(questionnaire, record.answers, record.result, record.submitted_on) if record.evaluation else None
     changes = compare_results(questionnaire, older, record.result) if older is not None else None
     names = {d.id: d.name for d in report.differentials} if report else {}
@@ -147,6 +159,9 @@ def _intake_page(intake_id: int, note_form: NoteForm | None = None) -> Any:
         names=names,
         status_labels=STATUS_LABELS,
         note_form=note_form or NoteForm(formdata=None),
+        decision_form=decision_form,
+        alerts=alerts,
+        decidable=record.status in decisions.DECIDABLE,
         feedback_form=FeedbackForm(formdata=None),
         action_form=ActionForm(formdata=None),
     )
@@ -158,7 +173,7 @@ def add_note(intake_id: int) -> Any:
     """Save a clinician's note."""
     form = NoteForm()
     if not form.validate_on_submit():
-        page = _intake_page(intake_id, note_form=form)
+        page = intake_page(intake_id, note_form=form)
         return page if isinstance(page, tuple) else (page, 400)
     with database().session() as session:
         if intake_record.intake_record(session, intake_id) is None:

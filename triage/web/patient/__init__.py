@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_wtf.csrf import CSRFError
 
-from triage.web.patient import views
+from triage.web.patient import urgent, views
 
 
 def build_blueprint() -> Blueprint:
     """The patient blueprint: every patient view and the patient-friendly CSRF failure page."""
     blueprint = Blueprint("patient", __name__)
     views.routes.register(blueprint)
+    urgent.routes.register(blueprint)
     blueprint.register_error_handler(CSRFError, views.csrf_failed)
     return blueprint

@@ -12,6 +12,12 @@ from triage.domain.questionnaire.questions import Answer, Question, Questionnair
 # Steps the patient has finished are kept beside the pending raw inputs (Intake.pending_inputs),
 # under a key no question id can take, so progress lives in the database and survives any client.
 PROGRESS_KEY = "~steps_done"
+# An interrupt page ("these answers may mean you need urgent help today") waiting for the patient, kept the same way:
+# {"id": interrupt id, "rules": emergency rule ids, "next": the step to go on to}. Dropped once the patient continues.
+INTERRUPT_KEY = "~interrupt"
+# The emergency and urgent rule ids already alerted (and, for emergencies, shown): a save whose flags are all
+# among them has nothing to write, so a flagged patient's every save skips the alert look-ups.
+FLAGS_KEY = "~flags"
 
 
 # Holding the questionnaire in the value keeps it alive, so its id() cannot be reused by another object.
@@ -41,6 +47,18 @@ def visible_in(step: Step, effective: Mapping[str, Answer]) -> list[Question]:
     return [q for q in step.questions if q.is_shown(effective)]
 
 
+def pending_interrupt(pending_inputs: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The interrupt page waiting for the patient, if any."""
+    found = (pending_inputs or {}).get(INTERRUPT_KEY)
+    return found if isinstance(found, dict) else None
+
+
+def known_flags(pending_inputs: Mapping[str, Any] | None) -> frozenset[str]:
+    """The rule ids the red-flag pass has already alerted for this intake."""
+    found = (pending_inputs or {}).get(FLAGS_KEY)
+    return frozenset(v for v in found if isinstance(v, str)) if isinstance(found, list) else frozenset()
+
+
 def split_pending(pending_inputs: Mapping[str, Any] | None) -> tuple[dict[str, list[str]], frozenset[str]]:
     """Separate the stored pending inputs into raw inputs by question id and the set of finished steps."""
     raw: dict[str, list[str]] = {}
@@ -48,7 +66,7 @@ def split_pending(pending_inputs: Mapping[str, Any] | None) -> tuple[dict[str, l
     for key, value in (pending_inputs or {}).items():
         if key == PROGRESS_KEY:
             done = frozenset(v for v in value if isinstance(v, str)) if isinstance(value, list) else frozenset()
-        elif isinstance(value, list):
+        elif isinstance(value, list) and not key.startswith("~"):  # "~" keys are the flow's own, never a question
             raw[key] = [v for v in value if isinstance(v, str)]
     return raw, done
 

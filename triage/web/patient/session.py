@@ -1,14 +1,19 @@
-"""The patient's signed session: which intake it is bound to, re-checked in the database on every request."""
+"""The patient's session: the signed cookie holds only a random id; the server-side row says which intake it is bound to.
+
+The id is looked up (by its SHA-256) on every request, so revocation and expiry hold at once, and nobody who knows the
+secret key can forge a session for another patient's intake: there is no guessable id to put in a cookie.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app, session
 from sqlalchemy.orm import Session
 
-from triage.db import audit, patient_links
+from triage.db import audit, patient_links, patient_sessions
 from triage.db import intakes as queries
 from triage.db.models import Intake, Invitation
 from triage.domain.questionnaire.questions import Answer, Questionnaire, default_questionnaire
@@ -48,21 +53,32 @@ class Bound:
         return Progress.of(questionnaire or default_questionnaire(), stored, self.intake.pending_inputs), stored
 
 
-def bind(invitation: Invitation) -> None:
-    """Bind this browser's session to the invitation's intake (the token itself is never kept)."""
-    session[SESSION_KEY] = {"intake": invitation.intake_id, "invitation": invitation.id}
+def _lifetime() -> timedelta:
+    return timedelta(seconds=current_app.permanent_session_lifetime.total_seconds())
+
+
+def bind(db_session: Session, invitation: Invitation) -> None:
+    """Bind this browser to the invitation's intake through a new server-side session (the link's token is never kept).
+
+    A session this browser had before (another patient's on a shared computer, or this one's) ends at once; sessions
+    of the same invitation in other browsers go on, as a patient may move from a phone to a computer.
+    """
+    previous = session.get(SESSION_KEY)
+    if isinstance(previous, str):
+        patient_sessions.revoke(db_session, previous)
+    session[SESSION_KEY] = patient_sessions.start(db_session, invitation.intake_id, invitation.id, _lifetime())
     session.permanent = True
 
 
 def load_bound(db_session: Session, lock: bool = False) -> Bound | None:
     """The bound intake, re-read from the database (locked for update when the request will write)."""
-    data = session.get(SESSION_KEY)
-    if not isinstance(data, dict):
+    raw_id = session.get(SESSION_KEY)
+    if not isinstance(raw_id, str):
         return None
-    intake_id, invitation_id = data.get("intake"), data.get("invitation")
-    if not isinstance(intake_id, int) or not isinstance(invitation_id, int):
+    live = patient_sessions.current(db_session, raw_id, _lifetime())
+    if live is None:
         return None
-    rows = patient_links.bound_rows(db_session, intake_id, invitation_id, lock)
+    rows = patient_links.bound_rows(db_session, live.intake_id, live.invitation_id, lock)
     if rows is None:
         return None
     intake, invitation = rows
@@ -88,10 +104,17 @@ def _limit_key() -> str:
     return LINK_LIMIT_PREFIX + client_ip()
 
 
-def link_attempts_exceeded(db_session: Session) -> bool:
-    """Whether this client address has had too many bad links in the current window."""
+def link_attempts_exceeded(db_session: Session, invitation: Invitation | None) -> bool:
+    """Whether this link is refused for now: a bad link from an address over its limit, or a valid one opened too often.
+
+    Bad links count per client address (guessing); a valid link counts per invitation, so a clinic's shared address
+    that has sent many bad links still opens its patients' valid ones.
+    """
     config = current_app.config
-    hits = queries.hits_in_window(db_session, _limit_key(), config["PATIENT_LINK_WINDOW_SECONDS"])
+    window = int(config["PATIENT_LINK_WINDOW_SECONDS"])
+    if invitation is not None:
+        return patient_sessions.opened_in_window(db_session, invitation.id, window) >= int(config["PATIENT_LINK_MAX_OPENS"])
+    hits = queries.hits_in_window(db_session, _limit_key(), window)
     return hits >= int(config["PATIENT_LINK_MAX_FAILURES"])
 
 

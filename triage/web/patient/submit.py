@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from triage.db import audit
+from triage.db import alerts, audit
 from triage.db import intakes as queries
 from triage.web.access import database
 from triage.web.patient.session import Bound, load_bound
+from triage.web.patient.urgent import alert_mail, patient_actor
 from triage.web.security import client_ip
 
 log = logging.getLogger("triage.patient")
@@ -39,6 +40,8 @@ def _submit(bound: Bound, today: dt.date) -> str:
         ):
             db_session.rollback()
             return "already"
+        # The full evaluation's emergency and urgent flags alert the clinic in the same transaction as the submission.
+        alerts.raise_from_submission(db_session, fresh.intake.id, alert_mail(), patient_actor(fresh))
         stored_evaluation = queries.latest_evaluation(db_session, fresh.intake.id)
         audit.record(
             db_session,

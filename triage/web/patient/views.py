@@ -9,17 +9,18 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session
 
-from triage.db import audit
+from triage.db import alerts, audit
 from triage.db import intakes as queries
 from triage.domain.questionnaire.questions import Step, default_questionnaire
 from triage.web.access import database
 from triage.web.errors import render_error
 from triage.web.patient import session as ps
-from triage.web.patient.flow import PROGRESS_KEY, Progress, progress_with
+from triage.web.patient.flow import PROGRESS_KEY, Progress, pending_interrupt, progress_with
 from triage.web.patient.forms import JS_MARKER, changed_values, pending_errors, read_step, shown_values
 from triage.web.patient.guards import SEE_OTHER, bound_intake
 from triage.web.patient.pages import render_review, render_step, step_url
 from triage.web.patient.submit import submit_bound_intake
+from triage.web.patient.urgent import after_save, help_lines
 from triage.web.routes import RouteTable
 from triage.web.security import client_ip
 
@@ -59,10 +60,10 @@ def _step_or_404(step_id: str) -> Step:
 def open_link(token: str) -> Any:
     """The private link: bind the session to the intake, then leave the token-bearing URL at once."""
     with database().session() as db_session:
-        if ps.link_attempts_exceeded(db_session):
+        invitation = queries.invitation_for_token(db_session, token) if ps.plausible_token(token) else None
+        if ps.link_attempts_exceeded(db_session, invitation):
             log.warning("patient link attempts rate-limited")
             return render_error(429)
-        invitation = queries.invitation_for_token(db_session, token) if ps.plausible_token(token) else None
         if invitation is None:
             ps.refuse_link(db_session, "unknown link")
             return render_error(404)
@@ -70,7 +71,7 @@ def open_link(token: str) -> Any:
         if state in ("expired", "revoked"):
             ps.refuse_link(db_session, f"{state} link", invitation)
             return ps.closed_link_page()
-        ps.bind(invitation)
+        ps.bind(db_session, invitation)
         audit.record(
             db_session,
             actor=f"invitation:{invitation.id}",
@@ -98,6 +99,8 @@ def start(db_session: Session, bound: ps.Bound) -> Any:
 def step(db_session: Session, bound: ps.Bound, step_id: str) -> Any:
     """One step's page, showing saved answers (and kept raw inputs with their messages)."""
     target = _step_or_404(step_id)
+    if pending_interrupt(bound.intake.pending_inputs) is not None:
+        return _see(url_for("patient.urgent"))  # the interrupt page comes before any further question
     progress, stored = bound.progress(db_session)
     if not progress.is_reachable(target):
         return _see(step_url(progress.first_unfinished()))
@@ -129,9 +132,16 @@ def save(db_session: Session, bound: ps.Bound, step_id: str) -> Any:
         pending[PROGRESS_KEY] = progress_with(progress.done, target.id)
     queries.save_step(db_session, bound.intake, changed_values(reading.values, stored, progress.pending), pending)
     after = Progress.from_effective(questionnaire, reading.answers, bound.intake.pending_inputs)
+    previous = after.previous_before(target) if going_back else None
+    following = after.next_after(target) if not (going_back or reading.errors or reshow_followups) else target
+    next_id = (previous.id if previous else "start") if going_back else following.id
+    interrupt = after_save(db_session, bound, reading.answers, target, next_id)
     db_session.commit()  # saved (and the intake's lock released) before the next page is built
+    if interrupt:
+        if reshow_followups and not reading.errors:
+            flash(NEW_FOLLOWUPS, "info")  # shown on the step once the patient continues
+        return _see(url_for("patient.urgent"))
     if going_back:
-        previous = after.previous_before(target)
         return _see(step_url(previous) if previous else url_for("patient.start"))
     if reading.errors or reshow_followups:
         shown = shown_values(target.questions, stored, {}) | reading.shown  # hidden follow-ups keep their stored value
@@ -144,13 +154,15 @@ def save(db_session: Session, bound: ps.Bound, step_id: str) -> Any:
             None if reading.errors else NEW_FOLLOWUPS,
             400 if reading.errors else 200,
         )
-    return _see(step_url(after.next_after(target)))
+    return _see(step_url(following))
 
 
 @routes.get("/intake/review")
 @bound_intake()
 def review(db_session: Session, bound: ps.Bound) -> Any:
     """Every answer grouped by step with a Change link per step, then consent and Send."""
+    if pending_interrupt(bound.intake.pending_inputs) is not None:
+        return _see(url_for("patient.urgent"))
     progress, stored = bound.progress(db_session)
     if progress.first_unfinished() is not progress.review:
         flash(FINISH_FIRST, "info")
@@ -198,7 +210,8 @@ def done() -> Any:
             return _see(url_for("patient.start"))
         if bound.state != "submitted":
             return ps.closed_link_page()
-    return render_template("patient/done.html")
+        safety_net = alerts.needs_safety_net(db_session, bound.intake.id)
+    return render_template("patient/done.html", safety_net=safety_net, **help_lines())
 
 
 def csrf_failed(error: CSRFError) -> Any:

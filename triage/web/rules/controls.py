@@ -12,6 +12,7 @@ from triage.domain.engine.sentences import OPERATOR_WORDS
 from triage.domain.questionnaire.derived import DERIVED_FACTS
 from triage.domain.questionnaire.questions import default_questionnaire
 from triage.domain.scales import Urgency
+from triage.web.rules.forms import form_name
 from triage.web.rules.tree import ROOT, Row
 
 GROUP_WORDS = (
@@ -192,7 +193,8 @@ def rule_controls(
 
     def field(name: str, label: str, kind: str = "text", **extra: Any) -> dict[str, Any]:
         """One of the rule's own fields, filled from the rule."""
-        return control(name, label, rule.get(name), kind, errors=errors.get(name, []), **extra)
+        posted_as = form_name(name)
+        return control(posted_as, label, rule.get(name), kind, errors=errors.get(posted_as, []), **extra)
 
     controls = []
     if topics is not None:

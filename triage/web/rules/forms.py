@@ -59,6 +59,14 @@ TEXT_FIELDS = (
     "reviewed",
 )
 MULTILINE = ("explanation", "action", "why", "note", "description")
+# A rule field whose key is also a submit button's name is posted under another name: the buttons are all called
+# `action`, and a browser sends both, so the red flag's "Action to take" would otherwise be read as (or replaced by) a button.
+FORM_NAMES = {"action": "flag_action"}
+
+
+def form_name(key: str) -> str:
+    """The form field that carries a rule key (the key itself, unless it clashes with a button's name)."""
+    return FORM_NAMES.get(key, key)
 
 
 class Lines:
@@ -118,10 +126,10 @@ def read_rule_fields(form: Mapping[str, Any], rule_id: str | None) -> tuple[dict
     errors: dict[str, list[str]] = {}
     values: dict[str, str] = {}
     for name in TEXT_FIELDS:
-        text, problem = clean_text(str(form.get(name, "")), name)
+        text, problem = clean_text(str(form.get(form_name(name), "")), name)
         values[name] = text
         if problem:
-            errors.setdefault(name, []).append(problem)
+            errors.setdefault(form_name(name), []).append(problem)
     if rule_id is not None:
         values["id"] = rule_id
     kind = values["kind"]
@@ -267,7 +275,7 @@ def check_rule(
     errors = {k: list(v) for k, v in (errors or {}).items()}
     general: list[str] = []
     rule_line = lines("row")
-    key_lines = {name: lines(name) for name in rule if name != "when"}
+    key_lines = {name: lines(form_name(name)) for name in rule if name != "when"}
     rule_id = str(rule.get("id") or "")
     schema = _schema_errors(dict(rule), rule_line, key_lines)
     lines.sort(schema, rule_id, errors, general)

@@ -17,17 +17,11 @@ from triage.web.rules.controls import control
 from triage.web.rules.drafts import Draft, check_differential, check_parameter, check_settings, current_draft, store
 from triage.web.rules.forms import HEADER_FILE, clean_text
 from triage.web.rules.posted import DifferentialForm, DraftForm, ParameterForm, SettingsForm, text_of
-from triage.web.rules.tree import NUMBER
+from triage.web.rules.tree import number_or_text
 
 routes = RouteTable()
 
 Checker = Callable[[Mapping[str, Any], Mapping[str, Any]], tuple[dict[str, Any], dict[str, list[str]], list[str]]]
-
-
-def _number(text: str) -> Any:
-    if not NUMBER.match(text):
-        return text
-    return float(text) if "." in text else int(text)
 
 
 def _read(form: FlaskForm, names: tuple[str, ...], numbers: tuple[str, ...] = ()) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -35,7 +29,7 @@ def _read(form: FlaskForm, names: tuple[str, ...], numbers: tuple[str, ...] = ()
     errors: dict[str, list[str]] = {}
     for name in names:
         text, problem = clean_text(text_of(form, name), name)
-        values[name] = _number(text) if name in numbers else text
+        values[name] = number_or_text(text) if name in numbers else text
         if problem:
             errors[name] = [problem]
     return values, errors

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from triage.domain.engine.conditions import COMBINATORS, MAX_CONDITION_DEPTH, OPERATORS
+from triage.domain.engine.schema import MAX_DIGITS
 
 ROOT = "r"
 MAX_ROWS = 200
@@ -131,8 +132,10 @@ def _children(rows: list[Row], path: str) -> list[Row]:
     return [r for r in rows if r.path.rsplit(".", 1)[0] == path and r.path != path]
 
 
-def _number(text: str) -> Any:
-    if not NUMBER.match(text):
+def number_or_text(text: str) -> Any:
+    """A typed number as int or float; anything else (a word, or over MAX_DIGITS digits) stays text for the engine to name."""
+    # Never converted when long: int() refuses more than 4,300 digits and float() turns 400 digits into infinity.
+    if not NUMBER.match(text) or sum(c.isdigit() for c in text) > MAX_DIGITS:
         return text
     return float(text) if "." in text else int(text)
 
@@ -141,7 +144,7 @@ def _scalar(text: str, param: str, kind: str) -> Any:
     if param:
         return {"param": param}
     if kind == "number":
-        return _number(text)
+        return number_or_text(text)
     if kind == "boolean":
         return {"true": True, "false": False}.get(text, text)
     return text
@@ -171,7 +174,7 @@ def tree_from_rows(rows: list[Row], kinds: Mapping[str, str], path: str = ROOT) 
     if row.kind == "not":
         return {"not": items[0] if items else {}}
     if row.kind == "at_least":
-        return {"at_least": {"n": _number(row.n) if row.n else 1, "of": items}}
+        return {"at_least": {"n": number_or_text(row.n) if row.n else 1, "of": items}}
     return {row.kind: items}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from triage.web.staff import admin, auth
+from triage.web.staff import admin, alerts_report, auth, deliveries
 
 
 def build_blueprints() -> list[Blueprint]:
@@ -13,4 +13,6 @@ def build_blueprints() -> list[Blueprint]:
     auth.routes.register(sign_in)
     administration = Blueprint("admin", __name__, url_prefix="/admin")
     admin.routes.register(administration)
+    alerts_report.routes.register(administration)
+    deliveries.routes.register(administration)
     return [sign_in, administration]

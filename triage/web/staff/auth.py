@@ -14,14 +14,16 @@ from triage.db import intakes as queries
 from triage.db import staff_sessions, totp, users
 from triage.db.models import User
 from triage.web.access import (
-    SESSION_KEY,
     StaffIdentity,
+    clear_staff_cookie,
     current_staff,
     database,
     log_safe,
     record_staff_event,
     safe_next,
+    set_staff_cookie,
     signed_in_staff,
+    staff_cookie,
     staff_required,
 )
 from triage.web.errors import render_error
@@ -86,7 +88,7 @@ def _open_session(db_session: Session, user: User, how: str, audited: bool = Tru
     users.register_success(db_session, user)
     raw = staff_sessions.start_session(db_session, user, client_ip())
     session.clear()
-    session[SESSION_KEY] = raw
+    set_staff_cookie(raw)
     session.permanent = False
     staff = identity(user)
     g.staff = staff  # this request is now signed in (the new row is not committed yet)
@@ -222,12 +224,13 @@ def enrol_qr() -> Any:
 def logout() -> Any:
     """Sign out: the session is revoked on the server, so a copied cookie stops working."""
     staff = signed_in_staff()
-    raw = session.get(SESSION_KEY)
+    raw = staff_cookie()
     with database().session() as db_session:
         if isinstance(raw, str):
             staff_sessions.revoke_session(db_session, raw)
         record_staff_event(db_session, "logout", staff)
     session.clear()
+    clear_staff_cookie()
     flash("You have signed out.", "info")
     return redirect(url_for("auth.login"))
 

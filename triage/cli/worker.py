@@ -1,0 +1,63 @@
+"""`triage worker [--once]`: send the outbox's due messages and run the periodic jobs (escalations), once or in a loop."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from types import FrameType
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from triage.cli.context import database
+from triage.config import Settings
+from triage.db.alert_queue import escalate_due
+from triage.jobs.mail import transports_from_settings
+from triage.jobs.worker import Job, OutboxWorker, RoundReport
+
+# The periodic jobs every round runs, in order, before it sends what is due (so an escalation goes out at once).
+JOBS: tuple[Job, ...] = (escalate_due,)
+
+
+def _settings() -> Settings:
+    found: Settings = current_app.extensions["triage_settings"]
+    return found
+
+
+def _echo_busy(report: RoundReport) -> None:
+    if report.sent or report.retried or report.failed or any(report.jobs.values()):
+        click.echo(report.summary())
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run the periodic jobs once, send what is due, then exit.")
+@click.option(
+    "--poll-seconds",
+    type=click.FloatRange(0.1, 300),
+    default=1.0,
+    show_default=True,
+    help="Wait between rounds when there is nothing to send.",
+)
+@with_appcontext
+def worker(once: bool, poll_seconds: float) -> None:
+    """Send the outbox's messages (alert and escalation emails) and run the periodic jobs; stops on SIGTERM or Ctrl+C."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = _settings()
+    transports = transports_from_settings(settings)
+    runner = OutboxWorker(database(), settings, transports=transports, jobs=JOBS)
+    if not transports:
+        click.echo("SMTP_HOST is not set: emails stay queued until a mail server is configured.", err=True)
+    if once:
+        click.echo(runner.run_round().summary())
+        return
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        runner.stop()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    click.echo(f"worker started (polling every {poll_seconds:g} s; SIGTERM or Ctrl+C stops it)")
+    runner.run_forever(poll_seconds, on_round=_echo_busy)
+    click.echo("worker stopped")

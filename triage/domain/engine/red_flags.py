@@ -1,0 +1,99 @@
+"""The red-flag pass: only a ruleset's red-flag rules, compiled once per ruleset, run on the answers so far.
+
+A full explained evaluation builds evidence, scores and text the patient side never needs; saving a step
+only has to know which red flags stand, and how urgent each is. The red-flag rules are compiled into their
+own plan (the same code generator as the full ruleset, so they fire exactly when `evaluate` says they do),
+kept per ruleset content hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from triage.domain.engine.plan import Plan, compile_plan
+from triage.domain.engine.ruleset import Ruleset
+from triage.domain.questionnaire.derived import facts_for_rules
+from triage.domain.scales import Urgency
+
+CACHE_SIZE = 8
+_plans: OrderedDict[str, RedFlagPlan] = OrderedDict()
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One red flag that stands: the rule's id and its urgency tier (never its title: that is triage output)."""
+
+    rule_id: str
+    urgency: Urgency
+
+
+@dataclass(frozen=True)
+class RedFlagPlan:
+    """The red-flag rules of one ruleset, compiled, with each rule's urgency and its place in the ruleset."""
+
+    sha256: str
+    plan: Plan
+    flags: tuple[Flag, ...]
+    positions: tuple[int, ...]
+
+    def fired(self, facts: Mapping[str, Any]) -> tuple[Flag, ...]:
+        """The red flags that stand for these facts, most urgent first, then in ruleset order (as `evaluate` lists them)."""
+        standing = [(self.positions[i], self.flags[i]) for i in self.plan.fired_indexes(self.plan.function(facts)[0])]
+        return tuple(flag for _, flag in sorted(standing, key=lambda item: (item[1].urgency.rank, item[0])))
+
+
+def compile_red_flags(ruleset: Ruleset) -> RedFlagPlan:
+    """Compile a ruleset's red-flag rules on their own (use `red_flag_plan` for the cached one)."""
+    chosen = [(index, rule) for index, rule in enumerate(ruleset.rules) if rule.kind == "red_flag"]
+    kinds = {fact_id: fact.kind for fact_id, fact in ruleset.facts.items()}
+    plan = compile_plan([(rule.id, rule.when) for _, rule in chosen], kinds)
+    return RedFlagPlan(
+        sha256=ruleset.sha256,
+        plan=plan,
+        flags=tuple(Flag(rule.id, Urgency(rule.urgency)) for _, rule in chosen),
+        positions=tuple(index for index, _ in chosen),
+    )
+
+
+def red_flag_plan(ruleset: Ruleset) -> RedFlagPlan:
+    """The compiled red-flag rules of a ruleset, built once per content hash and kept for the process."""
+    with _lock:
+        found = _plans.get(ruleset.sha256)
+        if found is not None:
+            _plans.move_to_end(ruleset.sha256)
+            return found
+    built = compile_red_flags(ruleset)
+    with _lock:
+        _plans[ruleset.sha256] = built
+        while len(_plans) > CACHE_SIZE:
+            _plans.popitem(last=False)
+    return built
+
+
+def red_flags(ruleset: Ruleset, answers: Mapping[str, Any], on: dt.date | None = None) -> tuple[Flag, ...]:
+    """The red flags that stand for these typed answers (the answers so far are enough), most urgent first."""
+    return red_flag_plan(ruleset).fired(facts_for_rules(answers, on or dt.date.today()))
+
+
+def by_urgency(flags: Iterable[Flag]) -> dict[Urgency, tuple[str, ...]]:
+    """The rule ids of the flags, per urgency tier, in the order given."""
+    tiers: dict[Urgency, list[str]] = {}
+    for flag in flags:
+        tiers.setdefault(flag.urgency, []).append(flag.rule_id)
+    return {tier: tuple(ids) for tier, ids in tiers.items()}
+
+
+def flags_of_result(red_flags_data: Iterable[Mapping[str, Any]]) -> tuple[Flag, ...]:
+    """The flags of a stored result's `red_flags` list (as `Result.to_dict` writes it); unknown tiers are skipped."""
+    flags = []
+    for item in red_flags_data:
+        rule_id, urgency = item.get("id"), item.get("urgency")
+        if isinstance(rule_id, str) and urgency in Urgency.flag_tiers():
+            flags.append(Flag(rule_id, Urgency(urgency)))
+    return tuple(flags)

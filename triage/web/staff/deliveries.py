@@ -1,0 +1,48 @@
+"""The admin delivery page: every outbox message's kind, masked recipient, status and tries, newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template, request, url_for
+
+from triage.db import outbox
+from triage.web.access import database, record_staff_event, role_required, signed_in_staff
+from triage.web.routes import RouteTable
+
+routes = RouteTable()
+
+PAGE_SIZE = 50
+BEFORE_PROBLEM = "before: give a message number (a whole number of 1 or more) to list the messages older than it."
+
+
+def _before() -> tuple[int | None, str]:
+    raw = request.args.get("before", "")
+    if not raw:
+        return None, ""
+    if not raw.isdigit() or not 1 <= int(raw) <= 2**31 - 1:
+        return None, BEFORE_PROBLEM
+    return int(raw), ""
+
+
+@routes.route("/deliveries", endpoint="deliveries")
+@role_required("admin")
+def deliveries() -> Any:
+    """Messages newest first (kind, channel, masked recipient, status with the reason, tries, times), 50 a page."""
+    before, problem = _before()
+    if problem:
+        return render_template("admin/deliveries.html", rows=[], counts={}, problem=problem, older=None, first=True), 400
+    # Intake numbers link to the intake for a clinician, else to that intake's audit trail (an admin's own page).
+    clinician = "clinician" in signed_in_staff().roles
+    with database().session() as db_session:
+        rows, older = outbox.delivery_page(db_session, before, PAGE_SIZE)
+        counts = outbox.status_counts(db_session)
+        record_staff_event(db_session, "deliveries.view", detail=f"before={before or ''} rows={len(rows)}")
+    links = {
+        row.id: url_for("clinic.intake", intake_id=row.intake_id) if clinician else url_for("admin.audit", intake=row.intake_id)
+        for row in rows
+        if row.intake_id is not None
+    }
+    return render_template(
+        "admin/deliveries.html", rows=rows, counts=counts, links=links, problem="", older=older, first=before is None
+    )
