@@ -27,16 +27,42 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 # Unset TRIAGE_ENV means production (the app fails closed): the demo install says development, the tests say test.
+# HOST and PORT reach everything: the patient links, the staff sign-in URL and the app's own address.
 run: export TRIAGE_ENV = development
+run: export PUBLIC_BASE_URL = http://$(HOST):$(PORT)
+# make run starts a worker beside the app, so /readyz also waits for its heartbeat; unbuffered so lines keep their order.
+run: export WORKER_EXPECTED = 1
+run: export PYTHONUNBUFFERED = 1
 test: export TRIAGE_ENV = test
 run: install
 	$(BIN)/triage db upgrade
-	PUBLIC_BASE_URL=http://$(HOST):$(PORT) $(BIN)/triage demo
-	@echo "gut-triage is starting at http://$(HOST):$(PORT)/ with its outbox worker  (Ctrl+C stops both)"
-	@# The worker sends the alert emails beside the app; the trap stops it whenever and however the app ends.
-	@PDF_PREWARM=0 $(BIN)/triage worker & worker=$$!; \
-	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	@# The demo's last two lines (staff sign-in, patient link) are printed again once the app and the worker are ready,
+	@# so that they end the output. The trap stops the worker whenever and however the app ends.
+	@links=$$($(BIN)/triage demo) || exit 1; echo "$$links"; \
+	echo "gut-triage is starting at http://$(HOST):$(PORT)/ with its outbox worker  (Ctrl+C stops both)"; \
+	PDF_PREWARM=0 $(BIN)/triage worker & worker=$$!; \
+	$(BIN)/python -c "$$WAIT_READY" "$(HOST)" "$(PORT)" "$$links" & announcer=$$!; \
+	trap 'kill -TERM $$worker $$announcer 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/triage run --host $(HOST) --port $(PORT)
+
+# Waits (up to 2 minutes) until the app answers /readyz, then prints the last two lines it was given: the links.
+define WAIT_READY
+import sys, time, urllib.error, urllib.request
+host, port, links = sys.argv[1], sys.argv[2], sys.argv[3]
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+deadline = time.monotonic() + 120
+while time.monotonic() < deadline:
+    try:
+        opener.open(f"http://{host}:{port}/readyz", timeout=5).close()
+    except (urllib.error.URLError, OSError):
+        time.sleep(1)
+        continue
+    print("\n".join(links.splitlines()[-2:]))
+    sys.exit(0)
+print(f"make run: no ready answer from http://{host}:{port}/readyz after 2 minutes; see the messages above", file=sys.stderr)
+sys.exit(1)
+endef
+export WAIT_READY
 
 browser-deps:
 	@scripts/ensure-browser-deps

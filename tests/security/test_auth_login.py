@@ -256,3 +256,17 @@ def test_signed_in_members_skip_the_form(app: Flask, staff_login: Callable[..., 
     account = staff_login(client, roles=("clinician",))
     response = client.get("/staff/login")
     assert response.status_code == 302 and response.location == landing(app, account)
+
+
+def test_a_stored_totp_off_switch_is_ignored_in_production(production_app: Flask, staff_clock: StaffClock) -> None:
+    from tests.helpers.apps import HTTPS
+
+    app = production_app
+    with app.extensions["triage_db"].session() as session:
+        users.set_totp_required(session, False)  # e.g. a database first seeded by `triage demo`
+    member = create_staff(app)
+    client = app.test_client()
+    page = client.get("/staff/login", **HTTPS)
+    form = {"csrf_token": csrf_token(page.data), "email": member.email, "password": member.password}
+    response = client.post("/staff/login", data=form, **HTTPS)
+    assert response.status_code == 302 and response.location.endswith("/staff/login/code")

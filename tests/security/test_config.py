@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tests.helpers.apps import TEST_SECRET
 from triage import create_app
 from triage.config import DEV_SECRET, ConfigError, Settings, load_settings
 from triage.config.safety import DEV_AUDIT_KEY
+from triage.web.proxies import TrustedProxyFix
 
 STRONG = TEST_SECRET + "-production"
 AUDIT = "audit-chain-key-for-production-tests-7f3a9c2e1b"
@@ -42,7 +42,7 @@ def test_production_starts_with_safe_settings(production_env: pytest.MonkeyPatch
     assert app.config["PREFERRED_URL_SCHEME"] == "https"
     assert app.config["HSTS"] is True
     assert not app.debug and not app.testing
-    assert isinstance(app.wsgi_app, ProxyFix) and app.wsgi_app.x_for == 1
+    assert isinstance(app.wsgi_app, TrustedProxyFix) and app.wsgi_app.fixed.x_for == 1
     assert app.config["STAFF_IDLE_MINUTES"] == 15 and app.config["STAFF_ABSOLUTE_HOURS"] == 12
 
 

@@ -80,3 +80,13 @@ def test_every_engine_hides_query_parameters(app: Flask) -> None:
         conn.execute(text("INSERT INTO nowhere VALUES (:name)"), {"name": "Patient Secret Name"})
     assert "Patient Secret Name" not in str(failed.value) and "hidden" in str(failed.value)
     engine.dispose()
+
+
+def test_what_was_typed_for_an_unknown_account_is_not_logged(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    from tests.helpers.staff import submit_password
+
+    typed = "Correct-Horse-Battery-9"  # a password typed into the email field
+    with caplog.at_level(logging.DEBUG):
+        submit_password(app.test_client(), typed, "anything-at-all-here")
+    assert "an unknown account" in caplog.text
+    assert typed not in caplog.text and typed.lower() not in caplog.text

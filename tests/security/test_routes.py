@@ -67,7 +67,8 @@ def login_path(app: Flask) -> str:
 
 def test_the_public_allowlist_is_a_deliberate_decision() -> None:
     assert PUBLIC_ENDPOINTS == {"static", "auth.login", "auth.login_totp", "auth.enrol", "auth.enrol_qr"}
-    assert PUBLIC_BLUEPRINTS == {"patient"}
+    # ops: `/`, `/healthz`, `/readyz` and `/metrics` (behind its own bearer token), issue 20.
+    assert PUBLIC_BLUEPRINTS == {"patient", "ops"}
 
 
 def test_every_endpoint_is_covered_or_allowlisted(app: Flask) -> None:

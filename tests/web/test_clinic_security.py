@@ -140,3 +140,22 @@ def test_refusals_change_nothing(app: Flask, staff_login: Callable[..., Any]) ->
         assert session.scalars(select(DifferentialFeedback)).all() == []
     assert [a for a in actions(app) if a[0] == "intake.review"] == [("intake.review", in_progress, "refused")]
     assert not [a for a in actions(app) if a[0] in ("intake.note", "intake.feedback")]
+
+
+def test_downloading_the_pdf_of_tampered_answers_writes_its_own_audit_alert(app: Flask, staff_login: Callable[..., Any]) -> None:
+    client = app.test_client()
+    staff_login(client)
+    intake_id = seed(app)
+    db = app.extensions["triage_db"]
+    with db.engine.begin() as conn:
+        cast = "CAST(:v AS JSON)" if db.engine.dialect.name == "postgresql" else ":v"
+        conn.execute(
+            text(f"UPDATE answers SET value = {cast} WHERE intake_id = :i AND question_id = 'main_concern'"),
+            {"v": '"changed behind the clinic"', "i": intake_id},
+        )
+    reply = post(client, intake_id, "pdf")
+    assert reply.status_code == 200 and reply.data.startswith(b"%PDF")
+    # The intake page was opened once (to read the CSRF token): one mismatch from the view, one from the download.
+    assert [a for a in actions(app) if a[0] == "intake.integrity_mismatch"] == [
+        ("intake.integrity_mismatch", intake_id, "alert")
+    ] * 2

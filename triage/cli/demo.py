@@ -21,10 +21,9 @@ def demo() -> None:
         seed_demo_staff(session)
         token = seed_demo(session)
     base = config()["PUBLIC_BASE_URL"].rstrip("/")
-    click.echo(
-        f"staff sign-in at {base}/staff/login with password {DEMO_PASSWORD} (two-factor sign-in is off on this demo install):"
-    )
+    # The two links come last (`make run` prints them again once the app answers), the patient link on the last line.
+    click.echo(f"demo clinic seeded; staff accounts, password {DEMO_PASSWORD} (two-factor sign-in is off on this demo install):")
     for email, roles in DEMO_STAFF:
         click.echo(f"  {email:<22} {', '.join(roles)}")
-    click.echo("demo data seeded; open this patient link:")
-    click.echo(invite_link(token))
+    click.echo(f"staff sign-in: {base}/staff/login")
+    click.echo(f"patient link (open it in a phone-sized window): {invite_link(token)}")

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from triage.config.safety import DEV_AUDIT_KEY, DEV_SECRET, audit_key_problem, database_problem, secret_problem
+from triage.config.safety import DEV_AUDIT_KEY, DEV_SECRET, audit_key_problem, database_problem, parse_networks, secret_problem
 
 ENVIRONMENTS = ("development", "test", "production")
 RELAXED = ("development", "test")
@@ -67,6 +67,10 @@ class Settings(BaseSettings):
         None, description="fork the warm PDF worker at start; unset means on except under Flask's `TESTING`"
     )
     PROXY_HOPS: int = Field(0, ge=0, le=10, description="reverse proxies in front of the app (for client addresses and HTTPS)")
+    TRUSTED_PROXIES: str = Field(
+        "127.0.0.1,::1",
+        description="comma-separated addresses or networks of those proxies; forwarded headers from any other peer are ignored",
+    )
     TRIAGE_INSTANCE: Path | None = Field(
         None, description="the instance folder (the default SQLite database lives there); unset means Flask's default"
     )
@@ -113,6 +117,15 @@ class Settings(BaseSettings):
         description="HMAC key that seals the audit chain (kept out of the database); **required** in production: 32+ random "
         "bytes, as strong as and different from `SECRET_KEY`; unset in development and test means a fixed development key",
         repr=False,
+    )
+    METRICS_TOKEN: str = Field(
+        "",
+        description="the bearer token a monitoring server sends to read `/metrics` (16+ characters); unset: `/metrics` "
+        "answers 404",
+        repr=False,
+    )
+    WORKER_EXPECTED: bool = Field(
+        False, description="a worker runs beside the app: `/readyz` also needs its heartbeat from the last 5 minutes"
     )
 
     @field_validator("TRIAGE_ENV", mode="before")
@@ -161,6 +174,20 @@ class Settings(BaseSettings):
         problem = audit_key_problem(value, info.data.get("SECRET_KEY"))
         if problem:
             raise ValueError(problem)
+        return value
+
+    @field_validator("TRUSTED_PROXIES")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        parse_networks(value)  # a bad entry raises ValueError naming it
+        return value
+
+    @field_validator("METRICS_TOKEN")
+    @classmethod
+    def _long_metrics_token(cls, value: str) -> str:
+        # A short token could be guessed by anyone who can reach /metrics.
+        if value and len(value) < 16:
+            raise ValueError("must be at least 16 characters (or unset to switch /metrics off)")
         return value
 
     @field_validator("FLASK_DEBUG")

@@ -10,7 +10,7 @@ from functools import lru_cache
 import pyotp
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from triage.db.clock import as_utc, utcnow
@@ -193,11 +193,24 @@ def is_locked(user: User) -> bool:
 
 def register_failure(session: Session, user: User) -> bool:
     """Count a failed password or code; returns True when this failure starts a lockout."""
-    user.failed_logins = (user.failed_logins or 0) + 1
-    locked = user.failed_logins >= MAX_FAILURES
-    if locked:
-        user.locked_until, user.failed_logins = now() + LOCKOUT, 0
+    # The counter is incremented in SQL, not read-modify-write, so parallel guesses cannot lose a count.
     session.flush()
+    count = session.scalar(
+        update(User)
+        .where(User.id == user.id)
+        .values(failed_logins=func.coalesce(User.failed_logins, 0) + 1)
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    )
+    locked = (count or 0) >= MAX_FAILURES
+    if locked:
+        session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(locked_until=now() + LOCKOUT, failed_logins=0)
+            .execution_options(synchronize_session=False)
+        )
+    session.refresh(user)
     return locked
 
 

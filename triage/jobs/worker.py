@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from triage.config import Settings
-from triage.db import outbox
+from triage.db import ops, outbox
 from triage.db.clock import utcnow
 from triage.db.session import Database
 from triage.jobs.backoff import retry_delay
@@ -141,7 +141,9 @@ class OutboxWorker:
             log.warning("outbox message %d: lease ran out before it was settled (%s)", claim.id, status)
 
     def run_round(self, now: dt.datetime | None = None, limit: int | None = None) -> RoundReport:
-        """One round: the periodic jobs (they may enqueue messages), then the due messages (up to `limit`)."""
+        """One round: the heartbeat (read by /readyz), the periodic jobs (they may enqueue messages), then the due messages."""
+        with self.db.session() as session:
+            ops.record_heartbeat(session, now or utcnow())
         jobs = self.run_jobs(now or utcnow())
         report = self.deliver_due(now, limit)
         report.jobs = jobs

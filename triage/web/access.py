@@ -31,7 +31,8 @@ _COOKIE_CHANGE = "staff_cookie_change"
 # Reachable without a staff session. The sign-in steps are gated by the password step's pending state
 # (auth.enrol and auth.enrol_qr also need it); the patient blueprint is gated by the patient session.
 PUBLIC_ENDPOINTS: frozenset[str] = frozenset({"static", "auth.login", "auth.login_totp", "auth.enrol", "auth.enrol_qr"})
-PUBLIC_BLUEPRINTS: frozenset[str] = frozenset({"patient"})
+# ops: the staff start page, health checks for load balancers and /metrics (which checks its own token).
+PUBLIC_BLUEPRINTS: frozenset[str] = frozenset({"patient", "ops"})
 SIGNOUT_NOTICES = {
     "idle": "You were signed out due to inactivity. Please sign in again.",
     "expired": "Your session reached its time limit. Please sign in again.",

@@ -9,13 +9,13 @@ from typing import Any
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from triage.config import Settings, load_settings
 from triage.db.session import Database
 from triage.paths import resource_dir
 from triage.pdf import summary as pdf
-from triage.web import access, clinic, errors, logs, patient, rules, security, staff
+from triage.web import access, clinic, errors, logs, ops, patient, rules, security, staff
+from triage.web.proxies import TrustedProxyFix
 
 PATIENT_SESSION_HOURS = 24
 
@@ -62,7 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, settings: Settings | 
         app.config.update(PRODUCTION_CONFIG)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if loaded.PROXY_HOPS:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=loaded.PROXY_HOPS, x_proto=loaded.PROXY_HOPS)  # type: ignore[method-assign]
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, loaded.PROXY_HOPS, loaded.TRUSTED_PROXIES)  # type: ignore[method-assign]
     logs.init_app(app)
     # The audit chain's key comes from the settings and is never stored in the database.
     app.extensions["triage_db"] = Database(loaded.DATABASE_URL, audit_key=loaded.AUDIT_KEY)
@@ -75,6 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, settings: Settings | 
 
 
 def _register_blueprints(app: Flask) -> None:
+    app.register_blueprint(ops.build_blueprint())  # first: its hooks time every request, refused ones too
     access.init_app(app)
     for blueprint in staff.build_blueprints():
         app.register_blueprint(blueprint)

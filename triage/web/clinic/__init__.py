@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from triage.web.clinic import alerts, decisions, views
+from triage.web.clinic import alerts, decisions, letters, views
 
 
 def build_blueprint() -> Blueprint:
@@ -13,4 +13,5 @@ def build_blueprint() -> Blueprint:
     views.routes.register(blueprint)
     alerts.routes.register(blueprint)
     decisions.routes.register(blueprint)
+    letters.routes.register(blueprint)
     return blueprint

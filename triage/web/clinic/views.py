@@ -18,7 +18,6 @@ from triage.domain.questionnaire.questions import default_questionnaire
 from triage.domain.report.chart import severity_chart
 from triage.domain.report.model import build_report
 from triage.domain.scales import Urgency
-from triage.pdf import summary as pdf
 from triage.web.access import database, record_staff_event, role_required, signed_in_staff
 from triage.web.clinic.forms import DecisionForm, FeedbackForm, InvitationForm, NoteForm, query_args, worklist_query
 from triage.web.errors import render_error
@@ -266,33 +265,3 @@ def reevaluate(intake_id: int) -> Any:
         )
     flash(f"Evaluated again with ruleset {ruleset.version}; the earlier result is kept.", "info")
     return _back(intake_id, "changes", compare=ids[0])
-
-
-@routes.route("/intakes/<int:intake_id>/pdf", methods=["POST"])
-@role_required("clinician")
-def download_pdf(intake_id: int) -> Any:
-    """The PDF summary as an attachment (rendered once per state, then served from the cache)."""
-    if not ActionForm().validate_on_submit():
-        return render_error(400)
-    settings = pdf.PdfSettings.from_config(current_app.config)
-    try:
-        outcome = pdf.intake_pdf(database(), intake_id, settings)
-    except (pdf.RenderTimeout, pdf.RenderFailed) as error:
-        log.warning("PDF for intake %d not rendered: %s", intake_id, error)
-        with database().session() as session:
-            record_staff_event(session, "intake.pdf", intake_id=intake_id, outcome="failed", detail=type(error).__name__)
-        body, code = render_error(503, "The PDF is taking too long to prepare. Please try again in a moment.")
-        return Response(body, code, headers={"Retry-After": "30"}, mimetype="text/html")
-    if outcome is None:
-        return render_error(404, "There is no summary for this intake yet: it has not been submitted.")
-    with database().session() as session:
-        record_staff_event(
-            session,
-            "intake.pdf",
-            intake_id=intake_id,
-            ruleset_version=outcome.ruleset_version,
-            detail="cached" if outcome.cached else "rendered",
-        )
-    return Response(
-        outcome.pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="intake-{intake_id}.pdf"'}
-    )

@@ -63,14 +63,15 @@ def _ip_limited(db_session: Session) -> bool:
     return queries.hits_in_window(db_session, _ip_key(), window, users.now()) >= limit
 
 
-def _failure(db_session: Session, user: User | None, step: str, email: str, lockout: bool = False) -> None:
+def _failure(db_session: Session, user: User | None, step: str, lockout: bool = False) -> None:
     queries.count_hit(db_session, _ip_key(), current_app.config["LOGIN_IP_WINDOW_SECONDS"], users.now())
     staff = identity(user) if user else None
     record_staff_event(db_session, "login.failed", staff, actor=user.email if user else "unknown", outcome="denied", detail=step)
     if lockout and staff:
         record_staff_event(db_session, "lockout", staff, outcome="denied", detail=f"{users.MAX_FAILURES} failed attempts")
         log.warning("staff account %d locked after repeated failures", staff.id)
-    log.info("sign-in failed at the %s step for %s", step, log_safe(email))
+    # Only a known account is named: what was typed for an unknown one may be a password typed into the email field.
+    log.info("sign-in failed at the %s step for %s", step, log_safe(user.email) if user else "an unknown account")
 
 
 def _pending(db_session: Session) -> tuple[User, dict[str, Any]] | None:
@@ -124,7 +125,7 @@ def login() -> Any:
         if _ip_limited(db_session):
             return render_error(429)
         if not form.validate_on_submit():
-            _failure(db_session, None, "form", form.email.data or "")
+            _failure(db_session, None, "form")
             return render_template("auth/login.html", form=form, error=FAILED)
         result = users.check_password(db_session, form.email.data or "", form.password.data or "")
         if result.outcome != "ok" or result.user is None:
@@ -132,13 +133,13 @@ def login() -> Any:
                 db_session,
                 result.user,
                 "password" if result.outcome == "invalid" else result.outcome,
-                form.email.data or "",
                 result.lockout_started,
             )
             return render_template("auth/login.html", form=form, error=FAILED)
         user, target = result.user, safe_next(form.next.data)
         session.clear()
-        if not users.totp_required(db_session):
+        # The switch exists for a development install; production always asks for the second factor.
+        if not users.totp_required(db_session) and current_app.config["ENV_NAME"] != "production":
             return _after_sign_in(_open_session(db_session, user, "password only (TOTP switched off)"), target)
         session[PENDING_KEY] = {"uid": user.id, "at": users.now().timestamp(), "next": target or ""}
         return redirect(url_for("auth.login_totp" if user.totp_enrolled else "auth.enrol"))
@@ -166,7 +167,7 @@ def login_totp() -> Any:
             flash(f"You signed in with a recovery code; {totp.unused_recovery_codes(db_session, user.id)} are left.", "info")
             return redirect(url_for("auth.account"))
         lockout = users.register_failure(db_session, user)
-        _failure(db_session, user, "code", user.email, lockout)
+        _failure(db_session, user, "code", lockout)
         if lockout:
             session.pop(PENDING_KEY, None)
             flash(FAILED, "error")
@@ -200,7 +201,7 @@ def enrol() -> Any:
         error = None
         if request.method == "POST":
             lockout = users.register_failure(db_session, user)
-            _failure(db_session, user, "enrolment code", user.email, lockout)
+            _failure(db_session, user, "enrolment code", lockout)
             error = "That code was not accepted. Check the time on your phone and enter the newest code."
         spaced = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
         return render_template("auth/enrol.html", form=form, secret=spaced, error=error)
@@ -279,7 +280,7 @@ def password() -> Any:
         user = _account(db_session, staff)
         if not users.verify_password(user, form.current.data or ""):
             lockout = users.register_failure(db_session, user)
-            _failure(db_session, user, "password change", user.email, lockout)
+            _failure(db_session, user, "password change", lockout)
             form.current.errors = ["That is not your current password."]
             return render_template("auth/password.html", form=form)
         users.change_password(db_session, user, form.new.data or "")
