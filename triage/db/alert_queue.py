@@ -13,6 +13,7 @@ from triage.config import Settings
 from triage.db import audit, outbox
 from triage.db.alerts import ALERT_TIERS
 from triage.db.clock import as_utc, minute_text, utcnow
+from triage.db.evaluations import ruleset_in_force
 from triage.db.models import Alert, Intake, User
 from triage.domain.scales import Urgency
 
@@ -105,6 +106,8 @@ class AlertView:
     urgency: str
     urgency_label: str
     rule_ids: tuple[str, ...]
+    # The red-flag rules' titles, for people (the ids stay for the command line and exports).
+    flag_titles: tuple[str, ...]
     raised: str
     raised_iso: str
     raised_while: str
@@ -152,8 +155,15 @@ def _select() -> Any:
     )
 
 
+def _titled(titles: dict[str, str], rule_id: str) -> str:
+    # The title for people, the id kept beside it so the alert traces back to its rule.
+    title = titles.get(rule_id)
+    return f"{title} ({rule_id})" if title else rule_id
+
+
 def _views(session: Session, stmt: Any, now: dt.datetime, stale_hours: float) -> list[AlertView]:
     stale_before = now - dt.timedelta(hours=stale_hours)
+    titles = {rule.id: rule.title for rule in ruleset_in_force(session).rules}
     views = []
     for alert, ref, status, updated_at, acknowledger in session.execute(stmt):
         sent = status in ("submitted", "reviewed")
@@ -165,6 +175,7 @@ def _views(session: Session, stmt: Any, now: dt.datetime, stale_hours: float) ->
                 urgency=alert.urgency,
                 urgency_label=Urgency(alert.urgency).label if alert.urgency in TIERS else alert.urgency,
                 rule_ids=tuple(alert.rule_ids or ()),
+                flag_titles=tuple(_titled(titles, rule_id) for rule_id in alert.rule_ids or ()),
                 raised=minute_text(alert.raised_at),
                 raised_iso=_iso(alert.raised_at) or "",
                 raised_while=alert.raised_while,
