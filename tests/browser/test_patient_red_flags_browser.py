@@ -31,12 +31,16 @@ WIDTHS = (320, PHONE["width"], LAPTOP["width"])
 
 def walk_to(page: Any, target: str, plan: dict[str, list[str]]) -> None:
     """Answer every step as a person would until the target step is on screen."""
-    for _ in range(20):
+    idle = 0
+    for _ in range(24):
         if step_id(page) == target:
             return
+        page.wait_for_load_state("load")
         answered = fill_visible(page, plan)
         press(page, "Continue")
-        if step_id(page) != target and not answered:
+        # A page that shows nothing to answer twice running is stuck (once can be a page still settling on a busy machine).
+        idle = 0 if answered else idle + 1
+        if step_id(page) != target and idle >= 2:
             raise AssertionError(f"stuck on {page.url}")
     raise AssertionError(f"never reached {target}")
 
