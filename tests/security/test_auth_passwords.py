@@ -150,7 +150,8 @@ def test_a_10000_character_password_is_refused_without_hashing(app: Flask, monke
     assert response.status_code == 200
     assert b"Sign-in failed" in response.data and b"128" in response.data
     assert calls == {"hash": 0, "verify": 0}
-    assert elapsed < 0.05
+    # No hashing is the proof; the bound only catches a pathological slow path (a tight bound flakes on a busy machine).
+    assert elapsed < 1.0
 
 
 def test_the_policy_refuses_long_passwords_before_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
