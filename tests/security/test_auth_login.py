@@ -150,13 +150,13 @@ def test_a_totp_code_is_accepted_only_once(app: Flask, staff_clock: StaffClock) 
 
 @pytest.mark.parametrize(("offset", "accepted"), [(-60, False), (-30, True), (0, True), (30, True), (60, False)])
 def test_totp_window_is_one_step(app: Flask, staff_clock: StaffClock, offset: int, accepted: bool) -> None:
-    account = create_staff(app)
-    code = pyotp.TOTP(account.totp_secret).at(staff_clock() + dt.timedelta(seconds=offset))
-    if (
-        code in {pyotp.TOTP(account.totp_secret).at(staff_clock() + dt.timedelta(seconds=s)) for s in (-30, 0, 30)}
-        and not accepted
-    ):
-        pytest.skip("the random secret made two steps share a code")
+    # A random secret can, rarely, give an outside step the same code as an accepted one: take another account then.
+    for _ in range(10):
+        account = create_staff(app)
+        code = pyotp.TOTP(account.totp_secret).at(staff_clock() + dt.timedelta(seconds=offset))
+        inside = {pyotp.TOTP(account.totp_secret).at(staff_clock() + dt.timedelta(seconds=s)) for s in (-30, 0, 30)}
+        if accepted or code not in inside:
+            break
     assert second_sign_in(app, account, code) == (302 if accepted else 200)
 
 
