@@ -64,12 +64,12 @@ def full_record() -> Any:
     raw = dict(next(p["answers"] for p in demo_patients() if p["ref"] == "DEMO-001"))
     raw.update(
         {
-            "takes_ppi": "yes",
-            "ppi_drug": "omeprazole",
-            "ppi_frequency": "daily",
+            "acid_medicines": ["ppi"],
+            "ppi_still_taking": "yes",
             "ppi_months": 36,
-            "ppi_last_dose_days": 1,
-            "hopes": "To know whether this is coeliac disease.",
+            "current_medicines": [["Omeprazole", "20 mg", "once a day"], ["Levothyroxine", "50 micrograms", "every morning"]],
+            "allergies": "yes",
+            "allergies_details": "Penicillin: a rash.",
         }
     )
     answers = validate_answers(default_questionnaire(), raw, today)

@@ -64,10 +64,32 @@
     if (!Array.isArray(given)) {
       return false;
     }
+    if (operator === "at_least") {
+      return given.length >= parseInt(raw, 10);
+    }
     if (operator === "includes") {
       return given.indexOf(raw) !== -1;
     }
     return values.some(function (value) { return given.indexOf(value) !== -1; });
+  }
+
+  // A question whose options are those ticked in an earlier question on the same page (choices_from) shows
+  // only those; an option no longer ticked there is unticked and not sent.
+  var filtered = Array.prototype.slice.call(form.querySelectorAll("[data-choices-from]"));
+
+  function filterChoices() {
+    filtered.forEach(function (group) {
+      var ticked = answerOf(group.getAttribute("data-choices-from"));
+      var asked = !group.closest("[hidden]");
+      Array.prototype.forEach.call(group.querySelectorAll("input"), function (input) {
+        var show = Array.isArray(ticked) && ticked.indexOf(input.value) !== -1;
+        input.closest("label").hidden = !show;
+        input.disabled = !(show && asked);
+        if (!show) {
+          input.checked = false;
+        }
+      });
+    });
   }
 
   function update() {
@@ -82,6 +104,7 @@
         });
       }
     });
+    filterChoices();
   }
 
   form.addEventListener("change", update);

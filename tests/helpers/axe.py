@@ -7,7 +7,9 @@ on any serious or critical violation. Each check is logged in AXE_LOG and summar
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import time
 import weakref
 from collections import Counter
@@ -16,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Where chosen screenshots are also kept for a person to look at (BROWSER_SHOTS_DIR=/some/folder); unset: nowhere.
+SHOTS_ENV = "BROWSER_SHOTS_DIR"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING_IMPACTS = ("serious", "critical")
 
@@ -114,11 +118,28 @@ _OVERFLOW = """() => {
 }"""
 
 
-def check_page(page: Any, name: str) -> AxeRecord:
-    """Screenshot the page into test-artifacts/, then fail on sideways scrolling or serious/critical axe violations."""
+def kept_shots() -> Path | None:
+    """The folder named by BROWSER_SHOTS_DIR (made if need be), or None when the variable is not set."""
+    folder = os.environ.get(SHOTS_ENV, "").strip()
+    if not folder:
+        return None
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def check_page(page: Any, name: str, keep: bool = False) -> AxeRecord:
+    """Screenshot the page into test-artifacts/, then fail on sideways scrolling or serious/critical axe violations.
+
+    With `keep`, the full-page screenshot is also copied into the BROWSER_SHOTS_DIR folder when that is set.
+    """
     ARTIFACTS.mkdir(exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name)
-    page.screenshot(path=str(ARTIFACTS / f"{safe}.png"), full_page=True)
+    shot = ARTIFACTS / f"{safe}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    kept = kept_shots() if keep else None
+    if kept is not None:
+        shutil.copyfile(shot, kept / shot.name)
     overflow = page.evaluate(_OVERFLOW)
     assert not overflow, f"{name}: content wider than the {page.viewport_size} viewport: {overflow}"
     started = time.perf_counter()

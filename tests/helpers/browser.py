@@ -16,89 +16,61 @@ from triage.db import intakes as queries
 from triage.db.models import Evaluation, Intake
 from triage.domain.questionnaire.questions import default_questionnaire
 
+NARROW = {"width": 320, "height": 720}
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 900}
 
-# One fictional patient, as she would answer (question id -> the values she picks or types). Several symptoms,
-# so "More about each symptom" appears; a daily PPI, so its follow-ups appear; a previous coeliac blood test.
+# One fictional patient, as she would answer questionnaire version 2 (question id -> what she picks or types).
+# Several symptoms, so "More about your symptoms" appears; a stomach-acid tablet she has stopped, so its
+# follow-ups appear; weight lost without trying (a warning sign that does not interrupt); a previous coeliac
+# blood test. A date is day, month, year; a table is its cells row by row (Medicine, Dose, How often).
 PATIENT: dict[str, list[str]] = {
     "full_name": ["Noor Browserfield"],
-    "date_of_birth": ["1972-03-14"],
+    "date_of_birth": ["14", "3", "1972"],
     "sex_at_birth": ["female"],
     "menopause_status": ["still_periods"],
     "heavy_periods": ["yes"],
     "height_cm": ["164"],
     "weight_kg": ["58"],
-    "weight_change": ["lost"],
-    "weight_change_kg": ["4"],
-    "weight_change_intended": ["no"],
     "main_concern": ["Bloating and loose stools for a year, worse after bread. I am tired all the time."],
-    "hopes": ["To know if it could be coeliac disease."],
     "symptoms": ["abdominal_pain", "bloating", "diarrhoea", "fatigue"],
-    "symptoms_started_months": ["12"],
     "symptoms_trend": ["worse"],
-    "triggers": ["gluten", "dairy"],
-    "abdominal_pain_severity": ["6"],
-    "abdominal_pain_frequency": ["most_days"],
     "abdominal_pain_months": ["12"],
-    "bloating_severity": ["8"],
-    "bloating_frequency": ["daily"],
+    "abdominal_pain_frequency": ["most_days"],
     "bloating_months": ["12"],
-    "diarrhoea_severity": ["5"],
-    "diarrhoea_frequency": ["most_days"],
     "diarrhoea_months": ["10"],
-    "fatigue_severity": ["7"],
-    "fatigue_frequency": ["daily"],
-    "fatigue_months": ["8"],
+    "diarrhoea_frequency": ["most_days"],
+    "worst_symptom": ["bloating"],
+    "worst_symptom_severity": ["8"],
     "pain_location": ["around_navel", "lower_left"],
     "bristol_type": ["6"],
-    "hard_stools_percent": ["5"],
-    "loose_stools_percent": ["70"],
-    "bowel_movements_per_day": ["3"],
-    "nocturnal_bowel": ["no"],
+    "stool_pattern": ["mostly_loose"],
+    "bowel_frequency": ["3_to_5_a_day"],
     "pain_and_bowels": ["relieved"],
     "pain_with_frequency_change": ["yes"],
     "pain_with_form_change": ["yes"],
-    "mucus": ["no"],
-    "oily_stools": ["not_sure"],
-    "blood_in_stool": ["no"],
-    "black_stools": ["no"],
-    "vomited_blood": ["no"],
-    "swallowing_worse": ["no"],
-    "persistent_vomiting": ["no"],
-    "unintended_weight_loss": ["yes"],
-    "fever_night_sweats": ["no"],
-    "perianal_problems": ["no"],
-    "abdominal_lump": ["no"],
-    "jaundice": ["no"],
+    "bowel_features": ["none"],
+    "warning_signs": ["unintended_weight_loss"],
+    "weight_lost_kg": ["4"],
+    "weight_lost_months": ["6"],
     "known_anaemia": ["iron_deficiency"],
     "iron_tablets_no_help": ["yes"],
     "gluten_status": ["regular"],
-    "dairy_amount": ["little"],
+    "gluten_symptoms": ["yes"],
     "dairy_symptoms": ["not_sure"],
+    "triggers": ["fatty_meals", "onion_garlic"],
+    "diets_tried": ["none"],
+    "plant_based": ["no"],
     "alcohol_frequency": ["1"],
     "alcohol_typical_drinks": ["0"],
     "alcohol_six_or_more": ["0"],
-    "drinks_per_week": ["1"],
-    "processed_food": ["rarely"],
-    "sugary_food": ["few_per_week"],
-    "fibre_portions": ["4"],
-    "plant_based": ["no"],
-    "coffee_cups_per_day": ["2"],
-    "late_eating": ["rarely"],
-    "large_meals": ["rarely"],
-    "food_reactions": ["wheat"],
-    "diets_tried": ["none"],
-    "takes_ppi": ["yes"],
-    "ppi_drug": ["omeprazole"],
-    "ppi_frequency": ["daily"],
+    "acid_medicines": ["ppi"],
+    "ppi_still_taking": ["no"],
     "ppi_months": ["30"],
     "ppi_last_dose_days": ["1"],
-    "takes_h2_blocker": ["no"],
-    "takes_antacid": ["no"],
-    "takes_nsaid": ["no"],
     "other_medicines": ["iron"],
-    "medicines_other": ["Vitamin C"],
+    "current_medicines": ["Ferrous sulfate", "200 mg", "twice a day", "Vitamin C", "500 mg", "once a day"],
+    "allergies": ["none"],
     "conditions": ["autoimmune_thyroid"],
     "family_history": ["celiac"],
     "previous_tests": ["celiac_blood"],
@@ -106,10 +78,6 @@ PATIENT: dict[str, list[str]] = {
     "test_celiac_blood_result": ["normal"],
     "test_celiac_on_gluten": ["yes"],
     "smoking": ["never"],
-    "exercise_days": ["2"],
-    "walk_after_meals": ["sometimes"],
-    "sleep_hours": ["7"],
-    "stress_level": ["6"],
     "phq_interest": ["1"],
     "phq_down": ["1"],
     "gad_nervous": ["2"],
@@ -120,25 +88,47 @@ PATIENT: dict[str, list[str]] = {
 
 NEW_FOLLOWUPS = "We have added a few questions based on your answers"
 
-# Every question block on the page that is not hidden: its id and how it is answered.
+# Every question block on the page that is not hidden: its id and how it is answered (a radio or checkbox
+# group, a date's three boxes, a measure with imperial boxes, a table of rows, a text box or a textarea).
 _VISIBLE_QUESTIONS = """() => Array.from(document.querySelectorAll('form .q[id^="q-"]'))
   .filter(block => !block.hidden && block.offsetParent !== null)
   .map(block => {
     const input = block.querySelector('input:not([type=hidden]), textarea');
-    return {id: block.id.slice(2), kind: input.tagName === 'TEXTAREA' ? 'textarea' : input.type};
+    const kind = block.querySelector('fieldset.trow') ? 'table'
+      : block.querySelector('fieldset.imperial') ? 'imperial'
+      : block.querySelector(':scope > fieldset > .boxes') ? 'date'
+      : input.tagName === 'TEXTAREA' ? 'textarea' : input.type;
+    return {id: block.id.slice(2), kind: kind};
   })"""
 
 
 def visible_questions(page: Any) -> dict[str, str]:
-    """Question id -> input kind (radio, checkbox, text, date, textarea) of every question shown on the page."""
+    """Question id -> input kind (radio, checkbox, text, date, imperial, table, textarea) of every question shown."""
     return {q["id"]: q["kind"] for q in page.evaluate(_VISIBLE_QUESTIONS)}
 
 
 def answer(page: Any, qid: str, kind: str, values: list[str]) -> None:
-    """Answer one question with the mouse and keyboard, as a person would (Playwright's real input events)."""
+    """Answer one question with the mouse and keyboard, as a person would (Playwright's real input events).
+
+    A date takes [day, month, year]; a measure takes [metric] or [metric, major, minor] (feet and inches, or
+    stones and pounds); a table takes its cells row by row.
+    """
     if kind in ("radio", "checkbox"):
         for value in values:
             page.locator(f'input[name="{qid}"][value="{value}"]').check()
+    elif kind == "date":
+        for box, value in zip((f"#f-{qid}", f"#f-{qid}-month", f"#f-{qid}-year"), values, strict=True):
+            page.locator(box).fill(value)
+    elif kind == "imperial":
+        for box, value in zip((f"#f-{qid}", f"#f-{qid}-major", f"#f-{qid}-minor"), values, strict=False):
+            page.locator(box).fill(value)
+    elif kind == "table":
+        rows = page.locator(f"#q-{qid} fieldset.trow")
+        width = rows.first.locator("input").count()
+        for n in range(0, len(values), width):
+            cells = rows.nth(n // width).locator("input")
+            for col, value in enumerate(values[n : n + width]):
+                cells.nth(col).fill(value)
     else:
         page.locator(f"#f-{qid}").fill(values[0])
 
@@ -169,26 +159,58 @@ def step_id(page: Any) -> str:
     return urlsplit(str(page.url)).path.rstrip("/").rsplit("/", 1)[-1]
 
 
-def press(page: Any, button: str) -> None:
-    """Press a form button (Continue, Back, Send) and wait for the next page to load."""
-    with page.expect_navigation():
+def press(page: Any, button: str) -> Any:
+    """Press a form button (Continue, Back, Send) and wait for the next page to load; that page's response."""
+    with page.expect_navigation() as navigation:
         page.get_by_role("button", name=button, exact=True).click()
     page.wait_for_load_state()
+    return navigation.value
+
+
+def came_by_see_other(response: Any) -> bool:
+    """Whether a page is the GET that a form's POST was redirected to with 303 See Other (so no resubmission)."""
+    request = response.request
+    posted = request.redirected_from
+    return bool(request.method == "GET" and posted is not None and posted.method == "POST" and posted.response().status == 303)
 
 
 def progress_text(page: Any) -> str:
-    """The "Step N of M" line."""
+    """The "Section N of M: Title" line."""
     return str(page.locator(".progress p").inner_text())
 
 
 def progress_numbers(page: Any) -> tuple[int, int]:
-    """(N, M) of "Step N of M", checked against the <progress> element's value and max."""
-    found = re.fullmatch(r"Step (\d+) of (\d+)", progress_text(page).strip())
+    """(N, M) of "Section N of M: Title", checked against the <progress> element's value and max."""
+    found = re.fullmatch(r"Section (\d+) of (\d+): \S.*", progress_text(page).strip())
     assert found, progress_text(page)
     number, total = int(found.group(1)), int(found.group(2))
     bar = page.locator(".progress progress")
     assert (bar.get_attribute("value"), bar.get_attribute("max")) == (str(number), str(total))
     return number, total
+
+
+def walk_to(page: Any, target: str, plan: dict[str, list[str]]) -> None:
+    """Answer every step as a person would (pressing Continue) until the target step is on screen."""
+    idle = 0
+    for _ in range(30):
+        if step_id(page) == target:
+            return
+        page.wait_for_load_state("load")
+        answered = fill_visible(page, plan)
+        press(page, "Continue")
+        # A page that shows nothing to answer twice running is stuck (once can be a page still settling on a busy machine).
+        idle = 0 if answered else idle + 1
+        if step_id(page) != target and idle >= 2:
+            raise AssertionError(f"stuck on {page.url}")
+    raise AssertionError(f"never reached {target}")
+
+
+def open_link(page: Any, token: str) -> None:
+    """The patient's private link, then Start (or Continue where you left off) on the first page."""
+    page.goto(f"/i/{token}")
+    with page.expect_navigation():
+        page.locator("main a.button.primary").click()
+    page.wait_for_load_state()
 
 
 def new_invitation(server: Any, ref: str) -> tuple[str, int]:

@@ -1,5 +1,8 @@
 """Under gunicorn with debug logging: a whole patient flow and a failed answer INSERT leave no token or health data in any log.
 
+With LOG_FORMAT=json every line of every log is one JSON object, each request has one access line with its request id
+(a trusted proxy's safe X-Request-ID kept), and still no token or health data.
+
 Also: gunicorn's own error pages (its 414 for a huge request line, its 400 for a broken one) carry the security headers.
 """
 
@@ -12,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -21,6 +25,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 from tests.helpers.apps import TEST_SECRET, build_app
+from tests.helpers.log_lines import health_data_in, json_lines, seed_patient
 from tests.helpers.patient import DONE_URL, PLAN, new_invitation, open_link, post_page, submit, walk_to_review
 from triage.web.security import SECURITY_HEADERS
 
@@ -97,9 +102,9 @@ class Server:
         return "\n".join(path.read_text(encoding="utf-8", errors="replace") for path in self.logs if path.exists())
 
 
-@pytest.fixture
-def server(db_url: str, tmp_path: Path) -> Iterator[Server]:
-    """gunicorn with the project's config module, debug logging, access and error logs to files."""
+@contextmanager
+def running_gunicorn(db_url: str, tmp_path: Path, **settings: str) -> Iterator[Server]:
+    """gunicorn with the project's config module, debug logging, access and error logs to files, and these settings."""
     port = free_port()
     access, error, output = tmp_path / "access.log", tmp_path / "error.log", tmp_path / "output.log"
     env = os.environ | {
@@ -110,6 +115,7 @@ def server(db_url: str, tmp_path: Path) -> Iterator[Server]:
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "PDF_PREWARM": "0",
         "PYTHONPATH": str(ROOT),
+        **settings,
     }
     command = [str(GUNICORN), "-c", "python:triage.web.gunicorn_conf", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
     command += ["--log-level", "debug", "--access-logfile", str(access), "--error-logfile", str(error), "triage:create_app()"]
@@ -131,6 +137,20 @@ def server(db_url: str, tmp_path: Path) -> Iterator[Server]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture
+def server(db_url: str, tmp_path: Path) -> Iterator[Server]:
+    """gunicorn logging text (the default)."""
+    with running_gunicorn(db_url, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+def json_server(db_url: str, tmp_path: Path) -> Iterator[Server]:
+    """gunicorn logging JSON lines, behind one proxy on 127.0.0.1 (the tests' requests come from there)."""
+    with running_gunicorn(db_url, tmp_path, LOG_FORMAT="json", PROXY_HOPS="1") as running:
+        yield running
 
 
 def force_answer_insert_failure(db_url: str) -> None:
@@ -209,3 +229,52 @@ def test_gunicorns_own_error_pages_carry_the_security_headers(server: Server) ->
             assert headers.get(name.lower()) == value, (status, name)
         assert headers["cache-control"] == "no-store"
     assert requests.get(server.base + "/staff/login", timeout=5).headers["X-Frame-Options"] == "DENY"
+
+
+def test_json_logs_are_one_object_a_line_with_request_ids_and_no_health_data(
+    json_server: Server, db_url: str, tmp_path: Path
+) -> None:
+    app = build_app(db_url, tmp_path)
+    seeded_token, _seeded = seed_patient(app)
+    token, _intake = new_invitation(app, ref="J-1")
+    failing_token, _ = new_invitation(app, ref="J-2")
+    app.extensions["triage_db"].dispose()
+    base = json_server.base
+    kept = requests.get(f"{base}/healthz?token={token}", headers={"X-Request-ID": "lb-42.a_b"}, timeout=10)
+    replaced = requests.get(f"{base}/healthz", headers={"X-Request-ID": "bad id\u00e9"}, timeout=10)
+    assert kept.headers["X-Request-ID"] == "lb-42.a_b" and re.fullmatch(r"[0-9a-f]{32}", replaced.headers["X-Request-ID"])
+    patient = cast(Any, HttpClient(base))
+    patient.http.headers["Referer"] = f"{base}/i/{seeded_token}"
+    open_link(patient, seeded_token)
+    open_link(patient, token)
+    assert post_page(patient, "/intake/about_you", PATIENT).status_code == 303  # the name and birth date are stored
+    second = cast(Any, HttpClient(base))
+    open_link(second, failing_token)
+    force_answer_insert_failure(db_url)
+    try:
+        failed = post_page(second, "/intake/about_you", PATIENT)
+    finally:
+        undo_failure(db_url)
+    assert failed.status_code == 500
+    failed_id = cast(Any, failed).response.headers["X-Request-ID"]
+    assert raw_request(json_server.port, f"GET /i/{token} HTTP/1.1 trailing".encode()).startswith(b"HTTP/1.1 400")
+    time.sleep(0.5)  # the access line of the last request
+    lines = json_server.log_text().splitlines()
+    entries = json_lines("\n".join(line for line in lines if line))  # every line is JSON, or this fails
+    assert health_data_in(lines, token, failing_token, seeded_token, FREE_TEXT, "Zebrafree") == []
+    access = [e for e in entries if e["logger"] == "triage.access"]
+    by_id = {e["request_id"]: e for e in access}
+    assert len(by_id) == len(access)  # one access line per request
+    assert (by_id["lb-42.a_b"]["path"], by_id["lb-42.a_b"]["status"]) == ("/healthz", 200)
+    assert by_id[replaced.headers["X-Request-ID"]]["method"] == "GET"
+    assert (by_id[failed_id]["method"], by_id[failed_id]["path"], by_id[failed_id]["status"]) == (
+        "POST",
+        "/intake/about_you",
+        500,
+    )
+    assert any(e["path"] == "/i/[redacted]" for e in access)
+    assert all(isinstance(e["duration_ms"], float) and "?" not in e["path"] for e in access)
+    (error,) = [e for e in entries if e["message"] == "unhandled error"]
+    assert error["request_id"] == failed_id and "disk full" in error["exception"] and "Traceback" in error["exception"]
+    assert any("INSERT INTO answers" in e["message"] and e.get("request_id") for e in entries)
+    assert any(e["logger"] == "gunicorn.error" and "Booting worker" in e["message"] for e in entries)

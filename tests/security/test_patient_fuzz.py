@@ -25,11 +25,12 @@ from tests.helpers.patient import (
 from triage import create_app
 from triage.db import intakes as queries
 from triage.db.models import Answer, Intake
-from triage.domain.questionnaire.questions import default_questionnaire
+from triage.domain.questionnaire.questions import Question, default_questionnaire
 from triage.web.patient.flow import PROGRESS_KEY, effective_answers
 
 QUESTIONNAIRE = default_questionnaire()
 STEPS = [s.id for s in QUESTIONNAIRE.steps]
+DATE_PARTS = ("day", "month", "year")
 CHOICE_VALUES = sorted({c.value for q in QUESTIONNAIRE.questions for c in q.choices})
 ODD = [
     "",
@@ -68,9 +69,29 @@ values = st.one_of(
 )
 
 
+def posted_names(question: Question) -> list[str]:
+    """The box names a question is posted under (date parts, imperial boxes, table cells), else its own name."""
+    qid = question.id
+    if question.type == "date":
+        return [qid, *(f"{qid}-{part}" for part in DATE_PARTS)]
+    if question.type == "number" and question.imperial:
+        return [qid, f"{qid}-major", f"{qid}-minor"]
+    if question.type == "table":
+        return [f"{qid}-{row}-{column.id}" for row in range(question.max_rows) for column in question.columns]
+    return [qid]
+
+
+def typed_into(question: Question, fields: dict[str, list[str]]) -> bool:
+    """Whether a question's boxes got more than white space (a date's one string only without its boxes)."""
+    names = posted_names(question)
+    if question.type == "date" and any(name in fields for name in names[1:]):
+        names = names[1:]
+    return any(v.strip() for name in names for v in fields.get(name, []))
+
+
 def field_maps(step_id: str) -> st.SearchStrategy[dict[str, list[str]]]:
-    """Random posted fields for one step: its own question ids, strangers, duplicates and missing ones."""
-    own = [q.id for q in QUESTIONNAIRE.step(step_id).questions]
+    """Random posted fields for one step: its own boxes, strangers, duplicates and missing ones."""
+    own = [name for q in QUESTIONNAIRE.step(step_id).questions for name in posted_names(q)]
     names = st.one_of(st.sampled_from(own), st.text(max_size=12), st.sampled_from(["csrf_token", "action", "_js", "intake_id"]))
     return st.dictionaries(names, st.lists(values, max_size=3), max_size=10)
 
@@ -124,10 +145,9 @@ def test_random_posts_never_fail_or_lose_answers(sqlite_url: str, tmp_path: Path
             assert after == baseline
             return
         effective = effective_answers(QUESTIONNAIRE, after)
-        for qid in step_questions & set(fields):
-            typed = any(v.strip() for v in fields[qid])
-            if typed and QUESTIONNAIRE.by_id[qid].is_shown(effective):
-                assert qid in after or qid in pending, qid  # whatever was typed is stored or kept
+        for question in QUESTIONNAIRE.step(step_id).questions:
+            if typed_into(question, fields) and question.is_shown(effective):
+                assert question.id in after or question.id in pending, question.id  # whatever was typed is stored or kept
 
     try:
         check()

@@ -72,6 +72,7 @@ def test_every_patient_page_and_error_page_has_the_headers(app: Flask, client: F
         seen[step] = client.get(f"/intake/{step}")
     seen["review"] = client.get(REVIEW_URL)
     seen["field errors"] = post_page(client, "/intake/about_you", {"height_cm": ["tall"]})
+    seen["field errors page"] = client.get("/intake/about_you")
     post_page(client, "/intake/about_you")
     seen["csrf missing"] = client.post("/intake/about_you", data={"full_name": "x"})
     seen["too large"] = client.post(
@@ -87,7 +88,9 @@ def test_every_patient_page_and_error_page_has_the_headers(app: Flask, client: F
     set_invitation(app, intake_id, revoked_at=dt.datetime.now(dt.UTC))
     seen["revoked"] = client.get(DONE_URL)
     statuses = {label: r.status_code for label, r in seen.items()}
-    assert statuses["field errors"] == 400 and statuses["csrf missing"] == 400 and statuses["too large"] == 413
+    assert statuses["field errors"] == 303 and seen["field errors"].location == "/intake/about_you"
+    assert statuses["field errors page"] == 200 and 'id="height_cm-e"' in seen["field errors page"].get_data(as_text=True)
+    assert statuses["csrf missing"] == 400 and statuses["too large"] == 413
     assert statuses["after submit"] == 409 and statuses["revoked"] == 410 and statuses["wrong link"] == 404
     for label, response in seen.items():
         if label == "static js":

@@ -115,7 +115,7 @@ def test_a_session_bound_to_one_intake_cannot_touch_another(app: Flask, client: 
     _token_b, intake_b = new_invitation(app, ref="B")
     open_link(client, token_a)
     page = client.get("/intake/about_you")
-    data = {k: PLAN[k] for k in ("full_name", "date_of_birth", "sex_at_birth")}
+    data = {k: PLAN[k] for k in ("full_name", "date_of_birth-day", "date_of_birth-month", "date_of_birth-year", "sex_at_birth")}
     response = client.post(
         "/intake/about_you", data={**data, "intake_id": str(intake_b), "intake": str(intake_b), "csrf_token": csrf_of(page)}
     )
@@ -135,11 +135,15 @@ def test_raw_token_is_in_no_table_response_url_or_log(app: Flask, client: FlaskC
     responses.append(client.get("/intake/about_you"))
     responses.append(client.get(REVIEW_URL))
     responses.append(post_page(client, "/intake/about_you", PLAN | {"full_name": ["x\x00y"]}))
+    responses.append(client.get("/intake/about_you"))  # the refused name's message (Post/Redirect/Get)
     responses.append(post_page(client, "/intake/about_you"))
     responses.append(submit(client))
     responses.append(client.get(DONE_URL))
     responses.append(client.get(f"/i/{token}"))
-    assert [r.status_code for r in responses[-5:-2]] == [400, 303, 303]
+    assert [r.status_code for r in responses[-6:-2]] == [303, 200, 303, 303]
+    assert responses[-6].location == "/intake/about_you"
+    refused = responses[-5].get_data(as_text=True)
+    assert 'class="error-summary"' in refused and 'id="full_name-e"' in refused and "cannot be saved" in refused
     assert responses[-3].location.endswith(DONE_URL)
     for response in responses:
         assert token not in response.get_data(as_text=True)

@@ -47,14 +47,15 @@ def loopback() -> Iterator[tuple[int, type[_Counter]]]:
 
 
 def payloads(port: int) -> dict[str, str]:
-    """One hostile string per free-text question."""
+    """One hostile string per free-text question (for the medicines table: its first row's medicine name)."""
     return {
         "full_name": "<script>alert(1)</script>",
         "main_concern": '" onmouseover="x',
-        "hopes": '<img src="file:///etc/passwd">',
-        "medicines_other": f'<link rel="stylesheet" href="http://127.0.0.1:{port}/link.css">',
+        "allergies_details": '<img src="file:///etc/passwd">',
+        "current_medicines": f'<link rel="stylesheet" href="http://127.0.0.1:{port}/link.css">',
         "conditions_other": f"<style>@import url(http://127.0.0.1:{port}/import.css);</style> url(http://127.0.0.1:{port}/x)",
-        "food_reactions_other": f'<link rel="attachment" href="http://127.0.0.1:{port}/attach">',
+        "triggers_other": f'<link rel="attachment" href="http://127.0.0.1:{port}/attach">',
+        "diets_tried_other": f'<iframe src="http://127.0.0.1:{port}/frame"></iframe>',
     }
 
 
@@ -74,13 +75,18 @@ class _Attributes(HTMLParser):
 def seed(app: Flask, port: int) -> int:
     """A submitted intake whose free text is hostile, and whose stored rule text holds template syntax."""
     questionnaire = default_questionnaire()
-    answers = {
+    hostile = payloads(port)
+    answers: dict[str, Any] = {
         "sex_at_birth": "female",
         "date_of_birth": "1980-01-01",
         "symptoms": ["bloating"],
-        "bloating_severity": 6,
-        "food_reactions": ["other"],
-        **payloads(port),
+        "worst_symptom_severity": 6,
+        "allergies": "yes",
+        "conditions": ["other"],
+        "triggers": ["other"],
+        "diets_tried": ["other"],
+        **hostile,
+        "current_medicines": [[hostile["current_medicines"], "20 mg", "once a day"]],
     }
     typed = validate_answers(questionnaire, answers, dt.date.today())
     with app.extensions["triage_db"].session() as session:
@@ -126,6 +132,7 @@ def test_hostile_text_is_escaped_in_the_clinician_view(
     parsed = _Attributes()
     parsed.feed(html)
     assert "script" not in parsed.tags and "link" in parsed.tags and "img" not in parsed.tags and "style" not in parsed.tags
+    assert "iframe" not in parsed.tags and "&lt;iframe src=" in html
     assert not [a for a in parsed.attributes if a == "style" or a.startswith("on")]
     assert counter.hits == []
 
@@ -142,9 +149,12 @@ def test_hostile_text_is_visible_and_inert_in_the_pdf(
     assert reply.status_code == 200
     reader = pypdf.PdfReader(io.BytesIO(reply.data))
     text = " ".join(page.extract_text() for page in reader.pages).replace("\n", " ")
-    for name in ("full_name", "main_concern", "hopes"):
+    for name in ("full_name", "main_concern"):
         assert payloads(port)[name] in text, name
-    assert f'href="http://127.0.0.1:{port}/link.css"' in text and f"url(http://127.0.0.1:{port}/x)" in text
+    flat = "".join(text.split())  # narrow table cells wrap long text (e.g. after "http://") onto new lines
+    for name, payload in payloads(port).items():
+        assert "".join(payload.split()) in flat, name
+    assert f'href="http://127.0.0.1:{port}/link.css"' in flat and f"url(http://127.0.0.1:{port}/x)" in flat
     assert "{{ 7*7 }} {% raw %}" in text
     assert dict(reader.attachments) == {} and b"/EmbeddedFiles" not in reply.data
     assert counter.hits == []
@@ -160,4 +170,5 @@ def test_the_pdf_html_escapes_every_free_text_field(app: Flask, loopback: tuple[
     assert record is not None
     html = pdf.document_html(record, pdf.PdfSettings(), "now")
     assert "<script>" not in html and "<img" not in html and "<style>" not in html and 'rel="attachment"' not in html
+    assert "<iframe" not in html
     assert html.count("<link") == 1 and 'href="triage-asset:css/pdf.css"' in html

@@ -45,7 +45,7 @@ def seed(app: Flask, name: str, concern: str) -> int:
         "sex_at_birth": "female",
         "date_of_birth": "1980-01-01",
         "symptoms": ["bloating"],
-        "bloating_severity": 6,
+        "worst_symptom_severity": 6,
     }
     typed = validate_answers(questionnaire, answers, dt.date.today())
     with app.extensions["triage_db"].session() as session:

@@ -66,7 +66,20 @@ def login_path(app: Flask) -> str:
 
 
 def test_the_public_allowlist_is_a_deliberate_decision() -> None:
-    assert PUBLIC_ENDPOINTS == {"static", "auth.login", "auth.login_totp", "auth.enrol", "auth.enrol_qr"}
+    assert PUBLIC_ENDPOINTS == {
+        "static",
+        "auth.login",
+        "auth.login_totp",
+        "auth.enrol",
+        "auth.enrol_qr",
+        # issue 20: forced new password, forgot password by email, single sign-on
+        "auth.new_password",
+        "auth.forgot_password",
+        "auth.reset_link",
+        "auth.reset_password",
+        "auth.sso_start",
+        "auth.sso_callback",
+    }
     # ops: `/`, `/healthz`, `/readyz` and `/metrics` (behind its own bearer token), issue 20.
     assert PUBLIC_BLUEPRINTS == {"patient", "ops"}
 

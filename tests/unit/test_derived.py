@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from triage.domain.questionnaire.derived import DERIVED_BY_ID, derive_facts, facts_for_rules
+from triage.domain.questionnaire.values import Answer
 
 ON = dt.date(2026, 11, 27)
 
@@ -21,7 +22,12 @@ def test_ppi_timing_only_when_taking_a_ppi() -> None:
 
 
 def test_unintended_weight_loss_percent_of_former_weight() -> None:
-    lost = {"weight_change": "lost", "weight_change_kg": 7.0, "weight_kg": 63.0, "weight_change_intended": "no"}
+    lost: dict[str, Answer] = {
+        "weight_change": "lost",
+        "weight_change_kg": 7.0,
+        "weight_kg": 63.0,
+        "weight_change_intended": "no",
+    }
     assert derive_facts(lost, ON)["weight_loss_percent"] == 10.0
     assert derive_facts(lost | {"weight_change_intended": "yes"}, ON)["weight_loss_percent"] == 0.0
     assert derive_facts({"weight_change": "lost"}, ON)["weight_loss_percent"] is None

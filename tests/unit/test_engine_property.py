@@ -27,7 +27,7 @@ CHOICE_FACTS = {
     "ibs_subtype": ["diarrhoea", "mixed"],
 }
 MULTI_FACTS = {"symptoms": ["bloating", "diarrhoea", "fatigue", "heartburn"], "conditions": ["celiac", "ibs", "none"]}
-NUMBER_FACTS = {"age_years": (0, 100), "abdominal_pain_severity": (0, 10), "weight_kg": (20, 150), "weight_loss_percent": (0, 40)}
+NUMBER_FACTS = {"age_years": (0, 100), "worst_symptom_severity": (0, 10), "weight_kg": (20, 150), "weight_loss_percent": (0, 40)}
 BOOLEAN_FACTS = ["eats_gluten", "consent_true"]
 
 
@@ -86,7 +86,7 @@ def kleene(node: Node, facts: dict[str, Any], blank: set[str]) -> bool | None:
     if isinstance(node, AnyOf):
         return True if True in results else (False if all(r is False for r in results) else None)
     true, unknown = results.count(True), results.count(None)
-    n = node.n  # type: ignore[union-attr]
+    n = node.n
     return True if true >= n else (False if true + unknown < n else None)
 
 

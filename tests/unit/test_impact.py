@@ -208,7 +208,7 @@ def test_a_one_rule_change_re_evaluates_one_rule_reading_only_its_answers() -> N
     rule["weight"] = 1
     changes = change_set(BASE, load_ruleset_from_documents(documents))
     assert changes.reevaluate == () and changes.effect == frozenset({"cd_iron_deficiency"}) and changes.questions == frozenset()
-    rule["when"] = {"question": "known_anaemia", "equals": "iron_deficiency"}
+    rule["when"] = {"question": "known_anaemia", "one_of": ["iron_deficiency", "b12_deficiency"]}
     changes = change_set(BASE, load_ruleset_from_documents(documents))
     assert changes.reevaluate == ("cd_iron_deficiency",) and changes.questions == frozenset({"known_anaemia"})
     assert changes.dropped == frozenset({"cd_iron_deficiency"})

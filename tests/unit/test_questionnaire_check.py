@@ -256,7 +256,8 @@ def test_the_data_dictionary_command_is_unchanged() -> None:
     assert result.output == json.dumps(default_questionnaire().data_dictionary(), indent=2, ensure_ascii=False) + "\n"
     plain = CliRunner().invoke(questions_group, [])
     assert plain.exit_code == 0
-    assert plain.output.splitlines()[0].split() == ["about_you", "full_name", "text", "Your", "full", "name"]
+    first = default_questionnaire().questions[0]
+    assert plain.output.splitlines()[0].split() == [first.step, first.id, first.type, *first.label.split()]
 
 
 def test_questions_and_derived_facts_do_not_import_each_other() -> None:
@@ -270,20 +271,49 @@ def test_questions_and_derived_facts_do_not_import_each_other() -> None:
         assert not any(m.startswith("triage.domain.engine") for m in imports(path.name)), path.name
 
 
-# Plain dicts and lists (no line numbers), so that each example can change its own copy.
-BUNDLED = json.loads(json.dumps(parse_yaml(bundled_questionnaire_path().read_text(encoding="utf-8"), Problems("bundled"))))
-QUESTION_PLACES = [(s, q) for s, step in enumerate(BUNDLED["steps"]) for q in range(len(step.get("questions", [])))]
-FIELDS = ["id", "type", "label", "help", "choices", "unit", "min", "max", "max_length", "required", "shown_when", "bogus"]
+# Plain dicts and lists (no line numbers), so that each example can change its own copy: the current file and version 1.
+BUNDLED = [
+    json.loads(json.dumps(parse_yaml(path.read_text(encoding="utf-8"), Problems("bundled"))))
+    for path in (bundled_questionnaire_path(), bundled_questionnaire_path().parent / "versions" / "2026.11-1.yaml")
+]
+QUESTION_PLACES = [
+    (d, s, q)
+    for d, document in enumerate(BUNDLED)
+    for s, step in enumerate(document["steps"])
+    for q in range(len(step.get("questions", [])))
+]
+FIELDS = [
+    "id",
+    "type",
+    "label",
+    "help",
+    "choices",
+    "unit",
+    "min",
+    "max",
+    "max_length",
+    "required",
+    "shown_when",
+    "short",
+    "compact",
+    "choices_from",
+    "imperial",
+    "min_age",
+    "max_age",
+    "columns",
+    "max_rows",
+    "bogus",
+]
 VALUES = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=8), st.lists(st.text(max_size=4), max_size=2))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(QUESTION_PLACES), st.sampled_from(FIELDS), st.one_of(st.just("<delete>"), VALUES))
 def test_any_damaged_question_is_refused_with_located_problems_never_a_crash(
-    place: tuple[int, int], key: str, value: Any
+    place: tuple[int, int, int], key: str, value: Any
 ) -> None:
-    document = json.loads(json.dumps(BUNDLED))
-    question = document["steps"][place[0]]["questions"][place[1]]
+    document = json.loads(json.dumps(BUNDLED[place[0]]))
+    question = document["steps"][place[1]]["questions"][place[2]]
     if value == "<delete>":
         question.pop(key, None)
     else:

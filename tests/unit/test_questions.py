@@ -1,14 +1,14 @@
-"""The questionnaire definition: complete, well formed and the single source of the data dictionary."""
+"""Questionnaire version 1 (archived): complete, well formed and the single source of its data dictionary."""
 
 from __future__ import annotations
 
 import pytest
 
 from triage.domain.errors import DefinitionError
-from triage.domain.questionnaire.questions import default_questionnaire, parse_questionnaire
+from triage.domain.questionnaire.questions import parse_questionnaire, questionnaire_for
 from triage.domain.questionnaire.values import QUESTION_TYPES
 
-Q = default_questionnaire()
+Q = questionnaire_for("2026.11-1")
 
 # Every fact that ../shared/intake-facts.md says the intake must capture, mapped to the questions that hold it.
 INTAKE_FACTS: dict[str, list[str]] = {

@@ -6,11 +6,18 @@ import datetime as dt
 
 import pytest
 
-from triage.domain.questionnaire.questions import default_questionnaire
+from triage.domain.questionnaire.questions import Answer, Questionnaire, questionnaire_for
 from triage.domain.report.history import days_ago, duration, history_paragraph, join_words
 
 ON = dt.date(2026, 11, 27)
-CELIAC_STORY = {
+
+
+def version_1() -> Questionnaire:
+    """Version 1 (2026.11-1): the questions these answers were written for."""
+    return questionnaire_for("2026.11-1")
+
+
+CELIAC_STORY: dict[str, Answer] = {
     "date_of_birth": "1974-05-14",
     "sex_at_birth": "female",
     "symptoms": ["bloating", "diarrhoea"],
@@ -33,7 +40,7 @@ CELIAC_STORY = {
 
 
 def test_the_paragraph_reads_like_a_clinical_summary() -> None:
-    text = history_paragraph(default_questionnaire(), CELIAC_STORY, ON)
+    text = history_paragraph(version_1(), CELIAC_STORY, ON)
     assert text.startswith("52-year-old woman with 8 months of bloating (7/10) and loose stools (5/10), worse after wheat.")
     assert "Takes omeprazole daily for 3 years, last dose yesterday." in text
     assert "First-degree family history of coeliac disease." in text
@@ -42,13 +49,13 @@ def test_the_paragraph_reads_like_a_clinical_summary() -> None:
 
 
 def test_the_paragraph_is_deterministic_and_never_quotes_free_text() -> None:
-    first = history_paragraph(default_questionnaire(), CELIAC_STORY, ON)
-    assert first == history_paragraph(default_questionnaire(), dict(reversed(list(CELIAC_STORY.items()))), ON)
+    first = history_paragraph(version_1(), CELIAC_STORY, ON)
+    assert first == history_paragraph(version_1(), dict(reversed(list(CELIAC_STORY.items()))), ON)
     assert "script" not in first and "own words" not in first
 
 
 def test_alarm_features_are_reported_with_details() -> None:
-    answers = {
+    answers: dict[str, Answer] = {
         "blood_in_stool": "yes",
         "bloody_stools_per_day": 4,
         "unintended_weight_loss": "yes",
@@ -56,14 +63,14 @@ def test_alarm_features_are_reported_with_details() -> None:
         "weight_change_kg": 7.0,
         "known_anaemia": "iron_deficiency",
     }
-    text = history_paragraph(default_questionnaire(), answers, ON)
+    text = history_paragraph(version_1(), answers, ON)
     assert (
         "Reports rectal bleeding (up to 4 times a day), unintended weight loss (7 kg) and known iron-deficiency anaemia." in text
     )
 
 
 def test_all_alarms_denied_is_said_once() -> None:
-    answers = dict.fromkeys(
+    answers: dict[str, Answer] = dict.fromkeys(
         [
             "blood_in_stool",
             "black_stools",
@@ -79,11 +86,11 @@ def test_all_alarms_denied_is_said_once() -> None:
         ],
         "no",
     )
-    assert "No alarm features reported." in history_paragraph(default_questionnaire(), answers, ON)
+    assert "No alarm features reported." in history_paragraph(version_1(), answers, ON)
 
 
 def test_without_an_overall_onset_each_symptom_keeps_its_own_duration() -> None:
-    answers = {
+    answers: dict[str, Answer] = {
         "sex_at_birth": "male",
         "date_of_birth": "1958-12-01",
         "symptoms": ["swallowing", "heartburn"],
@@ -92,12 +99,12 @@ def test_without_an_overall_onset_each_symptom_keeps_its_own_duration() -> None:
         "heartburn_severity": 6,
         "heartburn_months": 120,
     }
-    text = history_paragraph(default_questionnaire(), answers, ON)
+    text = history_paragraph(version_1(), answers, ON)
     assert text.startswith("67-year-old man with dysphagia (7/10, 3 months) and heartburn (6/10, 10 years).")
 
 
 def test_acid_medicines_name_drug_frequency_duration_and_last_dose() -> None:
-    answers = {
+    answers: dict[str, Answer] = {
         "takes_h2_blocker": "yes",
         "h2_drug": "famotidine",
         "h2_frequency": "most_days",
@@ -107,14 +114,14 @@ def test_acid_medicines_name_drug_frequency_duration_and_last_dose() -> None:
         "antacid_types": ["alginate"],
         "antacid_frequency": "occasionally",
     }
-    text = history_paragraph(default_questionnaire(), answers, ON)
+    text = history_paragraph(version_1(), answers, ON)
     assert (
         "Takes famotidine on most days for about 2.5 years, last dose about 3 weeks ago; alginate antacids occasionally." in text
     )
 
 
 def test_an_almost_empty_intake_still_gives_a_sentence() -> None:
-    assert history_paragraph(default_questionnaire(), {}, ON) == "Person with no gastrointestinal symptoms selected."
+    assert history_paragraph(version_1(), {}, ON) == "Person with no gastrointestinal symptoms selected."
 
 
 @pytest.mark.parametrize(

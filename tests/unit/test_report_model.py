@@ -9,12 +9,19 @@ from typing import Any
 import jinja2
 
 from triage.domain.engine.result_view import compare_results
-from triage.domain.questionnaire.questions import default_questionnaire
+from triage.domain.questionnaire.questions import Questionnaire, questionnaire_for
 from triage.domain.report.chart import MAX_BARS, severity_chart
 from triage.domain.report.model import Severity, build_report
 from triage.paths import resource_dir
 
 ON = dt.date(2026, 11, 27)
+
+
+def version_1() -> Questionnaire:
+    """Version 1 (2026.11-1): the questions these answers were written for."""
+    return questionnaire_for("2026.11-1")
+
+
 ANSWERS: dict[str, Any] = {
     "full_name": "Maya Example",
     "date_of_birth": "1974-05-14",
@@ -129,7 +136,7 @@ def result(
 
 
 def test_report_holds_result_parts_in_order_with_answers_and_sources() -> None:
-    report = build_report(default_questionnaire(), ANSWERS, result(flags=("rf_jaundice", "rf_bleed")), ON)
+    report = build_report(version_1(), ANSWERS, result(flags=("rf_jaundice", "rf_bleed")), ON)
     assert [f.urgency for f in report.red_flags] == ["emergency", "soon"]
     assert report.top_urgency == "emergency"
     assert report.red_flags[1].because == ("Yellow skin: Yes",)
@@ -148,7 +155,7 @@ def test_report_holds_result_parts_in_order_with_answers_and_sources() -> None:
 
 
 def test_patient_facts_answers_by_step_and_pertinent_negatives() -> None:
-    report = build_report(default_questionnaire(), ANSWERS, result(), ON)
+    report = build_report(version_1(), ANSWERS, result(), ON)
     assert (report.patient.name, report.patient.age, report.patient.sex) == ("Maya Example", 52, "Female")
     steps = [g.id for g in report.groups]
     assert steps.index("about_you") < steps.index("alarm_symptoms") < steps.index("medicines") and steps[-1] == "other"
@@ -164,7 +171,7 @@ def test_patient_facts_answers_by_step_and_pertinent_negatives() -> None:
 
 
 def test_acid_suppression_is_highlighted_with_its_details() -> None:
-    medicines = build_report(default_questionnaire(), ANSWERS, result(), ON).medicines
+    medicines = build_report(version_1(), ANSWERS, result(), ON).medicines
     ppi, nsaid = medicines
     assert (ppi.kind, ppi.drug, ppi.frequency, ppi.duration, ppi.last_dose, ppi.highlight) == (
         "Proton pump inhibitor",
@@ -178,7 +185,7 @@ def test_acid_suppression_is_highlighted_with_its_details() -> None:
 
 
 def test_severities_feed_a_chart_built_from_numbers() -> None:
-    report = build_report(default_questionnaire(), ANSWERS, result(), ON)
+    report = build_report(version_1(), ANSWERS, result(), ON)
     assert [(s.label, s.value) for s in report.severities] == [("Fatigue", 9), ("Bloating", 7), ("Loose stools", 5)]
     assert (report.severities[0].frequency, report.severities[0].duration) == ("Every day", "12 months")
     chart = severity_chart(report.severities)
@@ -205,7 +212,7 @@ def test_chart_svg_template_escapes_labels_and_has_no_style_attributes() -> None
 
 
 def test_compare_reports_flags_gained_lost_and_differential_moves() -> None:
-    questionnaire = default_questionnaire()
+    questionnaire = version_1()
     old = result(version="1.0", flags=("rf_jaundice",), order=("celiac_disease", "ibs"))
     new = result(version="2.0", flags=("rf_bleed",), order=("ibs", "celiac_disease", "gerd"))
     new["differentials"][0]["level"] = "moderate"
@@ -219,5 +226,5 @@ def test_compare_reports_flags_gained_lost_and_differential_moves() -> None:
 
 
 def test_a_damaged_result_degrades_to_empty_parts() -> None:
-    report = build_report(default_questionnaire(), {}, {"red_flags": "nonsense", "differentials": [None, 3]}, ON)
+    report = build_report(version_1(), {}, {"red_flags": "nonsense", "differentials": [None, 3]}, ON)
     assert report.red_flags == () and report.differentials == () and report.groups == ()

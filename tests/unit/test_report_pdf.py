@@ -20,7 +20,7 @@ from triage.db.evaluations import bundled_ruleset, evaluate_for_storage
 from triage.db.intake_record import AlertInfo, EvaluationInfo, FeedbackInfo, IntakeRecord, NoteInfo
 from triage.db.models import Alert
 from triage.domain.questionnaire.answers import validate_answers
-from triage.domain.questionnaire.questions import default_questionnaire
+from triage.domain.questionnaire.questions import questionnaire_for
 from triage.pdf import summary as pdf
 
 
@@ -37,7 +37,7 @@ def record() -> IntakeRecord:
         id=3,
         ref="R-3",
         status="submitted",
-        questionnaire_version="v",
+        questionnaire_version="2026.11-1",
         appointment="",
         created="2026-11-20 09:00 UTC",
         submitted="2026-11-21 09:00 UTC",
@@ -122,8 +122,8 @@ def test_the_pdf_shows_the_decision_and_who_acknowledged_each_alert_when_and_the
     db = app.extensions["triage_db"]
     decider = create_staff(app, ("clinician",), "decider@example.org")
     nurse = create_staff(app, ("clinician",), "acknowledger@example.org")
-    questionnaire = default_questionnaire()
-    answers = next(p["answers"] for p in demo_patients() if p["ref"] == "DEMO-001")
+    patient = next(p for p in demo_patients() if p["ref"] == "DEMO-001")
+    questionnaire, answers = questionnaire_for(patient["questionnaire_version"]), patient["answers"]
     today = dt.date.today()
     with db.session() as session:
         _token, intake = queries.create_invitation(

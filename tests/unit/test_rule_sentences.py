@@ -27,10 +27,10 @@ def test_the_example_from_the_issue_reads_as_written() -> None:
         "differential": "celiac_disease",
         "weight": 2,
         "source": "ACG 2023",
-        "when": {"all": [{"question": "bloating_severity", "gte": 5}, {"question": "eats_gluten", "equals": True}]},
+        "when": {"all": [{"question": "worst_symptom_severity", "gte": 5}, {"question": "eats_gluten", "equals": True}]},
     }
     assert (
-        sentence(rule) == f"IF {label('bloating_severity')} is at least 5 AND “Currently eats gluten most days” is yes "
+        sentence(rule) == f"IF {label('worst_symptom_severity')} is at least 5 AND “Currently eats gluten most days” is yes "
         "THEN Coeliac disease +2 — ACG 2023"
     )
 

@@ -66,7 +66,7 @@ def test_evaluate_prints_json_with_the_documented_keys(tmp_path: Path) -> None:
             "date_of_birth": "1960-01-01",
             "sex_at_birth": "male",
             "symptoms": ["diarrhoea"],
-            "blood_in_stool": "yes",
+            "warning_signs": ["blood_in_stool"],
             "bristol_type": "6",
         },
     )

@@ -16,15 +16,15 @@ from tests.helpers.apps import csrf_token
 from tests.helpers.patient import PLAN, csrf_of, new_invitation, open_link, post_page, submit, walk_to_review
 from tests.helpers.staff import StaffLogin
 from triage.db.alert_queue import alerts_for_intake, escalate_due
+from triage.domain.questionnaire.questions import default_questionnaire
 
 SignIn = Callable[..., StaffLogin]
 ATTENTION = "/clinic/attention"
 # A patient with no red flag but the one she reports: vomiting blood (rf_haematemesis, emergency) on the alarm step.
-VOMITED_BLOOD = {k: v for k, v in PLAN.items() if k not in ("weight_change_kg", "weight_change_intended")} | {
-    "date_of_birth": ["1994-05-01"],
+VOMITED_BLOOD = {k: v for k, v in PLAN.items() if k.partition("-")[0] in default_questionnaire().by_id} | {
+    "date_of_birth-year": ["1994"],
     "pain_location": ["lower_left"],
-    "weight_change": ["same"],
-    "vomited_blood": ["yes"],
+    "warning_signs": ["vomited_blood"],
 }
 
 

@@ -83,7 +83,7 @@ def test_a_clinician_reviews_an_intake_and_downloads_its_pdf(app: Flask, staff_l
     intake_url = f"/clinic/intakes/{celiac}"
     page = client.get(intake_url).get_data(as_text=True)
     assert page.index("Red flags") < page.index(flag) < page.index("Differentials") < page.index(top)
-    assert "35-year-old woman" in page or "year-old woman with 10 months of fatigue" in page
+    assert "35-year-old woman" in page
     assert "pertinent negative" in page and "<svg" in page
 
     evaluation_id = re.search(r'name="evaluation_id" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
@@ -116,7 +116,7 @@ def test_a_clinician_reviews_an_intake_and_downloads_its_pdf(app: Flask, staff_l
         top,
         flag,
         "History of present illness",
-        "year-old woman with 10 months of fatigue",
+        "35-year-old woman with fatigue",
         "Decision support, not a diagnosis",
         "Page 1 of",
         "Check tTG-IgA",

@@ -43,18 +43,17 @@ INSTRUCTION = "Call 112 or go to the emergency department now."
 PHONE = "0123 456 7890"
 SHOWN_PHONE = PHONE.replace(" ", "\u00a0")  # kept on one line
 ALERT_EMAIL = "alerts@clinic.test"
-# A patient with no red flag at all: under 55, pain low on the left, weight steady.
-CALM = {k: v for k, v in PLAN.items() if k not in ("weight_change_kg", "weight_change_intended")} | {
-    "date_of_birth": ["1994-05-01"],
+_QUESTIONS = default_questionnaire().by_id
+# A patient with no red flag at all: under 55, pain low on the left, no warning sign ticked. Only the boxes v2 asks.
+CALM = {k: v for k, v in PLAN.items() if k.partition("-")[0] in _QUESTIONS} | {
+    "date_of_birth-year": ["1994"],
     "pain_location": ["lower_left"],
-    "weight_change": ["same"],
+    "warning_signs": ["none"],
 }
-VOMITED_BLOOD = CALM | {"vomited_blood": ["yes"]}  # rf_haematemesis: emergency
-AND_BLACK_STOOLS = VOMITED_BLOOD | {"black_stools": ["yes"]}  # rf_melaena too: a further emergency flag
+VOMITED_BLOOD = CALM | {"warning_signs": ["vomited_blood"]}  # rf_haematemesis: emergency
+AND_BLACK_STOOLS = CALM | {"warning_signs": ["vomited_blood", "black_stools"]}  # rf_melaena too: a further emergency flag
 SWALLOWING = CALM | {  # rf_dysphagia: urgent, raised on the symptoms step
     "symptoms": [*CALM["symptoms"], "swallowing"],
-    "swallowing_severity": ["4"],
-    "swallowing_frequency": ["daily"],
     "swallowing_months": ["2"],
 }
 RED_FLAG_RULES = [rule for rule in load_ruleset().rules if rule.kind == "red_flag"]
@@ -113,7 +112,7 @@ def test_an_emergency_answer_interrupts_at_once_and_alerts_the_clinic(alerting_a
         assert medical not in text
 
     answers = stored_answers(app, intake_id)
-    assert answers["vomited_blood"] == "yes" and answers["full_name"] == CALM["full_name"][0]
+    assert answers["warning_signs"] == ["vomited_blood"] and answers["full_name"] == CALM["full_name"][0]
     assert intake_row(app, intake_id).status == "in_progress"
     (alert,) = rows(app, Alert, intake_id)
     assert (alert.urgency, alert.rule_ids, alert.raised_while, alert.acknowledged_at) == (
@@ -180,11 +179,14 @@ def assert_no_health_data(text: str, plan: dict[str, list[str]]) -> None:
 def test_an_emergency_answer_with_a_mistake_interrupts_first_then_returns_to_the_step(alerting_app: Flask) -> None:
     client, intake_id = start_patient(alerting_app)
     walk_to_review(client, VOMITED_BLOOD, stop_before="alarm_symptoms")
-    mistaken = {k: v for k, v in VOMITED_BLOOD.items() if k != "jaundice"}  # a required question left unanswered
+    mistaken = {k: v for k, v in VOMITED_BLOOD.items() if k != "known_anaemia"}  # a required question left unanswered
     assert post_page(client, ALARM_URL, mistaken).location == URGENT_URL
-    assert stored_answers(alerting_app, intake_id)["vomited_blood"] == "yes"
+    assert stored_answers(alerting_app, intake_id)["warning_signs"] == ["vomited_blood"]
     assert continue_from_interrupt(client).location == ALARM_URL
-    assert client.get(ALARM_URL).status_code == 200
+    page = client.get(ALARM_URL)  # the step again, with its message and what was ticked
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'class="error-summary"' in html and 'id="known_anaemia-e"' in html
+    assert 'name="warning_signs" value="vomited_blood" checked' in html
 
 
 def test_going_back_with_an_emergency_answer_continues_to_the_earlier_step(alerting_app: Flask) -> None:

@@ -28,6 +28,7 @@ from triage.domain.engine.impact import summary_of_result
 
 RULE = "cd_iron_deficiency"
 EDIT = f"/rules/draft/rules/{RULE}"
+GROUPED = "/rules/draft/rules/cd_dermatitis_herpetiformis"  # 'any' of two conditions, the first a choice
 GLUTEN = f"“{bundled_ruleset().facts['eats_gluten'].label}”"
 
 
@@ -172,7 +173,7 @@ def test_validation_errors_appear_next_to_the_field_and_nothing_is_saved(app: Fl
     post_from_page(client, "/rules/", "/rules/draft")
     before = versions(app)[-1]
     response = post_from_page(
-        client, EDIT, EDIT, {"weight": "heavy", "reviewed": "yesterday", "c-r.0-value": "iron_def"}, ("action", "save")
+        client, GROUPED, GROUPED, {"weight": "heavy", "reviewed": "yesterday", "c-r.0-value": "iron_def"}, ("action", "save")
     )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
@@ -188,16 +189,16 @@ def test_condition_rows_are_added_and_removed_without_javascript(app: Flask, sta
     client = app.test_client()
     staff_login(client, roles=("rules_editor",))
     post_from_page(client, "/rules/", "/rules/draft")
-    added = post_from_page(client, EDIT, EDIT, press=("action", "add-compare:r"))
+    added = post_from_page(client, GROUPED, GROUPED, press=("action", "add-compare:r"))
     assert added.status_code == 200
     assert 'name="node" value="r.2"' in added.get_data(as_text=True)
-    chosen = post_from_page(client, added, EDIT, {"c-r.2-question": "eats_gluten", "c-r.2-op": "equals"}, ("action", "update"))
+    chosen = post_from_page(client, added, GROUPED, {"c-r.2-question": "eats_gluten", "c-r.2-op": "equals"}, ("action", "update"))
     html = chosen.get_data(as_text=True)
     assert '<option value="true"' in html  # the value chooser now offers the fact's answers
-    grouped = post_from_page(client, chosen, EDIT, {"c-r-kind": "all", "c-r.2-value": "true"}, ("action", "update"))
+    grouped = post_from_page(client, chosen, GROUPED, {"c-r-kind": "all", "c-r.2-value": "true"}, ("action", "update"))
     assert f"AND {GLUTEN} is yes THEN" in text_of(grouped)
-    removed = post_from_page(client, grouped, EDIT, press=("action", "remove:r.1"))
+    removed = post_from_page(client, grouped, GROUPED, press=("action", "remove:r.1"))
     assert 'value="r.2"' not in removed.get_data(as_text=True) and GLUTEN in text_of(removed)
-    saved = post_from_page(client, removed, EDIT, press=("action", "save"))
+    saved = post_from_page(client, removed, GROUPED, press=("action", "save"))
     assert saved.status_code == 303
-    assert f"AND {GLUTEN} is yes THEN Coeliac disease +2" in text_of(client.get(EDIT))
+    assert f"AND {GLUTEN} is yes THEN Coeliac disease +5" in text_of(client.get(GROUPED))

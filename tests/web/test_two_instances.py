@@ -66,7 +66,7 @@ def test_one_patient_continues_across_two_instances(two_servers: tuple[Flask, li
     while path != REVIEW_URL:
         base = bases[turn % 2]
         response = _post_step(browser, base, path)
-        if response.status_code == 200:  # follow-ups shown without JavaScript: the other instance shows them again
+        if response.status_code == 303 and response.headers["Location"] == path:  # follow-ups added: the other instance asks them
             turn += 1
             response = _post_step(browser, bases[turn % 2], path)
         assert response.status_code == 303, (path, response.status_code)

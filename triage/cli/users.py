@@ -1,4 +1,4 @@
-"""`triage users`: create, list and disable staff accounts from the command line."""
+"""`triage users`: create, list, disable, enable and reset staff accounts from the command line."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import sys
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
 from triage.cli.context import database
-from triage.db import audit, users
+from triage.db import audit, staff_accounts, users
+from triage.db.models import User
 
 
 def interactive() -> bool:
@@ -56,11 +58,19 @@ def create(email: str, roles: tuple[str, ...]) -> None:
 @users_group.command("list")
 @with_appcontext
 def list_accounts() -> None:
-    """List accounts: email, roles, state."""
+    """List accounts: email, roles, state, last sign-in, name."""
     with database().session() as session:
-        for user in users.list_users(session):
-            state = "disabled" if not user.active else "locked" if users.is_locked(user) else "active"
-            click.echo(f"{user.email:<40} {user.roles:<30} {state}")
+        for account in staff_accounts.account_views(session):
+            state = "disabled" if not account.active else "locked" if account.locked else "active"
+            last = account.last_login or "never signed in"
+            click.echo(f"{account.email:<40} {account.roles_text:<30} {state:<9} {last:<21} {account.display_name}".rstrip())
+
+
+def _account(session: Session, email: str) -> User:
+    user = users.user_by_email(session, email)
+    if user is None:
+        raise click.ClickException("no such account")
+    return user
 
 
 @users_group.command("disable")
@@ -69,9 +79,41 @@ def list_accounts() -> None:
 def disable(email: str) -> None:
     """Disable an account and revoke all its sessions."""
     with database().session() as session:
-        user = users.user_by_email(session, email)
-        if user is None:
-            raise click.ClickException("no such account")
+        user = _account(session, email)
         users.set_active(session, user, False)
         audit.record(session, actor="cli", role="cli", action="user.disable", detail=f"user {user.id}")
     click.echo(f"disabled {users.normalise_email(email)}; its sessions are revoked")
+
+
+@users_group.command("enable")
+@click.argument("email")
+@with_appcontext
+def enable(email: str) -> None:
+    """Enable a disabled account again."""
+    with database().session() as session:
+        user = _account(session, email)
+        users.set_active(session, user, True)
+        audit.record(session, actor="cli", role="cli", action="user.enable", detail=f"user {user.id}")
+    click.echo(f"enabled {users.normalise_email(email)}")
+
+
+@users_group.command("reset")
+@click.argument("email")
+@with_appcontext
+def reset(email: str) -> None:
+    """Reset an account: a temporary password (as for create) to replace at next sign-in, and a new authenticator."""
+    password = read_password()
+    with database().session() as session:
+        user = _account(session, email)
+        try:
+            staff_accounts.admin_reset(session, user, password)
+        except ValueError as error:
+            raise click.ClickException(f"password refused: {error}") from None
+        audit.record(
+            session,
+            actor="cli",
+            role="cli",
+            action="user.password_reset",
+            detail=f"user {user.id}: new password and authenticator at next sign-in",
+        )
+    click.echo(f"reset {users.normalise_email(email)}: signed out; at next sign-in a new password and a new authenticator")

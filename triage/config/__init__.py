@@ -11,7 +11,16 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from triage.config.safety import DEV_AUDIT_KEY, DEV_SECRET, audit_key_problem, database_problem, parse_networks, secret_problem
+from triage.config.safety import (
+    DEV_AUDIT_KEY,
+    DEV_SECRET,
+    audit_key_problem,
+    database_problem,
+    oidc_client_problem,
+    oidc_issuer_problem,
+    parse_networks,
+    secret_problem,
+)
 
 ENVIRONMENTS = ("development", "test", "production")
 RELAXED = ("development", "test")
@@ -127,6 +136,19 @@ class Settings(BaseSettings):
     WORKER_EXPECTED: bool = Field(
         False, description="a worker runs beside the app: `/readyz` also needs its heartbeat from the last 5 minutes"
     )
+    LOG_FORMAT: Literal["text", "json"] = Field(
+        "text",
+        description="`text` (one readable line per event) or `json` (one JSON object per line, with the request id, for a "
+        "log collector)",
+    )
+    PASSWORD_RESET_MINUTES: int = Field(
+        30, ge=5, le=1440, description="minutes a forgot-password link stays valid (it works once)"
+    )
+    OIDC_ISSUER: str = Field(
+        "", description="the OpenID Connect provider for single sign-on (its issuer URL); unset: single sign-on is off"
+    )
+    OIDC_CLIENT_ID: str = Field("", description="this app's client id at the OpenID Connect provider")
+    OIDC_CLIENT_SECRET: str = Field("", description="this app's client secret at the OpenID Connect provider", repr=False)
 
     @field_validator("TRIAGE_ENV", mode="before")
     @classmethod
@@ -188,6 +210,24 @@ class Settings(BaseSettings):
         # A short token could be guessed by anyone who can reach /metrics.
         if value and len(value) < 16:
             raise ValueError("must be at least 16 characters (or unset to switch /metrics off)")
+        return value
+
+    @field_validator("OIDC_ISSUER")
+    @classmethod
+    def _https_oidc_issuer(cls, value: str, info: ValidationInfo) -> str:
+        problem = oidc_issuer_problem(value) if _production(info) else None
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET")
+    @classmethod
+    def _oidc_client_set(cls, value: str, info: ValidationInfo) -> str:
+        # An issuer that failed its own check is missing from info.data: that error is reported already.
+        issuer = info.data.get("OIDC_ISSUER") or ""
+        problem = oidc_client_problem(issuer, value, info.field_name or "") if _production(info) else None
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("FLASK_DEBUG")

@@ -1,4 +1,4 @@
-"""Production safety checks on settings: a strong secret key, and a database reached over TLS or on this machine."""
+"""Production safety checks on settings: a strong secret key, a database over TLS or local, an HTTPS OIDC provider."""
 
 from __future__ import annotations
 
@@ -105,3 +105,22 @@ def parse_networks(text: str) -> tuple[Network, ...]:
         except ValueError as error:
             raise ValueError(f"'{entry}' is not an IP address or network") from error
     return tuple(networks)
+
+
+def oidc_issuer_problem(issuer: str) -> str | None:
+    """Why an OpenID Connect issuer is not fit for production, or None (unset means single sign-on is off)."""
+    if not issuer:
+        return None
+    parts = urlsplit(issuer)
+    if parts.scheme != "https" or not parts.hostname:
+        return "must be an https:// address in production (the ID tokens' signing keys are fetched from it)"
+    if parts.username or parts.password or parts.query or parts.fragment:
+        return "must be the provider's issuer URL as its discovery document names it, with no credentials, query or fragment"
+    return None
+
+
+def oidc_client_problem(issuer: str, value: str, name: str) -> str | None:
+    """Why OIDC_CLIENT_ID or OIDC_CLIENT_SECRET (`name`) is not fit for production with this issuer, or None."""
+    if issuer and not value.strip():
+        return f"is required in production when OIDC_ISSUER is set; set {name} to the value the provider gave this app"
+    return None

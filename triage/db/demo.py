@@ -15,9 +15,11 @@ from triage.db import intakes as queries
 from triage.db.evaluations import current_ruleset, evaluate_for_storage
 from triage.db.models import Intake
 from triage.domain.questionnaire.answers import validate_answers
-from triage.domain.questionnaire.questions import default_questionnaire
+from triage.domain.questionnaire.questions import default_questionnaire, questionnaire_for
 
 DEMO_FILE = Path(__file__).with_name("demo_patients.yaml")
+# The questionnaire version the demo patients' answers were written for, unless the file (or a patient) names one.
+DEMO_ANSWERS_VERSION = "2026.11-1"
 # Development-only accounts; `triage demo` refuses to run in production.
 DEMO_PASSWORD = "demo-clinic-password-2026"  # noqa: S105 - printed for the demo on purpose
 DEMO_STAFF = (
@@ -29,13 +31,18 @@ DEMO_STAFF = (
 
 
 def demo_patients() -> list[dict[str, Any]]:
-    """The fictional patients, each with a reference and answers keyed by question id."""
+    """The fictional patients, each with a reference, answers keyed by question id and the questionnaire version."""
     with DEMO_FILE.open(encoding="utf-8") as handle:
-        return list(yaml.safe_load(handle)["patients"])
+        document = yaml.safe_load(handle)
+    version = str(document.get("questionnaire_version") or DEMO_ANSWERS_VERSION)
+    return [
+        {**patient, "questionnaire_version": str(patient.get("questionnaire_version") or version)}
+        for patient in document["patients"]
+    ]
 
 
-def _submitted(session: Session, ref: str, answers: dict[str, Any], today: dt.date) -> None:
-    questionnaire = default_questionnaire()
+def _submitted(session: Session, ref: str, answers: dict[str, Any], version: str, today: dt.date) -> None:
+    questionnaire = questionnaire_for(version)  # a submitted demo intake keeps the version its answers were written for
     typed = validate_answers(questionnaire, answers, today)
     _token, intake = queries.create_invitation(
         session, ref=ref, questionnaire_version=questionnaire.version, expires_days=30, created_by="demo"
@@ -45,7 +52,7 @@ def _submitted(session: Session, ref: str, answers: dict[str, Any], today: dt.da
 
 
 def _in_progress(session: Session, today: dt.date) -> None:
-    questionnaire = default_questionnaire()
+    questionnaire = default_questionnaire()  # started today: the current questionnaire
     _token, intake = queries.create_invitation(
         session, ref="DEMO-006", questionnaire_version=questionnaire.version, expires_days=30, created_by="demo"
     )
@@ -61,7 +68,7 @@ def seed_demo(session: Session, today: dt.date | None = None) -> str:
     already = session.scalar(select(func.count()).select_from(Intake).where(Intake.ref.like("DEMO-%")))
     if not already:
         for patient in demo_patients():
-            _submitted(session, patient["ref"], patient["answers"], today)
+            _submitted(session, patient["ref"], patient["answers"], patient["questionnaire_version"], today)
         _in_progress(session, today)
     count = session.scalar(select(func.count()).select_from(Intake).where(Intake.ref.like("DEMO-NEW-%"))) or 0
     token, intake = queries.create_invitation(

@@ -6,6 +6,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 import pyotp
 from argon2 import PasswordHasher, Type
@@ -50,6 +51,25 @@ def use_hasher(new: PasswordHasher) -> PasswordHasher:
     previous, hasher = hasher, new
     _dummy_hash.cache_clear()  # the dummy hash must cost what a real verification with `new` costs
     return previous
+
+
+class Named(Protocol):
+    """Anything that names a staff member: an account row or a view of one."""
+
+    @property
+    def email(self) -> str:
+        """The sign-in address."""
+        ...
+
+    @property
+    def display_name(self) -> str:
+        """The name to show, or empty."""
+        ...
+
+
+def staff_display(user: Named) -> str:
+    """How a page names a staff member: the display name, or the email address while none is set."""
+    return user.display_name.strip() or user.email
 
 
 def now() -> dt.datetime:
@@ -168,12 +188,12 @@ def set_active(session: Session, user: User, active: bool) -> None:
 
 
 def change_password(session: Session, user: User, password: str) -> None:
-    """Set a new password (policy-checked) and revoke every session of the account."""
+    """Set a new password (policy-checked), revoke every session and any forgot-password link (they predate it)."""
     problem = password_problem(password, user.email)
     if problem:
         raise ValueError(problem)
     user.password_hash = hash_password(password)
-    user.password_changed_at = now()
+    user.password_changed_at, user.must_change_password = now(), False
     revoke_user_sessions(session, user.id)
     session.flush()
 
@@ -198,7 +218,11 @@ def register_failure(session: Session, user: User) -> bool:
     count = session.scalar(
         update(User)
         .where(User.id == user.id)
-        .values(failed_logins=func.coalesce(User.failed_logins, 0) + 1)
+        .values(
+            failed_logins=func.coalesce(User.failed_logins, 0) + 1,
+            failed_since_login=User.failed_since_login + 1,
+            last_failed_login_at=now(),
+        )
         .returning(User.failed_logins)
         .execution_options(synchronize_session=False)
     )
@@ -215,8 +239,8 @@ def register_failure(session: Session, user: User) -> bool:
 
 
 def register_success(session: Session, user: User) -> None:
-    """Reset the failure counter after a complete sign-in."""
-    user.failed_logins, user.locked_until = 0, None
+    """Reset the failure counters and record the time after a complete sign-in."""
+    user.failed_logins, user.locked_until, user.failed_since_login, user.last_login_at = 0, None, 0, now()
     session.flush()
 
 

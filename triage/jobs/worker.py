@@ -1,4 +1,8 @@
-"""The outbox worker: each round runs the periodic jobs, then sends every due message once, retrying with backoff."""
+"""The outbox worker: each round runs the periodic jobs, then sends every due message once, retrying with backoff.
+
+Log lines written while a job runs carry its name; those written while a message is sent carry the message's id and
+the id of the web request that queued it (kept in the message's details), so one request can be followed to its mail.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,9 @@ from sqlalchemy.orm import Session
 from triage.config import Settings
 from triage.db import ops, outbox
 from triage.db.clock import utcnow
+from triage.db.models import OutboxMessage
 from triage.db.session import Database
+from triage.jobs import log_context
 from triage.jobs.backoff import retry_delay
 from triage.jobs.mail import NOT_CONFIGURED
 from triage.jobs.transport import DeliveryError, Outgoing, Transport
@@ -83,12 +89,13 @@ class OutboxWorker:
         counts: dict[str, int] = {}
         for job in self.jobs:
             name = job_name(job)
-            try:
-                with self.db.session() as session:
-                    counts[name] = job(session, now, self.settings)
-            except Exception as error:  # a broken job must not stop the delivery of alerts
-                log.error("job %s failed: %s", name, type(error).__name__)
-                counts[name] = -1
+            with log_context.bound(job=name):
+                try:
+                    with self.db.session() as session:
+                        counts[name] = job(session, now, self.settings)
+                except Exception as error:  # a broken job must not stop the delivery of alerts
+                    log.error("job %s failed: %s", name, type(error).__name__)
+                    counts[name] = -1
         return counts
 
     def deliver_due(self, now: dt.datetime | None = None, limit: int | None = None) -> RoundReport:
@@ -104,9 +111,11 @@ class OutboxWorker:
             moment = now or utcnow()
             with self.db.session() as session:
                 claim = outbox.claim_next(session, moment, self.lease, channels)
+                origin = _origin_request_id(session, claim.id) if claim is not None else None
             if claim is None:
                 break
-            self._deliver(claim, moment, report)
+            with log_context.bound(outbox_message=claim.id, request_id=origin):
+                self._deliver(claim, moment, report)
         return report
 
     def _deliver(self, claim: outbox.Claim, now: dt.datetime, report: RoundReport) -> None:
@@ -163,6 +172,13 @@ class OutboxWorker:
             # Short sleeps rather than Event.wait: a signal handler that calls stop() then never meets a held lock.
             while not self.stopping.is_set() and time.monotonic() < deadline:
                 time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+
+
+def _origin_request_id(session: Session, message_id: int) -> str | None:
+    """The id of the web request that queued the message, for its log lines (the claim has just loaded the row)."""
+    row = session.get(OutboxMessage, message_id)
+    details = row.details if row is not None and isinstance(row.details, dict) else {}
+    return log_context.safe_request_id(details.get("request_id"))
 
 
 def _message_key(dedupe_key: str) -> str:

@@ -20,9 +20,10 @@ from triage.db.clock import utcnow
 from triage.db.intake_record import IntakeRecord, intake_record
 from triage.db.models import PdfCache
 from triage.db.session import Database
-from triage.domain.questionnaire.questions import default_questionnaire
+from triage.domain.questionnaire.questions import Questionnaire
 from triage.domain.report.chart import severity_chart
 from triage.domain.report.model import AnswerRow, Report, build_report
+from triage.domain.report.versions import questionnaire_of
 from triage.paths import resource_dir
 from triage.pdf.pool import RenderFailed, RenderTimeout, pool
 
@@ -48,7 +49,10 @@ ASSETS: dict[str, str] = {
 PAGE_CLASSES = {"A4": "a4", "LETTER": "letter"}
 RENDERER_VERSION = "1"
 PDF_NOTES = 5  # the newest notes; the workspace shows them all
-PDF_GROUPS = {"diet": ("diet",), "history": ("history", "test_details")}
+# The diet line: the diet section (version 1's diet step, version 2's food and drink section).
+DIET_SECTIONS = ("diet", "food_drink")
+# The history line: conditions, family history and earlier tests, in whichever section the version asks them.
+HISTORY_QUESTIONS = ("conditions", "conditions_other", "family_history", "family_cancer_age", "previous_tests")
 
 
 @dataclass(frozen=True)
@@ -134,13 +138,24 @@ def template_version() -> str:
     return digest.hexdigest()
 
 
-def _rows(report: Report, steps: tuple[str, ...]) -> list[AnswerRow]:
-    return [row for step in steps if (group := report.group(step)) for row in group.rows]
+def _diet_rows(report: Report) -> list[AnswerRow]:
+    return [row for group in report.groups if group.section in DIET_SECTIONS for row in group.rows]
 
 
-def document_html(record: IntakeRecord, settings: PdfSettings, generated: str) -> str:
-    """The summary's HTML: only plain data reaches the autoescaping template."""
-    report = build_report(default_questionnaire(), record.answers, record.result, record.submitted_on)
+def _history_rows(report: Report) -> list[AnswerRow]:
+    return [
+        row
+        for group in report.groups
+        if group.id != "other"
+        for row in group.rows
+        if row.question_id in HISTORY_QUESTIONS or row.question_id.startswith("test_")
+    ]
+
+
+def document_html(record: IntakeRecord, settings: PdfSettings, generated: str, questionnaire: Questionnaire | None = None) -> str:
+    """The summary's HTML, answers read with the intake's questionnaire version; only plain data reaches the template."""
+    questionnaire = questionnaire or questionnaire_of(record.questionnaire_version)  # the questions this patient was asked
+    report = build_report(questionnaire, record.answers, record.result, record.submitted_on)
     names = {d.id: d.name for d in report.differentials}
     feedback = [
         {"author": f.author, "agrees": f.agrees, "reason": f.reason, "name": names.get(f.differential_id, f.differential_id)}
@@ -154,7 +169,7 @@ def document_html(record: IntakeRecord, settings: PdfSettings, generated: str) -
         notes=record.notes[-PDF_NOTES:],
         earlier_notes=max(0, len(record.notes) - PDF_NOTES),
         feedback=feedback,
-        groups={key: _rows(report, steps) for key, steps in PDF_GROUPS.items()},
+        groups={"diet": _diet_rows(report), "history": _history_rows(report)},
         clinic_name=settings.clinic_name,
         page_class=PAGE_CLASSES[settings.page_size],
         generated=generated,
@@ -200,9 +215,10 @@ def render_pdf(html: str, settings: PdfSettings) -> bytes:
 
 
 def cache_key(record: IntakeRecord, settings: PdfSettings) -> str:
-    """SHA-256 over the intake, its shown result, notes, review, feedback, decision, alerts, answers and the template version."""
+    """SHA-256 over the intake, its questionnaire version, result, notes, review, feedback, decision, alerts and template."""
     state = [
         record.id,
+        record.questionnaire_version,
         record.evaluation.id if record.evaluation else None,
         record.computed_sha256,
         record.stored_sha256,

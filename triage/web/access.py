@@ -30,7 +30,23 @@ STAFF_COOKIE = "triage_staff"
 _COOKIE_CHANGE = "staff_cookie_change"
 # Reachable without a staff session. The sign-in steps are gated by the password step's pending state
 # (auth.enrol and auth.enrol_qr also need it); the patient blueprint is gated by the patient session.
-PUBLIC_ENDPOINTS: frozenset[str] = frozenset({"static", "auth.login", "auth.login_totp", "auth.enrol", "auth.enrol_qr"})
+# The password-reset, forced-new-password and single sign-on steps each check their own state (an emailed token,
+# the pending sign-in, the OIDC state); they answer 404 when that state is missing or the feature is off.
+PUBLIC_ENDPOINTS: frozenset[str] = frozenset(
+    {
+        "static",
+        "auth.login",
+        "auth.login_totp",
+        "auth.enrol",
+        "auth.enrol_qr",
+        "auth.new_password",
+        "auth.forgot_password",
+        "auth.reset_link",
+        "auth.reset_password",
+        "auth.sso_start",
+        "auth.sso_callback",
+    }
+)
 # ops: the staff start page, health checks for load balancers and /metrics (which checks its own token).
 PUBLIC_BLUEPRINTS: frozenset[str] = frozenset({"patient", "ops"})
 SIGNOUT_NOTICES = {

@@ -14,7 +14,7 @@ from triage.config import Settings, load_settings
 from triage.db.session import Database
 from triage.paths import resource_dir
 from triage.pdf import summary as pdf
-from triage.web import access, clinic, errors, logs, ops, patient, rules, security, staff
+from triage.web import access, clinic, errors, logs, ops, patient, request_id, rules, security, staff
 from triage.web.proxies import TrustedProxyFix
 
 PATIENT_SESSION_HOURS = 24
@@ -63,7 +63,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, settings: Settings | 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if loaded.PROXY_HOPS:
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, loaded.PROXY_HOPS, loaded.TRUSTED_PROXIES)  # type: ignore[method-assign]
-    logs.init_app(app)
+    logs.init_app(app, loaded.LOG_FORMAT)
+    request_id.init_app(app)
     # The audit chain's key comes from the settings and is never stored in the database.
     app.extensions["triage_db"] = Database(loaded.DATABASE_URL, audit_key=loaded.AUDIT_KEY)
     CSRFProtect(app)

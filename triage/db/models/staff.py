@@ -1,4 +1,4 @@
-"""Staff accounts, sessions, recovery codes, run-time settings, and clinicians' notes and feedback."""
+"""Staff accounts, sessions, recovery codes, password-reset tokens, run-time settings, and clinicians' notes and feedback."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -35,6 +36,30 @@ class User(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     password_changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Who the member is, shown instead of the email address where a person is named (empty: the email is shown).
+    display_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    professional_title: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    registration_type: Mapped[str] = mapped_column(String(8), default="", server_default="")  # GMC, NMC, NPI, other
+    registration_number: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # Set by an admin's reset: the next password sign-in must choose a new password first.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Unlike failed_logins (the lockout counter, reset when a lockout starts), counted until the next sign-in.
+    failed_since_login: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_failed_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class PasswordReset(Base):
+    """A forgot-password link: only the SHA-256 of its random token is stored; it works once, until expires_at."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class StaffSession(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from triage.domain.engine.facts import BOOLEAN, CHOICE, DATE, KIND_WORDS, MULTI, NUMBER, TEXT, Fact
+from triage.domain.engine.facts import BOOLEAN, CHOICE, DATE, KIND_WORDS, MULTI, NUMBER, TABLE, TEXT, Fact
 from triage.domain.engine.nodes import AllOf, AnyOf, AtLeast, Compare, Node, NotOf, facts_read
 from triage.domain.engine.schema import Parameter, number_text_problem
 from triage.domain.errors import ProblemList, did_you_mean, line_of
@@ -39,6 +39,7 @@ ALLOWED = {
     BOOLEAN: ("equals", "answered", "unanswered"),
     DATE: ("answered", "unanswered"),
     TEXT: (),
+    TABLE: (),
 }
 
 
@@ -164,6 +165,10 @@ class ConditionReader:
     def _wrong_operator(self, fact: Fact, op: str) -> str:
         if fact.kind == TEXT:
             return f"'{fact.id}' is free text: it is shown to the clinician and never read by rules"
+        if fact.kind == TABLE:
+            return (
+                f"'{fact.id}' is a table (rows such as a list of medicines): it is shown to the clinician and never read by rules"
+            )
         if op in ("gte", "lte", "between") and fact.kind in (CHOICE, MULTI):
             choices = ", ".join(fact.choices)
             instead = "one_of" if fact.kind == CHOICE else "includes"

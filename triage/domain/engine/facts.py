@@ -10,8 +10,8 @@ from triage.domain.questionnaire.answers import display_answer
 from triage.domain.questionnaire.derived import DERIVED_FACTS
 from triage.domain.questionnaire.questions import Question, Questionnaire
 
-# The kinds a comparison can read; "date" and "text" answers are only ever tested for being answered.
-NUMBER, CHOICE, MULTI, BOOLEAN, DATE, TEXT = "number", "choice", "multi", "boolean", "date", "text"
+# The kinds a comparison can read; "date" answers are only ever tested for being answered, "text" and "table" never.
+NUMBER, CHOICE, MULTI, BOOLEAN, DATE, TEXT, TABLE = "number", "choice", "multi", "boolean", "date", "text", "table"
 _QUESTION_KINDS = {
     "integer": NUMBER,
     "scale": NUMBER,
@@ -22,6 +22,7 @@ _QUESTION_KINDS = {
     "date": DATE,
     "text": TEXT,
     "longtext": TEXT,
+    "table": TABLE,
 }
 _DERIVED_KINDS = {"number": NUMBER, "boolean": BOOLEAN, "single": CHOICE}
 KIND_WORDS = {
@@ -31,7 +32,12 @@ KIND_WORDS = {
     BOOLEAN: "a yes/no fact",
     DATE: "a date",
     TEXT: "free text",
+    TABLE: "a table of rows",
 }
+
+
+# How a derived fact's yes/no/not-sure value reads (the derived warning signs and bowel features of version 2).
+_PLAIN_WORDS = {"yes": "Yes", "no": "No", "not_sure": "Not sure"}
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,8 @@ class Fact:
             return "Not answered"
         if isinstance(value, bool):
             return "Yes" if value else "No"
+        if isinstance(value, str) and value in _PLAIN_WORDS:
+            return _PLAIN_WORDS[value]
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         return f"{value} {self.unit}".strip()
@@ -96,6 +104,8 @@ def fact_catalog(questionnaire: Questionnaire) -> dict[str, Fact]:
             reads=(q.id,),
         )
     for d in DERIVED_FACTS:
+        if d.id in catalog:  # an earlier version's question (v1's blood_in_stool): its own entry reads better
+            continue
         catalog[d.id] = Fact(id=d.id, kind=_DERIVED_KINDS[d.type], label=d.label, choices=d.choices, unit=d.unit, reads=d.reads)
     return catalog
 

@@ -3,83 +3,51 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
-import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from triage.domain.errors import AnswerError
-from triage.domain.questionnaire.questions import Question, Questionnaire
+from triage.domain.questionnaire.dates import EARLIEST_BIRTH, parse_date_parts, parse_date_text
+from triage.domain.questionnaire.measures import fmt, parse_measure, parse_number
+from triage.domain.questionnaire.model import Question
+from triage.domain.questionnaire.parsed import CONTROL_MESSAGE, Parsed, bad_characters, clean_text
+from triage.domain.questionnaire.questions import Questionnaire
+from triage.domain.questionnaire.tables import display_table, parse_table, table_cells
 from triage.domain.questionnaire.values import Answer
 
-# C0 controls other than tab, newline and carriage return are never meaningful in an answer;
-# NUL in particular is refused by PostgreSQL, so it is refused here on every database.
-_FORBIDDEN = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
+__all__ = ["CONSENT_TRUE", "EARLIEST_BIRTH", "Parsed", "clean_text", "display_answer", "parse_field", "validate_answers"]
+
 CONSENT_TRUE = {"y", "yes", "on", "true", "1"}
-EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
 
-@dataclass(frozen=True)
-class Parsed:
-    """The outcome of reading one field: a value (None means unanswered) or an error."""
-
-    value: Answer | None
-    error: str | None = None
-
-
-def clean_text(raw: str) -> str:
-    """Normalise text to NFC and trim surrounding white space."""
-    return unicodedata.normalize("NFC", raw).strip()
-
-
-def _bad_characters(text: str) -> bool:
-    return any(ch in _FORBIDDEN for ch in text)
-
-
-def _number(question: Question, text: str, integer: bool) -> Parsed:
-    kind = "a whole number" if integer else "a number"
-    bounds = (
-        f" from {_fmt(question.min)} to {_fmt(question.max)}" if question.min is not None and question.max is not None else ""
-    )
-    message = f"Please enter {kind}{bounds}" + (f" ({question.unit})" if question.unit else "") + "."
-    try:
-        value: float = int(text) if integer else float(text.replace(",", "."))
-    except ValueError:
-        return Parsed(None, message)
-    if not math.isfinite(value):
-        return Parsed(None, message)
-    if (question.min is not None and value < question.min) or (question.max is not None and value > question.max):
-        return Parsed(None, message)
-    return Parsed(value)
-
-
-def _fmt(value: float | None) -> str:
-    return str(int(value)) if value is not None and float(value).is_integer() else str(value)
-
-
-def _date(text: str, today: dt.date) -> Parsed:
-    message = "Please enter a real date as year-month-day, for example 1974-03-21."
-    try:
-        value = dt.date.fromisoformat(text)
-    except ValueError:
-        return Parsed(None, message)
-    if not EARLIEST_BIRTH <= value <= today:
-        return Parsed(None, "Please enter a date between 1900 and today.")
-    return Parsed(value.isoformat())
+def _multi(question: Question, values: list[str]) -> Parsed:
+    if any(v not in question.choice_values for v in values) or len(set(values)) != len(values):
+        return Parsed(None, "Please choose only from the options shown.")
+    exclusive = [v for v in values if v in question.exclusive_values]
+    if exclusive and len(values) > 1:
+        return Parsed(None, f"'{question.choice_label(exclusive[0])}' cannot be ticked together with other answers.")
+    return Parsed(values or None)
 
 
 def parse_field(question: Question, raw: Sequence[str], today: dt.date | None = None) -> Parsed:
-    """Read the submitted strings for one question (empty means unanswered)."""
+    """Read the submitted strings for one question (empty means unanswered).
+
+    Most questions take one string (a multi one per ticked choice). A date may come as three boxes [day, month,
+    year], a number with imperial units as [metric, major, minor], and a table as its cells row by row.
+    """
     today = today or dt.date.today()
-    values = [clean_text(v) for v in raw if isinstance(v, str)]
-    values = [v for v in values if v != ""]
-    if any(_bad_characters(v) for v in values):
-        return Parsed(None, "This answer contains a character that cannot be saved (a control character). Please retype it.")
+    strings = [clean_text(v) if isinstance(v, str) else "" for v in raw]
+    if any(bad_characters(v) for v in strings):
+        return Parsed(None, CONTROL_MESSAGE)
+    if question.type == "table":
+        return parse_table(question, strings)
+    if question.type == "date" and len(strings) == 3:
+        return parse_date_parts(question, strings, today)
+    if question.type == "number" and question.imperial and len(strings) == 3:
+        return parse_measure(question, strings)
+    values = [v for v in strings if v != ""]
     if question.type == "multi":
-        if any(v not in question.choice_values for v in values) or len(set(values)) != len(values):
-            return Parsed(None, "Please choose only from the options shown.")
-        return Parsed(values or None)
+        return _multi(question, values)
     if not values:
         return Parsed(None)
     if len(values) > 1:
@@ -91,13 +59,13 @@ def parse_field(question: Question, raw: Sequence[str], today: dt.date | None = 
             return Parsed(None, f"Please shorten this answer to at most {limit} characters (it has {len(text)}).")
         return Parsed(text)
     if question.type in ("integer", "scale"):
-        return _number(question, text, integer=True)
+        return parse_number(question, text, integer=True)
     if question.type == "number":
-        return _number(question, text, integer=False)
+        return parse_number(question, text, integer=False)
     if question.type == "single":
         return Parsed(text) if text in question.choice_values else Parsed(None, "Please choose one of the options shown.")
     if question.type == "date":
-        return _date(text, today)
+        return parse_date_text(question, text, today)
     return Parsed(True) if text.lower() in CONSENT_TRUE else Parsed(None, "Please tick the box to confirm.")
 
 
@@ -105,6 +73,8 @@ def _json_to_strings(question: Question, value: Any) -> list[str] | None:
     """Map one JSON answer to the strings a form would post, or None if its type is wrong."""
     if question.type == "multi":
         return [v for v in value] if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+    if question.type == "table":
+        return table_cells(question, value)
     if question.type == "consent":
         return ["yes"] if value is True else ([] if value is False else None)
     if isinstance(value, bool):
@@ -149,13 +119,15 @@ def validate_answers(
 
 
 def _expected(question: Question) -> str:
+    if question.type == "table":
+        return f"a list of rows, each a list of up to {len(question.columns)} strings"
     return {
         "multi": "a list of choice values",
         "consent": "true or false",
         "integer": "a whole number",
         "scale": "a whole number",
         "number": "a number",
-        "date": "a date string YYYY-MM-DD",
+        "date": "a date string such as YYYY-MM-DD",
     }.get(question.type, "a string")
 
 
@@ -166,11 +138,13 @@ def display_answer(question: Question, value: Answer | None) -> str:
     if question.type == "single" and isinstance(value, str):
         return question.choice_label(value)
     if question.type == "multi" and isinstance(value, list):
-        return "; ".join(question.choice_label(v) for v in value)
+        return "; ".join(question.choice_label(v) for v in value if isinstance(v, str))
+    if question.type == "table" and isinstance(value, list):
+        return display_table(value) or "Not answered"
     if question.type == "consent":
         return "Yes" if value else "No"
     if isinstance(value, float):
-        value = _fmt(value)
+        value = fmt(value)
     return (
         f"{value} {question.unit}".strip()
         if question.unit and question.type != "scale"

@@ -1,200 +1,225 @@
-"""Named facts computed from the answers (age, PPI timing, scores) that rules may read."""
+"""Named facts computed from the answers (age, PPI timing, scores) that rules may read, from either questionnaire version."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
+from triage.domain.questionnaire import derived_history as h
+from triage.domain.questionnaire import derived_medicines as m
+from triage.domain.questionnaire.derived_history import SYMPTOM_MONTHS, UNITS_PER_DRINK
+from triage.domain.questionnaire.derived_lists import LIST_FACTS
+from triage.domain.questionnaire.derived_types import Compute, DerivedFact, DerivedValue, Facts
 from triage.domain.questionnaire.values import Answer
 
-Facts = Mapping[str, Answer]
-DerivedValue = int | float | bool | str | None
-
-# One "drink" in the questionnaire is defined for the patient as about one UK unit (8 g alcohol).
-UNITS_PER_DRINK = 1.0
+__all__ = ["DERIVED_BY_ID", "DERIVED_FACTS", "UNITS_PER_DRINK", "DerivedFact", "DerivedValue", "derive_facts", "facts_for_rules"]
 
 
-@dataclass(frozen=True)
-class DerivedFact:
-    """A fact computed in code from the answers, named so rules can use it."""
-
-    id: str
-    type: str  # "number", "boolean" or "single"
-    unit: str
-    label: str
-    compute: Callable[[Facts, dt.date], DerivedValue]
-    choices: tuple[str, ...] = ()
-    reads: tuple[str, ...] = ()
+_LONGEST_READS = ("symptoms_started_months", "symptoms", *SYMPTOM_MONTHS)
+_ACID = ("acid_medicines",)
+_PPI_V1, _H2_V1, _ANTACID_V1 = ("takes_ppi",), ("takes_h2_blocker",), ("takes_antacid",)
+_ANTIBIOTICS_V1 = ("other_medicines", "antibiotics_weeks_ago")
 
 
-def _age(a: Facts, on: dt.date) -> DerivedValue:
-    born = a.get("date_of_birth")
-    if not isinstance(born, str):
-        return None
-    birth = dt.date.fromisoformat(born)
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
-def _onset_age(a: Facts, on: dt.date) -> DerivedValue:
-    age, months = _age(a, on), a.get("symptoms_started_months")
-    if not isinstance(age, int) or not isinstance(months, int):
-        return None
-    return max(0, age - months // 12)
-
-
-def _if_taking(flag: str, key: str) -> Callable[[Facts, dt.date], DerivedValue]:
-    def compute(a: Facts, on: dt.date) -> DerivedValue:
-        value = a.get(key)
-        return value if a.get(flag) == "yes" and isinstance(value, (int, float)) else None
-
-    return compute
-
-
-def _eats_gluten(a: Facts, on: dt.date) -> DerivedValue:
-    status = a.get("gluten_status")
-    return None if status in (None, "not_sure") else status == "regular"
-
-
-def _alcohol_units(a: Facts, on: dt.date) -> DerivedValue:
-    if a.get("alcohol_frequency") == "0":
-        return 0.0
-    drinks = a.get("drinks_per_week")
-    return round(float(drinks) * UNITS_PER_DRINK, 1) if isinstance(drinks, (int, float)) else None
-
-
-def _weight_loss_percent(a: Facts, on: dt.date) -> DerivedValue:
-    if a.get("weight_change") != "lost":
-        return 0.0 if a.get("weight_change") in ("gained", "same") else None
-    if a.get("weight_change_intended") == "yes":
-        return 0.0
-    lost, now = a.get("weight_change_kg"), a.get("weight_kg")
-    if not isinstance(lost, (int, float)) or not isinstance(now, (int, float)) or now + lost <= 0:
-        return None
-    return round(100.0 * lost / (now + lost), 1)
-
-
-def _score(*keys: str) -> Callable[[Facts, dt.date], DerivedValue]:
-    def compute(a: Facts, on: dt.date) -> DerivedValue:
-        values = [a.get(k) for k in keys]
-        if any(not isinstance(v, str) or not v.isdigit() for v in values):
-            return None
-        return sum(int(str(v)) for v in values)
-
-    return compute
-
-
-def _audit_c(a: Facts, on: dt.date) -> DerivedValue:
-    if a.get("alcohol_frequency") == "0":
-        return 0
-    return _score("alcohol_frequency", "alcohol_typical_drinks", "alcohol_six_or_more")(a, on)
-
-
-def _bmi(a: Facts, on: dt.date) -> DerivedValue:
-    h, w = a.get("height_cm"), a.get("weight_kg")
-    if not isinstance(h, (int, float)) or not isinstance(w, (int, float)) or h <= 0:
-        return None
-    return round(w / (h / 100.0) ** 2, 1)
-
-
-def _ibs_subtype(a: Facts, on: dt.date) -> DerivedValue:
-    hard, loose = a.get("hard_stools_percent"), a.get("loose_stools_percent")
-    if not isinstance(hard, int) or not isinstance(loose, int):
-        return None
-    if loose > 25 and hard > 25:
-        return "mixed"
-    if loose > 25:
-        return "diarrhoea"
-    if hard > 25:
-        return "constipation"
-    return "unclassified"
+def _fact(id: str, type: str, unit: str, label: str, compute: Compute, *reads: str) -> DerivedFact:
+    return DerivedFact(id, type, unit, label, compute, reads=reads)
 
 
 DERIVED_FACTS: tuple[DerivedFact, ...] = (
-    DerivedFact("age_years", "number", "years", "Age in whole years on the day of the intake", _age, reads=("date_of_birth",)),
-    DerivedFact(
+    _fact("age_years", "number", "years", "Age in whole years on the day of the intake", h.age, "date_of_birth"),
+    _fact(
+        "symptoms_longest_months",
+        "number",
+        "months",
+        "Months since the tummy or bowel symptoms began (the longest-lasting symptom)",
+        h.symptoms_longest_months,
+        *_LONGEST_READS,
+    ),
+    _fact(
         "onset_age_years",
         "number",
         "years",
         "Age when the tummy or bowel symptoms started",
-        _onset_age,
-        reads=("date_of_birth", "symptoms_started_months"),
+        h.onset_age,
+        "date_of_birth",
+        *_LONGEST_READS,
     ),
-    DerivedFact(
+    _fact("ppi_current", "boolean", "", "Taking a PPI now", m.ppi_current, *_ACID, "ppi_still_taking", *_PPI_V1),
+    _fact(
+        "ppi_in_last_4_weeks",
+        "boolean",
+        "",
+        "Took a PPI in the last 4 weeks",
+        m.in_last_4_weeks("ppi"),
+        *_ACID,
+        *_PPI_V1,
+        "ppi_last_dose_days",
+    ),
+    _fact(
         "ppi_months_taken",
         "number",
         "months",
         "Months on a PPI (only if currently taking one)",
-        _if_taking("takes_ppi", "ppi_months"),
-        reads=("takes_ppi", "ppi_months"),
+        m.months_taken("ppi"),
+        *_ACID,
+        *_PPI_V1,
+        "ppi_months",
     ),
-    DerivedFact(
+    _fact(
         "ppi_days_since_last_dose",
         "number",
         "days",
         "Days since the last PPI dose (only if taking one)",
-        _if_taking("takes_ppi", "ppi_last_dose_days"),
-        reads=("takes_ppi", "ppi_last_dose_days"),
+        m.days_since_last_dose("ppi"),
+        *_ACID,
+        "ppi_still_taking",
+        *_PPI_V1,
+        "ppi_last_dose_days",
     ),
-    DerivedFact(
+    _fact(
+        "h2_in_last_4_weeks",
+        "boolean",
+        "",
+        "Took an H2 blocker in the last 4 weeks",
+        m.in_last_4_weeks("h2"),
+        *_ACID,
+        *_H2_V1,
+        "h2_last_dose_days",
+    ),
+    _fact(
         "h2_days_since_last_dose",
         "number",
         "days",
         "Days since the last H2-blocker dose (only if taking one)",
-        _if_taking("takes_h2_blocker", "h2_last_dose_days"),
-        reads=("takes_h2_blocker", "h2_last_dose_days"),
+        m.days_since_last_dose("h2"),
+        *_ACID,
+        "h2_still_taking",
+        *_H2_V1,
+        "h2_last_dose_days",
     ),
-    DerivedFact("eats_gluten", "boolean", "", "Currently eats gluten most days", _eats_gluten, reads=("gluten_status",)),
-    DerivedFact(
+    _fact(
+        "antacid_in_last_4_weeks",
+        "boolean",
+        "",
+        "Took an antacid or alginate in the last 4 weeks",
+        m.in_last_4_weeks("antacid"),
+        *_ACID,
+        *_ANTACID_V1,
+        "antacid_last_dose_days",
+    ),
+    _fact(
+        "bismuth_in_last_4_weeks",
+        "boolean",
+        "",
+        "Took bismuth (for example Pepto-Bismol) in the last 4 weeks",
+        m.bismuth_in_last_4_weeks,
+        *_ACID,
+        *_ANTACID_V1,
+        "antacid_types",
+    ),
+    _fact(
+        "bismuth_days_since_last_dose",
+        "number",
+        "days",
+        "Days since the last bismuth dose",
+        m.bismuth_days_since_last_dose,
+        *_ACID,
+        "bismuth_last_dose_days",
+        *_ANTACID_V1,
+        "antacid_types",
+        "antacid_last_dose_days",
+    ),
+    _fact(
+        "antibiotics_in_last_4_weeks",
+        "boolean",
+        "",
+        "Took antibiotics in the last 4 weeks",
+        m.antibiotics_in_last_4_weeks,
+        *_ACID,
+        *_ANTIBIOTICS_V1,
+    ),
+    _fact(
+        "antibiotics_days_since_last_dose",
+        "number",
+        "days",
+        "Days since the last antibiotic dose",
+        m.antibiotics_days_since_last_dose,
+        *_ACID,
+        "antibiotics_last_dose_days",
+        *_ANTIBIOTICS_V1,
+    ),
+    _fact("eats_gluten", "boolean", "", "Currently eats gluten most days", h.eats_gluten, "gluten_status"),
+    _fact(
         "alcohol_units_per_week",
         "number",
         "UK units/week",
         "Alcohol units per week",
-        _alcohol_units,
-        reads=("alcohol_frequency", "drinks_per_week"),
+        h.alcohol_units,
+        "alcohol_frequency",
+        "drinks_per_week",
+        "alcohol_typical_drinks",
     ),
-    DerivedFact(
+    _fact(
         "weight_loss_percent",
         "number",
         "%",
         "Unintended weight loss in the last 6-12 months, percent of former weight",
-        _weight_loss_percent,
-        reads=("weight_change", "weight_change_intended", "weight_change_kg", "weight_kg"),
+        h.weight_loss_percent,
+        "weight_change",
+        "weight_change_intended",
+        "weight_change_kg",
+        "unintended_weight_loss",
+        "warning_signs",
+        "weight_lost_kg",
+        "weight_kg",
     ),
-    DerivedFact("bmi", "number", "kg/m2", "Body mass index", _bmi, reads=("height_cm", "weight_kg")),
-    DerivedFact(
+    _fact(
+        "stools_per_day",
+        "number",
+        "per day",
+        "Bowel movements a day",
+        h.stools_per_day,
+        "bowel_frequency",
+        "bowel_movements_per_day",
+    ),
+    _fact("bmi", "number", "kg/m2", "Body mass index", h.bmi, "height_cm", "weight_kg"),
+    _fact(
         "phq2_score",
         "number",
         "points (0-6)",
         "PHQ-2 depression screen score",
-        _score("phq_interest", "phq_down"),
-        reads=("phq_interest", "phq_down"),
+        h.score("phq_interest", "phq_down"),
+        "phq_interest",
+        "phq_down",
     ),
-    DerivedFact(
+    _fact(
         "gad2_score",
         "number",
         "points (0-6)",
         "GAD-2 anxiety screen score",
-        _score("gad_nervous", "gad_worry"),
-        reads=("gad_nervous", "gad_worry"),
+        h.score("gad_nervous", "gad_worry"),
+        "gad_nervous",
+        "gad_worry",
     ),
-    DerivedFact(
+    _fact(
         "audit_c_score",
         "number",
         "points (0-12)",
         "AUDIT-C alcohol screen score",
-        _audit_c,
-        reads=("alcohol_frequency", "alcohol_typical_drinks", "alcohol_six_or_more"),
+        h.audit_c,
+        "alcohol_frequency",
+        "alcohol_typical_drinks",
+        "alcohol_six_or_more",
     ),
     DerivedFact(
         "ibs_subtype",
         "single",
         "",
         "Stool-pattern subtype by Rome IV (share of hard vs loose stools)",
-        _ibs_subtype,
+        h.ibs_subtype,
         choices=("diarrhoea", "constipation", "mixed", "unclassified"),
-        reads=("hard_stools_percent", "loose_stools_percent"),
+        reads=("stool_pattern", "hard_stools_percent", "loose_stools_percent"),
     ),
+    *LIST_FACTS,
 )
 
 DERIVED_BY_ID = {d.id: d for d in DERIVED_FACTS}

@@ -1,127 +1,41 @@
-"""The questionnaire: question definitions loaded once from `forms/` and the data dictionary."""
+"""The questionnaire: every bundled version, loaded once from `forms/`, and the data dictionary."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from triage.domain.questionnaire.checks import CheckedQuestion, check_document
+from triage.domain.questionnaire.checks import CheckedQuestion
 from triage.domain.questionnaire.derived import DERIVED_FACTS
+from triage.domain.questionnaire.document import check_document
+from triage.domain.questionnaire.model import Choice, Column, Question, Section, ShownWhen, Step
 from triage.domain.questionnaire.problems import Problems, QuestionnaireError
-from triage.domain.questionnaire.values import DEFAULT_MAX_LENGTH
+from triage.domain.questionnaire.values import DEFAULT_MAX_LENGTH, DEFAULT_MAX_ROWS
 from triage.domain.questionnaire.values import Answer as Answer
 from triage.domain.yaml_lines import read_yaml_file
 from triage.paths import resource_dir
 
-# Answer is defined in values.py (so derived facts need not import this module) and re-exported here,
-# because forms, storage and reports import it alongside Question.
-
-
-@dataclass(frozen=True)
-class Choice:
-    """One offered answer of a single- or multi-choice question."""
-
-    value: str
-    label: str
-
-
-@dataclass(frozen=True)
-class ShownWhen:
-    """When a follow-up question is shown: a test on one earlier answer."""
-
-    question: str
-    operator: str
-    value: Any = None
-
-    def holds(self, answers: Mapping[str, Answer]) -> bool:
-        """Whether the condition holds for these answers."""
-        given = answers.get(self.question)
-        if self.operator == "answered":
-            return given not in (None, "", [])
-        if self.operator == "equals":
-            return bool(given == self.value)
-        if self.operator == "one_of":
-            return given in self.value
-        if not isinstance(given, list):
-            return False
-        if self.operator == "includes":
-            return self.value in given
-        return any(v in given for v in self.value)
-
-    def describe(self) -> dict[str, Any]:
-        """The condition as plain data for the data dictionary."""
-        return {"question": self.question, self.operator: self.value}
-
-
-@dataclass(frozen=True)
-class Question:
-    """One question: defined once, used by forms, validation, review, rules and PDF."""
-
-    id: str
-    step: str
-    type: str
-    label: str
-    help: str = ""
-    choices: tuple[Choice, ...] = ()
-    unit: str = ""
-    min: float | None = None
-    max: float | None = None
-    max_length: int | None = None
-    required: bool = False
-    shown_when: ShownWhen | None = None
-
-    @property
-    def choice_values(self) -> tuple[str, ...]:
-        """The values a choice question accepts."""
-        return tuple(c.value for c in self.choices)
-
-    def choice_label(self, value: str) -> str:
-        """The patient-facing label of one choice value."""
-        for choice in self.choices:
-            if choice.value == value:
-                return choice.label
-        return value
-
-    def is_shown(self, answers: Mapping[str, Answer]) -> bool:
-        """Whether the patient is asked this question, given the other answers."""
-        return self.shown_when is None or self.shown_when.holds(answers)
-
-    def describe(self) -> dict[str, Any]:
-        """The data-dictionary entry for this question."""
-        entry: dict[str, Any] = {
-            "id": self.id,
-            "step": self.step,
-            "type": self.type,
-            "label": self.label,
-            "required": self.required,
-        }
-        if self.help:
-            entry["help"] = self.help
-        if self.choices:
-            entry["choices"] = [{"value": c.value, "label": c.label} for c in self.choices]
-        if self.unit:
-            entry["unit"] = self.unit
-        if self.min is not None:
-            entry["min"] = self.min
-        if self.max is not None:
-            entry["max"] = self.max
-        if self.max_length is not None:
-            entry["max_length"] = self.max_length
-        entry["shown_when"] = self.shown_when.describe() if self.shown_when else None
-        return entry
-
-
-@dataclass(frozen=True)
-class Step:
-    """One page of the questionnaire."""
-
-    id: str
-    title: str
-    intro: str
-    questions: tuple[Question, ...]
-    is_review: bool = False
+# Answer is defined in values.py (so derived facts need not import this module) and the parts in model.py; both are
+# re-exported here, because forms, storage and reports import them alongside Questionnaire.
+__all__ = [
+    "Answer",
+    "Choice",
+    "Column",
+    "Question",
+    "Questionnaire",
+    "Section",
+    "ShownWhen",
+    "Step",
+    "bundled_questionnaire_path",
+    "bundled_versions",
+    "default_questionnaire",
+    "load_questionnaire",
+    "parse_questionnaire",
+    "questionnaire_for",
+]
 
 
 @dataclass(frozen=True)
@@ -131,6 +45,8 @@ class Questionnaire:
     version: str
     steps: tuple[Step, ...]
     by_id: dict[str, Question] = field(default_factory=dict)
+    sections: tuple[Section, ...] = ()
+    estimated_minutes: tuple[int, int] | None = None
 
     def step(self, step_id: str) -> Step:
         """The step with this id (KeyError when unknown)."""
@@ -143,6 +59,14 @@ class Questionnaire:
         """Position of a step, 0-based."""
         return [s.id for s in self.steps].index(step_id)
 
+    def section_of(self, step: Step | str) -> tuple[int, Section]:
+        """The section a step is in, with its number counted from 1 (KeyError for an unknown step)."""
+        wanted = self.step(step if isinstance(step, str) else step.id).section
+        for number, section in enumerate(self.sections, start=1):
+            if section.id == wanted:
+                return number, section
+        raise KeyError(wanted)
+
     @property
     def questions(self) -> tuple[Question, ...]:
         """Every question in order."""
@@ -154,12 +78,14 @@ class Questionnaire:
 
     def data_dictionary(self) -> dict[str, Any]:
         """Every question as plain data (the `triage questions --json` output)."""
-        return {
-            "version": self.version,
-            "steps": [{"id": s.id, "title": s.title} for s in self.steps],
-            "questions": [q.describe() for q in self.questions],
-            "derived": [{"id": d.id, "type": d.type, "unit": d.unit, "label": d.label} for d in DERIVED_FACTS],
-        }
+        dictionary: dict[str, Any] = {"version": self.version}
+        if self.estimated_minutes is not None:
+            dictionary["estimated_minutes"] = list(self.estimated_minutes)
+        dictionary["sections"] = [{"id": s.id, "title": s.title} for s in self.sections]
+        dictionary["steps"] = [{"id": s.id, "title": s.title, "section": s.section} for s in self.steps]
+        dictionary["questions"] = [q.describe() for q in self.questions]
+        dictionary["derived"] = [{"id": d.id, "type": d.type, "unit": d.unit, "label": d.label} for d in DERIVED_FACTS]
+        return dictionary
 
 
 def _question(checked: CheckedQuestion, step_id: str) -> Question:
@@ -170,13 +96,21 @@ def _question(checked: CheckedQuestion, step_id: str) -> Question:
         type=fields.type,
         label=checked.label,
         help=fields.help,
-        choices=tuple(Choice(value=value, label=label) for value, label in checked.choices),
+        choices=tuple(Choice(c.value, c.label, c.exclusive, c.picture or "") for c in checked.choices),
         unit=fields.unit,
         min=fields.min,
         max=fields.max,
         max_length=fields.max_length if fields.max_length is not None else DEFAULT_MAX_LENGTH.get(fields.type),
         required=fields.required,
         shown_when=ShownWhen(*checked.shown_when) if checked.shown_when else None,
+        short_label=fields.short or "",
+        compact=fields.compact,
+        choices_from=fields.choices_from or "",
+        imperial=fields.imperial or "",
+        min_age=fields.min_age,
+        max_age=fields.max_age,
+        columns=tuple(Column(c.id, c.label) for c in fields.columns or ()),
+        max_rows=fields.max_rows or DEFAULT_MAX_ROWS,
     )
 
 
@@ -192,8 +126,20 @@ def parse_questionnaire(document: Any, file: str = "questionnaire") -> Questionn
     for step in checked.steps:
         questions = tuple(_question(q, step.fields.id) for q in step.questions)
         by_id.update((q.id, q) for q in questions)
-        steps.append(Step(step.fields.id, step.fields.title, step.fields.intro, questions, step.fields.review))
-    return Questionnaire(version=checked.version, steps=tuple(steps), by_id=by_id)
+        section = step.fields.section or step.fields.id
+        steps.append(Step(step.fields.id, step.fields.title, step.fields.intro, questions, step.fields.review, section))
+    if checked.sections:
+        sections = tuple(Section(s.id, s.title) for s in checked.sections)
+    else:  # a file without sections (version 1): one section per step
+        sections = tuple(Section(s.id, s.title) for s in steps)
+    minutes = checked.estimated_minutes
+    return Questionnaire(
+        version=checked.version,
+        steps=tuple(steps),
+        by_id=by_id,
+        sections=sections,
+        estimated_minutes=(minutes[0], minutes[1]) if minutes else None,
+    )
 
 
 def load_questionnaire(path: Path | None = None) -> Questionnaire:
@@ -206,16 +152,56 @@ def load_questionnaire(path: Path | None = None) -> Questionnaire:
 
 
 def bundled_questionnaire_path() -> Path:
-    """Where the bundled questionnaire definition lives."""
+    """Where the bundled (current) questionnaire definition lives."""
     return resource_dir("forms") / "questionnaire.yaml"
 
 
-_DEFAULT: Questionnaire | None = None
+def _archive_dir() -> Path:
+    return resource_dir("forms") / "versions"
+
+
+_LOCK = threading.Lock()
+_LOADED: dict[str, Questionnaire] = {}  # version → questionnaire; "" holds the current file
 
 
 def default_questionnaire() -> Questionnaire:
-    """The bundled questionnaire, loaded once per process."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = load_questionnaire()
-    return _DEFAULT
+    """The bundled current questionnaire (the one new invitations get), loaded once per process."""
+    with _LOCK:
+        if "" not in _LOADED:
+            _LOADED[""] = load_questionnaire()
+        return _LOADED[""]
+
+
+def _archived(version: str) -> Questionnaire:
+    path = _archive_dir() / f"{version}.yaml"
+    questionnaire = load_questionnaire(path)
+    if questionnaire.version != version:
+        problem = f"the file says version '{questionnaire.version}', but its name says '{version}'; they must match"
+        problems = Problems(str(path))
+        problems.add(problem, None)
+        problems.raise_if_any()
+    return questionnaire
+
+
+def questionnaire_for(version: str) -> Questionnaire:
+    """The bundled questionnaire of this version (the current file or forms/versions/<version>.yaml); KeyError if none."""
+    current = default_questionnaire()
+    if version == current.version:
+        return current
+    if version not in _archived_versions():
+        raise KeyError(version)
+    with _LOCK:
+        if version not in _LOADED:
+            _LOADED[version] = _archived(version)
+        return _LOADED[version]
+
+
+def _archived_versions() -> tuple[str, ...]:
+    folder = _archive_dir()
+    return tuple(sorted(p.stem for p in folder.glob("*.yaml"))) if folder.is_dir() else ()
+
+
+def bundled_versions() -> tuple[str, ...]:
+    """Every questionnaire version this installation can show: the archived ones, then the current one."""
+    current = default_questionnaire().version
+    return tuple(v for v in _archived_versions() if v != current) + (current,)

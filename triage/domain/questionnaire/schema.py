@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from triage.domain.errors import did_you_mean, line_at
 from triage.domain.questionnaire.problems import Problems
@@ -13,8 +13,10 @@ from triage.domain.questionnaire.values import QUESTION_TYPES, SHOWN_WHEN_OPERAT
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 Template = Annotated[str, StringConstraints(pattern=r"^[a-z{][a-z0-9_{}]{0,63}$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+ChoiceValue = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]{0,63}$")]
+Picture = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,99}\.(svg|png|jpg|webp)$")]
 Scalar = str | int | float | bool
-QuestionType = Literal["text", "longtext", "integer", "number", "scale", "single", "multi", "date", "consent"]
+QuestionType = Literal["text", "longtext", "integer", "number", "scale", "single", "multi", "date", "consent", "table"]
 
 
 class _Strict(BaseModel):
@@ -24,8 +26,24 @@ class _Strict(BaseModel):
 class ChoiceModel(_Strict):
     """One offered answer: the stored value and the label the patient reads."""
 
-    value: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]{0,63}$")]
+    value: ChoiceValue
     label: Text
+    exclusive: bool = False  # "None of these": cannot be ticked together with another choice
+    picture: Picture | None = None  # a file name under static/img/
+
+
+class ColumnModel(_Strict):
+    """One column of a table question: the stored position's id and the heading the patient reads."""
+
+    id: Identifier
+    label: Text
+
+
+class SectionModel(_Strict):
+    """One of the fixed sections the steps are grouped in (the progress shows "Section 3 of 8")."""
+
+    id: Identifier
+    title: Text
 
 
 class ShownWhenModel(_Strict):
@@ -37,6 +55,7 @@ class ShownWhenModel(_Strict):
     includes: str | None = None
     includes_any: list[str] | None = None
     answered: bool | None = None
+    at_least: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _one_operator(self) -> ShownWhenModel:
@@ -60,11 +79,21 @@ class _QuestionFields(_Strict):
     max: int | float | None = None
     max_length: int | None = Field(default=None, ge=1, le=100_000)
     required: bool = False
+    short: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
+    compact: bool = False
+    choices_from: Identifier | None = None
+    imperial: Literal["feet_inches", "stones_pounds"] | None = None
+    min_age: int | None = Field(default=None, ge=0, le=150)
+    max_age: int | None = Field(default=None, ge=0, le=150)
+    columns: list[ColumnModel] | None = Field(default=None, min_length=1, max_length=10)
+    max_rows: int | None = Field(default=None, ge=1, le=100)
 
     @model_validator(mode="after")
     def _bounds(self) -> _QuestionFields:
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min}) is above max ({self.max})")
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            raise ValueError(f"min_age ({self.min_age}) is above max_age ({self.max_age})")
         return self
 
 
@@ -79,6 +108,7 @@ class TemplateModel(_QuestionFields):
     """One follow-up question written once for each choice of a for_each source ({value} and {label} filled in)."""
 
     id: Template
+    only_for: list[ChoiceValue] | None = Field(default=None, min_length=1)
 
 
 class ForEachModel(_Strict):
@@ -95,20 +125,32 @@ class StepModel(_Strict):
     title: Text
     intro: str = ""
     review: bool = False
+    section: Identifier | None = None
     for_each: Any = None
     questions: list[Any] = Field(default_factory=list)
 
 
 class QuestionnaireFile(_Strict):
-    """The top of the file: version, shared choice sets and the steps."""
+    """The top of the file: version, time estimate, sections, shared choice sets and the steps."""
 
     version: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    estimated_minutes: list[Annotated[int, Field(ge=1, le=600)]] | None = Field(default=None, min_length=2, max_length=2)
+    sections: list[SectionModel] | None = Field(default=None, min_length=1)
     choice_sets: dict[Identifier, Any] = Field(default_factory=dict)
     steps: list[Any] = Field(min_length=1)
+
+    @field_validator("estimated_minutes")
+    @classmethod
+    def _estimate(cls, minutes: list[int] | None) -> list[int] | None:
+        if minutes is not None and minutes[0] > minutes[1]:
+            raise ValueError(f"estimated_minutes runs from {minutes[0]} to {minutes[1]}: put the lower number first")
+        return minutes
 
 
 _MODELS: tuple[type[BaseModel], ...] = (
     ChoiceModel,
+    ColumnModel,
+    SectionModel,
     ShownWhenModel,
     QuestionModel,
     TemplateModel,
@@ -125,6 +167,13 @@ _TYPE_WORDS = {
     "dict_type": "a mapping (lines of 'name: value')",
     "model_type": "a mapping (lines of 'name: value')",
     "model_attributes_type": "a mapping (lines of 'name: value')",
+}
+_LIMITS = {
+    "min_age": "0 to 150",
+    "max_age": "0 to 150",
+    "max_rows": "1 to 100",
+    "at_least": "1 up",
+    "estimated_minutes": "1 to 600",
 }
 # A field whose value may take several types reports one error per type; one plain sentence replaces them.
 _UNION_WORDS = {
@@ -151,6 +200,16 @@ def _message(error: Any, vocabulary: list[str]) -> str:
         return f"the field '{name}' is missing"
     if kind == "literal_error" and name == "type":
         return f"type must be one of {', '.join(QUESTION_TYPES)}, not '{given}'.{did_you_mean(given, QUESTION_TYPES)}"
+    if kind == "literal_error":
+        return f"'{name}' must be {error['ctx']['expected']}, not '{given}'"
+    if kind == "string_pattern_mismatch" and name == "picture":
+        return (
+            f"'{given}' is not a picture file name: use lower-case letters, digits, '-' or '_', ending .svg, .png, .jpg or .webp"
+        )
+    if name == "estimated_minutes" and kind in ("too_short", "too_long", "list_type", "int_type"):
+        return "'estimated_minutes' must be two whole numbers of minutes, lowest first, e.g. [10, 15]"
+    if kind in ("greater_than_equal", "less_than_equal") and name in _LIMITS:
+        return f"'{name}' must be a whole number from {_LIMITS[name]}"
     if any(isinstance(x, str) and x not in FIELDS for x in loc) and name in _UNION_WORDS:
         return f"'{name}' must be {_UNION_WORDS[name]}"
     if kind in _TYPE_WORDS:

@@ -1,96 +1,98 @@
-"""The history-of-present-illness paragraph, written deterministically from structured answers."""
+"""The history-of-present-illness paragraph, written deterministically from structured answers (either questionnaire version)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
-from triage.domain.questionnaire.derived import derive_facts
+from triage.domain.questionnaire.derived import DerivedValue, derive_facts
 from triage.domain.questionnaire.questions import Answer, Questionnaire
+from triage.domain.report.medicines import acid_medicines, medicines_sentence
 from triage.domain.report.phrases import (
     ALARM_TERMS,
     ANAEMIA_TERMS,
-    ANTACID,
+    BOWEL_FEATURES,
+    BOWEL_FREQUENCY_TERMS,
     CONDITION_TERMS,
     FAMILY_TERMS,
-    FREQUENCY_TERMS,
-    H2_BLOCKER,
-    NSAID,
     PERSON,
-    PPI,
     SMOKING_TERMS,
+    STOOL_PATTERN_TERMS,
     SYMPTOM_TERMS,
     TREND_TERMS,
     TRIGGER_TERMS,
+    WARNING_SIGNS,
+    WARNING_SIGNS_UNSURE,
 )
+from triage.domain.report.words import choices, days_ago, duration, is_number, join_words
+
+__all__ = [
+    "MAX_SYMPTOMS",
+    "acid_medicines",
+    "alarm_answers",
+    "choices",
+    "days_ago",
+    "duration",
+    "history_paragraph",
+    "join_words",
+    "severity_of",
+]
 
 MAX_SYMPTOMS = 5
+Facts = Mapping[str, DerivedValue]
 
 
-def choices(answers: Mapping[str, Answer], key: str) -> list[str]:
-    """A multi-choice answer as a list of values ([] when absent or not a list)."""
-    value = answers.get(key)
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+def severity_of(a: Mapping[str, Answer]) -> dict[str, int]:
+    """Each symptom's worst severity (0-10): version 1 asked every symptom's, version 2 the worst symptom's only."""
+    symptoms = choices(a, "symptoms")
+    found = {s: v for s in symptoms if isinstance(v := a.get(f"{s}_severity"), int) and not isinstance(v, bool)}
+    worst = a.get("worst_symptom")
+    if not isinstance(worst, str) and len(symptoms) == 1:
+        worst = symptoms[0]  # version 2 asks which is worst only when two or more are ticked
+    value = a.get("worst_symptom_severity")
+    if isinstance(worst, str) and worst in symptoms and isinstance(value, int) and not isinstance(value, bool):
+        found[worst] = value
+    return found
 
 
-def join_words(items: Sequence[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    items = [i for i in items if i]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+def alarm_answers(a: Mapping[str, Answer]) -> dict[str, Answer]:
+    """Each alarm feature's answer: its own question, or read from version 2's list of warning signs.
+
+    In the list, a ticked sign reads "yes", one in the not-sure list "not_sure", and the others "no" (unless the
+    patient ticked "not sure" without saying which). Known anaemia is always its own question.
+    """
+    listed = choices(a, WARNING_SIGNS) if isinstance(a.get(WARNING_SIGNS), list) else None
+    unsure = choices(a, WARNING_SIGNS_UNSURE)
+    found: dict[str, Answer] = {}
+    for qid in ALARM_TERMS:
+        value = a.get(qid)
+        if value is None and listed is not None and qid != "known_anaemia":
+            if qid in listed:
+                value = "yes"
+            elif qid in unsure:
+                value = "not_sure"
+            elif "not_sure" not in listed or unsure:
+                value = "no"
+        if value is not None:
+            found[qid] = value
+    return found
 
 
-def duration(months: Answer | None) -> str:
-    """A duration in months as clinicians say it: '8 months', '3 years', 'under a month'."""
-    if not isinstance(months, (int, float)) or isinstance(months, bool):
-        return ""
-    months = int(months)
-    if months < 1:
-        return "under a month"
-    if months < 24:
-        return f"{months} month" + ("s" if months != 1 else "")
-    if months % 12 == 0:
-        return f"{months // 12} years"
-    return f"about {round(months / 6) / 2:g} years"
-
-
-def days_ago(days: Answer | None) -> str:
-    """Days since a dose as a phrase: 'today', 'yesterday', '5 days ago', 'about 3 weeks ago'."""
-    if not isinstance(days, int) or isinstance(days, bool):
-        return ""
-    if days <= 0:
-        return "today"
-    if days == 1:
-        return "yesterday"
-    if days < 14:
-        return f"{days} days ago"
-    if days < 60:
-        return f"about {round(days / 7)} weeks ago"
-    return f"about {round(days / 30)} months ago"
-
-
-def _choice(questionnaire: Questionnaire, qid: str, value: Answer | None) -> str:
-    question = questionnaire.by_id.get(qid)
-    if question is None or not isinstance(value, str):
-        return ""
-    label = question.choice_label(value)
-    return label.split(" (")[0].lower() if value not in ("other", "not_sure") else ""
-
-
-def _opening(a: Mapping[str, Answer], on: dt.date) -> str:
-    age = derive_facts(a, on)["age_years"]
+def _opening(a: Mapping[str, Answer], facts: Facts) -> str:
+    age = facts["age_years"]
     person = PERSON.get(str(a.get("sex_at_birth")), "person")
     who = f"{age}-year-old {person}" if isinstance(age, int) else person.capitalize()
     symptoms = [s for s in choices(a, "symptoms") if isinstance(s, str) and s in SYMPTOM_TERMS]
     if not symptoms:
         return f"{who} with no gastrointestinal symptoms selected"
-    ranked = sorted(symptoms, key=lambda s: -_number(a.get(f"{s}_severity"), -1))
+    severity = severity_of(a)
+    ranked = sorted(symptoms, key=lambda s: -severity.get(s, -1))
+    # Version 1 asked one onset for all symptoms; version 2 asks each symptom's own duration.
     span = duration(a.get("symptoms_started_months"))
-    terms = [_symptom_term(a, s, with_span=not span) for s in ranked[:MAX_SYMPTOMS]]
+    terms = [_symptom_term(a, s, severity.get(s), with_span=not span) for s in ranked[:MAX_SYMPTOMS]]
     extra = len(ranked) - MAX_SYMPTOMS
     if extra > 0:
-        terms.append(f"{extra} other symptom" + ("s" if extra > 1 else ""))
+        terms.append(f"{extra} other symptom" + ("s" if extra > 1 else "") + _longest_unnamed(a, ranked, span, facts))
     text = f"{who} with " + (f"{span} of " if span else "") + join_words(terms)
     triggers = [TRIGGER_TERMS[t] for t in choices(a, "triggers") if t in TRIGGER_TERMS]
     if triggers:
@@ -99,10 +101,20 @@ def _opening(a: Mapping[str, Answer], on: dt.date) -> str:
     return text + (f", {trend}" if trend else "")
 
 
-def _symptom_term(a: Mapping[str, Answer], symptom: str, with_span: bool) -> str:
+def _longest_unnamed(a: Mapping[str, Answer], ranked: list[str], span: str, facts: Facts) -> str:
+    """' (the longest for 3 years)' when the longest-lasting symptom is among those not named."""
+    longest = facts.get("symptoms_longest_months")
+    if span or not is_number(longest):
+        return ""
+    named = [a.get(f"{s}_months") for s in ranked[:MAX_SYMPTOMS]]
+    if any(is_number(m) and float(m) >= float(longest) for m in named):  # type: ignore[arg-type]
+        return ""
+    return f" (the longest for {duration(longest)})"
+
+
+def _symptom_term(a: Mapping[str, Answer], symptom: str, severity: int | None, with_span: bool) -> str:
     details = []
-    severity = a.get(f"{symptom}_severity")
-    if isinstance(severity, int) and not isinstance(severity, bool):
+    if severity is not None:
         details.append(f"{severity}/10")
     span = duration(a.get(f"{symptom}_months")) if with_span else ""
     if span:
@@ -119,29 +131,48 @@ def _bowels(a: Mapping[str, Answer]) -> str:
     bristol = a.get("bristol_type")
     if isinstance(bristol, str) and bristol.isdigit():
         parts.append(f"Bristol type {bristol} stools")
+    pattern = STOOL_PATTERN_TERMS.get(str(a.get("stool_pattern")))
+    if pattern:
+        parts.append(pattern)
     per_day = a.get("bowel_movements_per_day")
     if isinstance(per_day, (int, float)) and not isinstance(per_day, bool):
         shown = int(per_day) if float(per_day).is_integer() else per_day
         parts.append(f"{shown} times a day")
-    if a.get("nocturnal_bowel") == "yes":
-        parts.append("nocturnal defecation")
-    if a.get("mucus") == "yes":
-        parts.append("mucus")
-    if a.get("oily_stools") == "yes":
-        parts.append("pale, oily stools")
+    frequency = BOWEL_FREQUENCY_TERMS.get(str(a.get("bowel_frequency")))
+    if frequency:
+        parts.append(frequency)
+    features = choices(a, BOWEL_FEATURES)  # version 2 may ask these as one list
+    for qid, words in (("nocturnal_bowel", "nocturnal defecation"), ("mucus", "mucus"), ("oily_stools", "pale, oily stools")):
+        if a.get(qid) == "yes" or qid in features:
+            parts.append(words)
     return ", ".join(parts)
 
 
-def _alarms(a: Mapping[str, Answer]) -> str:
+def _weight_loss(a: Mapping[str, Answer], facts: Facts) -> str:
+    if is_number(a.get("weight_lost_kg")):  # version 2
+        details = [f"{_number(a['weight_lost_kg'], 0):g} kg"]
+        percent = facts.get("weight_loss_percent")
+        if is_number(percent):
+            details.append(f"{float(percent):.0f}% of body weight")  # type: ignore[arg-type]
+        months = a.get("weight_lost_months")
+        text = ", ".join(details)
+        return f" ({text} over {duration(months)})" if is_number(months) else f" ({text})"
+    if is_number(a.get("weight_change_kg")):  # version 1
+        return f" ({_number(a['weight_change_kg'], 0):g} kg)"
+    return ""
+
+
+def _alarms(a: Mapping[str, Answer], facts: Facts) -> str:
     present, absent = [], []
+    answered = alarm_answers(a)
     for qid, term in ALARM_TERMS.items():
-        value = a.get(qid)
+        value = answered.get(qid)
         if value in ("yes", "iron_deficiency", "b12_deficiency", "other"):
             detail = ""
             if qid == "blood_in_stool" and isinstance(a.get("bloody_stools_per_day"), int):
                 detail = f" (up to {a['bloody_stools_per_day']} times a day)"
-            elif qid == "unintended_weight_loss" and isinstance(a.get("weight_change_kg"), (int, float)):
-                detail = f" ({_number(a['weight_change_kg'], 0):g} kg)"
+            elif qid == "unintended_weight_loss":
+                detail = _weight_loss(a, facts)
             elif qid == "known_anaemia":
                 term = ANAEMIA_TERMS.get(str(value), term)
             present.append(term + detail)
@@ -157,48 +188,6 @@ def _alarms(a: Mapping[str, Answer]) -> str:
     return ". ".join(sentences)
 
 
-def acid_medicines(questionnaire: Questionnaire, a: Mapping[str, Answer]) -> list[str]:
-    """Phrases for PPI, H2-blocker and antacid use: drug, frequency, duration and last dose."""
-    phrases = []
-    for terms in (PPI, H2_BLOCKER):
-        if a.get(terms.taking) == "yes":
-            name = _choice(questionnaire, terms.drug, a.get(terms.drug)) or terms.generic
-            phrases.append(_dose_phrase(name, a, terms.prefix))
-        elif a.get(terms.taking) == "not_sure":
-            phrases.append(f"unsure whether taking {terms.generic}")
-    if a.get(ANTACID.taking) == "yes":
-        kinds = [_choice(questionnaire, ANTACID.drug, k) for k in choices(a, ANTACID.drug)]
-        name = join_words([k for k in kinds if k]) + " antacids" if any(kinds) else ANTACID.generic
-        phrases.append(_dose_phrase(name, a, ANTACID.prefix))
-    return phrases
-
-
-def _dose_phrase(name: str, a: Mapping[str, Answer], prefix: str) -> str:
-    text = name
-    frequency = FREQUENCY_TERMS.get(str(a.get(f"{prefix}_frequency")))
-    if frequency:
-        text += f" {frequency}"
-    span = duration(a.get(f"{prefix}_months"))
-    if span:
-        text += f" for {span}"
-    last = days_ago(a.get(f"{prefix}_last_dose_days"))
-    return text + (f", last dose {last}" if last else "")
-
-
-def _medicines(questionnaire: Questionnaire, a: Mapping[str, Answer]) -> str:
-    phrases = acid_medicines(questionnaire, a)
-    if a.get(NSAID.taking) == "yes":
-        drugs = [_choice(questionnaire, NSAID.drug, d) for d in choices(a, NSAID.drug)]
-        name = join_words([d for d in drugs if d]) or NSAID.generic
-        frequency = FREQUENCY_TERMS.get(str(a.get(f"{NSAID.prefix}_frequency")), "")
-        span = duration(a.get(f"{NSAID.prefix}_months"))
-        phrases.append(" ".join(p for p in (name, frequency, f"for {span}" if span else "") if p))
-    if not phrases:
-        none = a.get(PPI.taking) == "no" and a.get(NSAID.taking) == "no"
-        return "No acid-suppressing medicines or NSAIDs" if none else ""
-    return "Takes " + "; ".join(phrases)
-
-
 def _diet(a: Mapping[str, Answer]) -> str:
     status = a.get("gluten_status")
     span = duration(a.get("gluten_reduced_months"))
@@ -207,6 +196,8 @@ def _diet(a: Mapping[str, Answer]) -> str:
         "reduced": "Has reduced gluten" + (f" for {span}" if span else ""),
         "gluten_free": "Strictly gluten-free" + (f" for {span}" if span else ""),
     }.get(str(status), "")
+    if a.get("gluten_symptoms") == "yes":
+        text += ("; " if text else "") + "symptoms after wheat"
     if a.get("dairy_symptoms") == "yes":
         text += ("; " if text else "") + "symptoms after milk"
     return text
@@ -228,8 +219,7 @@ def _history(a: Mapping[str, Answer]) -> str:
     return "; ".join(parts)
 
 
-def _screens(a: Mapping[str, Answer], on: dt.date) -> str:
-    facts = derive_facts(a, on)
+def _screens(facts: Facts) -> str:
     parts = []
     for key, name in (("phq2_score", "PHQ-2"), ("gad2_score", "GAD-2")):
         score = facts[key]
@@ -243,14 +233,15 @@ def _screens(a: Mapping[str, Answer], on: dt.date) -> str:
 
 def history_paragraph(questionnaire: Questionnaire, answers: Mapping[str, Answer], on: dt.date) -> str:
     """The HPI paragraph: presenting symptoms, bowel habit, alarm features, medicines, diet, history."""
+    facts = derive_facts(answers, on)
     sentences = [
-        _opening(answers, on),
+        _opening(answers, facts),
         _bowels(answers),
-        _alarms(answers),
-        _medicines(questionnaire, answers),
+        _alarms(answers, facts),
+        medicines_sentence(questionnaire, answers),
         _diet(answers),
         _history(answers),
-        _screens(answers, on),
+        _screens(facts),
     ]
     return " ".join(_sentence(s) for s in sentences if s)
 

@@ -23,13 +23,16 @@ from triage.domain.engine.result_view import (
 from triage.domain.questionnaire.answers import display_answer
 from triage.domain.questionnaire.derived import derive_facts
 from triage.domain.questionnaire.questions import Answer, Questionnaire
-from triage.domain.report.history import choices, days_ago, duration, history_paragraph, join_words
-from triage.domain.report.phrases import ALARM_TERMS, MEDICINES, NSAID, SYMPTOM_TERMS
+from triage.domain.report.history import alarm_answers, history_paragraph, severity_of
+from triage.domain.report.medicines import CurrentMedicine, Medicine, allergies, current_medicines, medicines
+from triage.domain.report.phrases import ALARM_TERMS, SYMPTOM_TERMS, WARNING_SIGNS
 from triage.domain.report.text_safety import safe_answers
+from triage.domain.report.words import choice_label, choices, duration
 from triage.domain.scales import Urgency
 
 __all__ = [
     "AnswerRow",
+    "CurrentMedicine",
     "DifferentialView",
     "FindingView",
     "FlagView",
@@ -45,7 +48,8 @@ __all__ = [
     "severities",
 ]
 
-ALARM_STEP = "alarm_symptoms"
+# The warning-signs section: version 1's alarm step (each v1 step is its own section) and version 2's section.
+ALARM_SECTIONS = ("alarm_symptoms", "warning_signs")
 NEGATIVE_VALUES = ("no",)
 LEAKY_GUT_NOTE = "\u201cLeaky gut\u201d is not a diagnosis this tool makes or supports."
 
@@ -62,11 +66,12 @@ class AnswerRow:
 
 @dataclass(frozen=True)
 class StepGroup:
-    """The answers of one questionnaire step."""
+    """The answers of one questionnaire step, with the id of the section the step belongs to."""
 
     id: str
     title: str
     rows: tuple[AnswerRow, ...]
+    section: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,18 +82,6 @@ class Severity:
     value: int
     frequency: str = ""
     duration: str = ""
-
-
-@dataclass(frozen=True)
-class Medicine:
-    """A medicine line; acid suppression is highlighted with drug, frequency, duration and last dose."""
-
-    kind: str
-    drug: str
-    frequency: str
-    duration: str
-    last_dose: str
-    highlight: bool
 
 
 @dataclass(frozen=True)
@@ -117,6 +110,9 @@ class Report:
     note: str
     severities: tuple[Severity, ...]
     medicines: tuple[Medicine, ...]
+    current_medicines: tuple[CurrentMedicine, ...]
+    allergies: str
+    allergy_details: str
     groups: tuple[StepGroup, ...]
     negatives: tuple[str, ...]
     ruleset_version: str
@@ -142,10 +138,11 @@ def answer_groups(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -
             value = answers.get(question.id)
             if value is None or value == []:
                 continue
-            negative = step.id == ALARM_STEP and value in NEGATIVE_VALUES
+            # "No" to an alarm question, or "None of these" in a list of warning signs, is a pertinent negative.
+            negative = step.section in ALARM_SECTIONS and (value in NEGATIVE_VALUES or value == ["none"])
             rows.append(AnswerRow(question.id, question.label, display_answer(question, value), negative))
         if rows:
-            groups.append(StepGroup(step.id, step.title, tuple(rows)))
+            groups.append(StepGroup(step.id, step.title, tuple(rows), step.section))
     extra = [AnswerRow(k, k, shown_value(questionnaire, k, v)) for k, v in sorted(answers.items()) if k not in seen]
     if extra:
         groups.append(StepGroup("other", "Answers to questions not in this questionnaire version", tuple(extra)))
@@ -153,49 +150,19 @@ def answer_groups(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -
 
 
 def severities(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> tuple[Severity, ...]:
-    """Each chosen symptom's worst severity (0-10) with frequency and duration, most severe first."""
+    """Each chosen symptom's worst severity (0-10) with frequency and duration, most severe first.
+
+    Version 1 asked every symptom's severity; version 2 asks the worst symptom's only, so it has one bar.
+    """
     items = []
+    found = severity_of(answers)
     for symptom in choices(answers, "symptoms"):
-        value = answers.get(f"{symptom}_severity")
-        if isinstance(value, int) and not isinstance(value, bool):
-            frequency = _choice_label(questionnaire, f"{symptom}_frequency", answers.get(f"{symptom}_frequency"))
+        value = found.get(symptom)
+        if value is not None:
+            frequency = choice_label(questionnaire, f"{symptom}_frequency", answers.get(f"{symptom}_frequency"))
             span = duration(answers.get(f"{symptom}_months"))
             items.append(Severity(SYMPTOM_TERMS.get(symptom, symptom).capitalize(), max(0, min(10, value)), frequency, span))
     return tuple(sorted(items, key=lambda s: -s.value))
-
-
-def _choice_label(questionnaire: Questionnaire, key: str, value: Any) -> str:
-    question = questionnaire.by_id.get(key)
-    if question is None or value is None:
-        return ""
-    if isinstance(value, list):
-        return join_words([question.choice_label(v) for v in value if isinstance(v, str)])
-    return question.choice_label(str(value))
-
-
-def medicines(questionnaire: Questionnaire, a: Mapping[str, Answer]) -> tuple[Medicine, ...]:
-    """Acid-suppressing medicines (highlighted) with drug, frequency, duration and last dose, then NSAIDs and others."""
-    rows = []
-    for terms in MEDICINES:
-        if a.get(terms.taking) not in ("yes", "not_sure"):
-            continue
-        sure = a.get(terms.taking) == "yes"
-        rows.append(
-            Medicine(
-                kind=terms.kind,
-                drug=_choice_label(questionnaire, terms.drug, a.get(terms.drug)) if sure else "Not sure whether taking one",
-                frequency=_choice_label(questionnaire, f"{terms.prefix}_frequency", a.get(f"{terms.prefix}_frequency")),
-                duration=duration(a.get(f"{terms.prefix}_months")),
-                last_dose=days_ago(a.get(f"{terms.prefix}_last_dose_days")),
-                highlight=terms is not NSAID,
-            )
-        )
-    others = [v for v in choices(a, "other_medicines") if v != "none"]
-    if others:
-        rows.append(Medicine("Other medicines", _choice_label(questionnaire, "other_medicines", others), "", "", "", False))
-    if isinstance(a.get("medicines_other"), str):
-        rows.append(Medicine("Also listed by the patient", str(a["medicines_other"]), "", "", "", False))
-    return tuple(rows)
 
 
 def _patient(questionnaire: Questionnaire, a: Mapping[str, Answer], on: dt.date) -> Patient:
@@ -204,8 +171,17 @@ def _patient(questionnaire: Questionnaire, a: Mapping[str, Answer], on: dt.date)
         name=text_of(a.get("full_name")),
         date_of_birth=text_of(a.get("date_of_birth")),
         age=age if isinstance(age, int) else None,
-        sex=_choice_label(questionnaire, "sex_at_birth", a.get("sex_at_birth")),
+        sex=choice_label(questionnaire, "sex_at_birth", a.get("sex_at_birth")),
     )
+
+
+def _negatives(answers: Mapping[str, Answer], groups: tuple[StepGroup, ...]) -> tuple[str, ...]:
+    """Alarm features answered no: their own questions' rows, then those left unticked in version 2's warning-signs list."""
+    rows = [r for g in groups for r in g.rows if r.negative]
+    if WARNING_SIGNS not in answers:
+        return tuple(ALARM_TERMS.get(r.question_id, r.label) for r in rows)
+    denied = [ALARM_TERMS[q] for q, v in alarm_answers(answers).items() if v == "no"]
+    return tuple(denied + [r.label for r in rows if r.question_id not in (*ALARM_TERMS, WARNING_SIGNS)])
 
 
 def build_report(questionnaire: Questionnaire, answers: Mapping[str, Answer], result: Mapping[str, Any], on: dt.date) -> Report:
@@ -215,6 +191,7 @@ def build_report(questionnaire: Questionnaire, answers: Mapping[str, Answer], re
     model = read_result(result)
     flags, differentials = result_parts(questionnaire, model)
     groups = answer_groups(questionnaire, answers)
+    allergy, allergy_details = allergies(questionnaire, answers)
     return Report(
         patient=_patient(questionnaire, answers, on),
         main_concern=text_of(answers.get("main_concern")),
@@ -228,8 +205,11 @@ def build_report(questionnaire: Questionnaire, answers: Mapping[str, Answer], re
         note=model.note or LEAKY_GUT_NOTE,
         severities=severities(questionnaire, answers),
         medicines=medicines(questionnaire, answers),
+        current_medicines=current_medicines(answers),
+        allergies=allergy,
+        allergy_details=allergy_details,
         groups=groups,
-        negatives=tuple(ALARM_TERMS.get(r.question_id, r.label) for g in groups for r in g.rows if r.negative),
+        negatives=_negatives(answers, groups),
         ruleset_version=model.ruleset_version,
         ruleset_hash=model.ruleset_sha256,
     )

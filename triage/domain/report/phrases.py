@@ -36,6 +36,11 @@ TRIGGER_TERMS: dict[str, str] = {
     "alcohol": "alcohol",
     "coffee": "coffee",
     "stress": "stress",
+    "onion_garlic": "onion or garlic",
+    "beans": "beans or pulses",
+    "fruit": "fruit",
+    "spicy": "spicy food",
+    "sweeteners": "sweeteners",
 }
 ALARM_TERMS: dict[str, str] = {
     "blood_in_stool": "rectal bleeding",
@@ -89,6 +94,26 @@ FREQUENCY_TERMS: dict[str, str] = {
     "occasionally": "occasionally",
 }
 PERSON: dict[str, str] = {"female": "woman", "male": "man"}
+# Version 2 asks the stool form and the bowel frequency as choices (version 1 asked percentages and a number).
+STOOL_PATTERN_TERMS: dict[str, str] = {
+    "mostly_hard": "mostly hard stools",
+    "mostly_loose": "mostly loose stools",
+    "mixed": "mixed hard and loose stools",
+    "normal": "normal stool form",
+}
+BOWEL_FREQUENCY_TERMS: dict[str, str] = {
+    "less_than_3_a_week": "fewer than 3 times a week",
+    "3_a_week_to_1_a_day": "3 times a week to once a day",
+    "1_to_2_a_day": "1 to 2 times a day",
+    "3_to_5_a_day": "3 to 5 times a day",
+    "6_or_more_a_day": "6 or more times a day",
+}
+# Version 2 may ask the alarm features as one list (warning_signs, with warning_signs_unsure) and the bowel
+# features as one list (bowel_features) instead of one yes / no / not sure question each.
+WARNING_SIGNS = "warning_signs"
+WARNING_SIGNS_UNSURE = "warning_signs_unsure"
+BOWEL_FEATURES = "bowel_features"
+ALLERGY_TERMS: dict[str, str] = {"none": "No known allergies", "yes": "Allergies reported", "not_sure": "Unsure about allergies"}
 
 
 @dataclass(frozen=True)
@@ -100,11 +125,18 @@ class MedicineTerms:
     prefix: str  # the prefix of its frequency, months and last-dose questions
     kind: str  # the report's heading for it
     generic: str  # the history's words when the drug is not named
+    ticked: str = ""  # its value in version 2's "in the last 4 weeks" list (acid_medicines)
+    asks_drug: bool = True  # whether the questionnaire asks which drug
 
 
-PPI = MedicineTerms("takes_ppi", "ppi_drug", "ppi", "Proton pump inhibitor", "a PPI")
-H2_BLOCKER = MedicineTerms("takes_h2_blocker", "h2_drug", "h2", "H2 blocker", "an H2 blocker")
-ANTACID = MedicineTerms("takes_antacid", "antacid_types", "antacid", "Antacid", "antacids")
-NSAID = MedicineTerms("takes_nsaid", "nsaid_drugs", "nsaid", "NSAID", "NSAIDs")
-# In the order the report lists them: acid suppression first.
+PPI = MedicineTerms("takes_ppi", "ppi_drug", "ppi", "Proton pump inhibitor", "a PPI", "ppi")
+H2_BLOCKER = MedicineTerms("takes_h2_blocker", "h2_drug", "h2", "H2 blocker", "an H2 blocker", "h2_blocker")
+ANTACID = MedicineTerms("takes_antacid", "antacid_types", "antacid", "Antacid", "antacids", "antacid")
+BISMUTH = MedicineTerms("", "", "bismuth", "Bismuth", "bismuth", "bismuth", asks_drug=False)
+ANTIBIOTICS = MedicineTerms("", "", "antibiotics", "Antibiotics", "antibiotics", "antibiotics", asks_drug=False)
+NSAID = MedicineTerms("takes_nsaid", "nsaid_drugs", "nsaid", "NSAID", "NSAIDs", "nsaid")
+# In the order the report lists them: acid suppression first (version 1 asked yes / no / not sure for each).
 MEDICINES = (PPI, H2_BLOCKER, ANTACID, NSAID)
+# Version 2 asks one "in the last 4 weeks" list (acid_medicines); these are its medicines, in the report's order.
+ACID_LIST = "acid_medicines"
+LAST_4_WEEKS = (PPI, H2_BLOCKER, ANTACID, BISMUTH, ANTIBIOTICS)

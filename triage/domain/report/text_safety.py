@@ -19,11 +19,11 @@ def neutralise_bidi(text: str) -> str:
 
 
 def safe_value(value: Any) -> Any:
-    """An answer with its text (or each text item of a list) neutralised; numbers, booleans and None unchanged."""
+    """An answer with its text (each text item of a list, each cell of a table) neutralised; numbers, booleans, None kept."""
     if isinstance(value, str):
         return neutralise_bidi(value)
     if isinstance(value, list):
-        return [neutralise_bidi(v) if isinstance(v, str) else v for v in value]
+        return [safe_value(v) if isinstance(v, (str, list)) else v for v in value]
     return value
 
 

@@ -17,6 +17,7 @@ from triage.domain.errors import RulesetError
 from triage.domain.questionnaire.questions import default_questionnaire
 from triage.domain.report.chart import severity_chart
 from triage.domain.report.model import build_report
+from triage.domain.report.versions import questionnaire_of
 from triage.domain.scales import Urgency
 from triage.web.access import database, record_staff_event, role_required, signed_in_staff
 from triage.web.clinic.forms import DecisionForm, FeedbackForm, InvitationForm, NoteForm, query_args, worklist_query
@@ -120,7 +121,6 @@ def intake_view(intake_id: int) -> Any:
 def intake_page(intake_id: int, note_form: NoteForm | None = None, decision_form: DecisionForm | None = None) -> Any:
     """The intake review page, with a posted form's errors when one failed to validate (404 page for no such intake)."""
     compare_to = request.args.get("compare", type=int)
-    questionnaire = default_questionnaire()
     with database().session() as session:
         record = intake_record.intake_record(session, intake_id)
         if record is None:
@@ -144,6 +144,7 @@ def intake_page(intake_id: int, note_form: NoteForm | None = None, decision_form
         )
         people = decisions.clinicians(session)
         alerts = alert_queue.alerts_for_intake(session, intake_id, stale_hours=float(current_app.config["STALE_FLAG_HOURS"]))
+    questionnaire = questionnaire_of(record.questionnaire_version)  # the questions this patient was asked
     standing = record.decision.decision if record.decision else ""
     decision_form = decision_form.offer(people) if decision_form else DecisionForm.standing(standing, record.assignee_id, people)
     report = build_report(questionnaire, record.answers, record.result, record.submitted_on) if record.evaluation else None

@@ -18,6 +18,10 @@ INTERRUPT_KEY = "~interrupt"
 # The emergency and urgent rule ids already alerted (and, for emergencies, shown): a save whose flags are all
 # among them has nothing to write, so a flagged patient's every save skips the alert look-ups.
 FLAGS_KEY = "~flags"
+# The messages of the step (or review) whose last Continue was refused: {"step": step id, "errors": {question id:
+# message}}. Its page shows them once the browser has followed the redirect (Post/Redirect/Get), exactly as the
+# post found them (unanswered required questions too); any later save drops them.
+CHECK_KEY = "~check"
 
 
 # Holding the questionnaire in the value keeps it alive, so its id() cannot be reused by another object.
@@ -57,6 +61,19 @@ def known_flags(pending_inputs: Mapping[str, Any] | None) -> frozenset[str]:
     """The rule ids the red-flag pass has already alerted for this intake."""
     found = (pending_inputs or {}).get(FLAGS_KEY)
     return frozenset(v for v in found if isinstance(v, str)) if isinstance(found, list) else frozenset()
+
+
+def check_mark(step_id: str, errors: Mapping[str, str]) -> dict[str, Any]:
+    """The value kept under CHECK_KEY for a refused Continue on a step."""
+    return {"step": step_id, "errors": dict(errors)}
+
+
+def checked_errors(pending_inputs: Mapping[str, Any] | None, step_id: str) -> dict[str, str] | None:
+    """The messages of the refused Continue kept for this step, if its last Continue was refused."""
+    found = (pending_inputs or {}).get(CHECK_KEY)
+    if not isinstance(found, dict) or found.get("step") != step_id or not isinstance(found.get("errors"), dict):
+        return None
+    return {k: v for k, v in found["errors"].items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def split_pending(pending_inputs: Mapping[str, Any] | None) -> tuple[dict[str, list[str]], frozenset[str]]:
@@ -173,11 +190,24 @@ class Progress:
                 return earlier
         return None
 
-    def position(self, step: Step) -> tuple[int, int]:
-        """(number of this step, number of steps) among the active steps, for "Step 3 of 11"."""
-        active = self._active_ids
-        number = active.index(step.id) + 1 if step.id in active else 1
-        return number, len(active)
+    def section_position(self, step: Step) -> tuple[int, int, str]:
+        """(number of the step's section, number of sections, its title), for "Section 3 of 8: Your symptoms".
+
+        The total is the questionnaire's fixed list of sections: it never changes with the answers.
+        """
+        number, section = self.questionnaire.section_of(step)
+        return number, len(self.questionnaire.sections), section.title
+
+    def first_opened_after(self, before: Progress, step: Step) -> Step | None:
+        """The first later step where this progress asks an unanswered question that `before` did not ask."""
+        steps = self.questionnaire.steps
+        for later in steps[steps.index(step) + 1 :]:
+            if later.is_review:
+                continue
+            asked = {q.id for q in before.visible(later)}
+            if any(q.id not in asked and q.id not in self.answers for q in self.visible(later)):
+                return later
+        return None
 
     def hidden_answers(self, stored: Mapping[str, Answer]) -> list[str]:
         """Stored answers to questions no longer asked (pruned at submission, so only what was reviewed is sent)."""

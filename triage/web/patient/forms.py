@@ -38,16 +38,74 @@ def required_message(question: Question) -> str:
 
 
 def answer_strings(value: Answer | None) -> list[str]:
-    """A stored answer as the strings a form field shows (170.0 shows as 170)."""
+    """A stored answer as the strings a form field shows (170.0 shows as 170; table rows one after another)."""
     if value is None:
         return []
     if isinstance(value, list):
-        return [str(v) for v in value]
+        return [str(cell) for v in value for cell in (v if isinstance(v, list) else [v])]
     if isinstance(value, bool):
         return ["yes"] if value else []
     if isinstance(value, float) and value.is_integer():
         return [str(int(value))]
     return [str(value)]
+
+
+def shown_strings(question: Question, value: Answer | None) -> list[str]:
+    """A stored answer in the raw-input convention of its widget (what its boxes show).
+
+    Dates are [day, month, year]; numbers with imperial boxes [metric, "", ""]; tables row after row,
+    one string per column.
+    """
+    if value is None:
+        return []
+    if question.type == "date" and isinstance(value, str) and len(parts := value.split("-")) == 3:
+        year, month, day = parts
+        return [day.lstrip("0") or day, month.lstrip("0") or month, year]
+    if question.type == "number" and question.imperial:
+        return answer_strings(value) + ["", ""]
+    if question.type == "table" and isinstance(value, list):
+        width = len(question.columns)
+        rows = [row if isinstance(row, list) else [row] for row in value]
+        return [str(cell) for row in rows for cell in (list(row) + [""] * (width - len(row)))]
+    return answer_strings(value)
+
+
+def box_names(question: Question) -> list[str] | None:
+    """The names of the boxes one question posts, in raw-input order (None: the question's own name only)."""
+    qid = question.id
+    if question.type == "date":
+        return [f"{qid}-day", f"{qid}-month", f"{qid}-year"]
+    if question.type == "number" and question.imperial:
+        return [qid, f"{qid}-major", f"{qid}-minor"]
+    if question.type == "table":
+        return [f"{qid}-{row}-{column.id}" for row in range(question.max_rows) for column in question.columns]
+    return None
+
+
+def raw_input(question: Question, formdata: Any) -> tuple[list[str], bool]:
+    """The posted strings of one question in its raw-input convention, and whether a box was posted twice.
+
+    A box posted more than once keeps every string (joined by a space), so nothing typed is lost; a table
+    drops only its trailing blank rows. A date posted as one string under its own name (a page from before the
+    three boxes, still open in a browser) is read as one string, as the JSON path gives it.
+    """
+    names = box_names(question)
+    if question.type == "date" and question.id in formdata and names and not any(n in formdata for n in names):
+        names = None
+    if names is None:
+        found = formdata.getlist(question.id) if question.id in formdata else []
+        return [v for v in found if isinstance(v, str)], False
+    raw: list[str] = []
+    repeated = False
+    for name in names:
+        found = [v for v in formdata.getlist(name) if isinstance(v, str)] if name in formdata else []
+        repeated = repeated or len(found) > 1
+        raw.append(" ".join(found))
+    if question.type == "table":
+        width = len(question.columns) or 1
+        while raw and not any(v.strip() for v in raw[-width:]):
+            del raw[-width:]
+    return raw, repeated
 
 
 class QuestionField(Field):
@@ -57,13 +115,24 @@ class QuestionField(Field):
         super().__init__(label or question.label, validators, **kwargs)
         self.question = question
         self.raw: list[str] = []
+        self.repeated = False
 
-    def process_formdata(self, valuelist: Sequence[Any]) -> None:
-        """Keep every posted string (duplicates included: parse_field decides what they mean)."""
-        self.raw = [v for v in valuelist if isinstance(v, str)]
+    def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:
+        """Read this question's boxes (a date's three, a table's cells) into its raw-input convention.
+
+        A question of one box keeps every string posted under its name (duplicates included: parse_field
+        decides what they mean).
+        """
+        self.process_errors = []
+        self.data = None
+        if formdata is not None:
+            self.raw, self.repeated = raw_input(self.question, formdata)
+            self.raw_data = list(self.raw)
 
     def pre_validate(self, form: Any) -> None:
         """Parse with the domain's rules; the message is parse_field's own."""
+        if self.repeated:
+            raise StopValidation("Please give one answer only.")
         parsed = parse_field(self.question, self.raw, getattr(form, "today", None))
         self.data = parsed.value
         if parsed.error:
@@ -76,14 +145,15 @@ class QuestionField(Field):
         return any(v.strip() for v in self.raw)
 
 
-_UNBOUND: dict[tuple[str, str], list[tuple[str, Any]]] = {}
+_UNBOUND: dict[tuple[str, str], tuple[Step, list[tuple[str, Any]]]] = {}
 
 
 def _unbound_fields(questionnaire: Questionnaire, step: Step) -> list[tuple[str, Any]]:
     key = (questionnaire.version, step.id)
-    if key not in _UNBOUND:
-        _UNBOUND[key] = [(q.id, QuestionField(question=q)) for q in step.questions]
-    return _UNBOUND[key]
+    cached = _UNBOUND.get(key)
+    if cached is None or cached[0] is not step:
+        cached = _UNBOUND[key] = (step, [(q.id, QuestionField(question=q)) for q in step.questions])
+    return cached[1]
 
 
 class StepForm(BaseForm):
@@ -144,7 +214,7 @@ def read_step(
         reading.visible.append(question)
         if posted.validate(form):
             reading.values[question.id] = posted.data
-            reading.shown[question.id] = answer_strings(posted.data)
+            reading.shown[question.id] = shown_strings(question, posted.data)
             if posted.data is not None:
                 effective[question.id] = posted.data
             elif question.id not in before:
@@ -170,7 +240,7 @@ def shown_values(
     questions: Sequence[Question], stored: Mapping[str, Answer], pending: Mapping[str, list[str]]
 ) -> dict[str, list[str]]:
     """What each field shows on a fresh page: the pending raw input if any, else the stored answer."""
-    return {q.id: list(pending[q.id]) if q.id in pending else answer_strings(stored.get(q.id)) for q in questions}
+    return {q.id: list(pending[q.id]) if q.id in pending else shown_strings(q, stored.get(q.id)) for q in questions}
 
 
 def pending_errors(

@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from flask import render_template, url_for
 
 from triage.domain.questionnaire.answers import display_answer
 from triage.domain.questionnaire.questions import Question, Questionnaire, Step
-from triage.web.patient.fields import Condition, field_views
+from triage.web.patient.fields import Condition, field_views, link_label, summary_labels
 from triage.web.patient.flow import Progress
+from triage.web.patient.forms import pending_errors
+
+# The query parameter (and hidden field) of a step opened with a review page's Change link.
+FROM_FIELD = "from"
+FROM_REVIEW = "review"
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """One answer on the review page: the question's name, the answer as the patient reads it, where to change it."""
+
+    question_id: str
+    label: str
+    answer: str
+    change_url: str
 
 
 @dataclass(frozen=True)
 class ReviewGroup:
-    """One step on the review page: its answers as the patient reads them and where to change them."""
+    """One section on the review page with its answers."""
 
-    step: Step
-    rows: list[tuple[str, str]]
-    change_url: str
+    section_id: str
+    title: str
+    rows: list[ReviewRow]
 
 
 _CONDITIONS: dict[tuple[str, str], dict[str, Condition]] = {}
@@ -58,9 +75,29 @@ def page_questions(questionnaire: Questionnaire, step: Step, visible: list[Quest
     return rendered, rendered_ids - shown_ids
 
 
-def step_url(step: Step) -> str:
-    """The URL of a step's page (review has its own)."""
-    return url_for("patient.review") if step.is_review else url_for("patient.step", step_id=step.id)
+def step_url(step: Step, from_review: bool = False) -> str:
+    """The URL of a step's page (review has its own); `from_review` marks a change made from the review page."""
+    if step.is_review:
+        return url_for("patient.review")
+    marked: dict[str, Any] = {FROM_FIELD: FROM_REVIEW} if from_review else {}
+    return url_for("patient.step", step_id=step.id, **marked)
+
+
+def page_errors(progress: Progress, visible: list[Question], checked: Mapping[str, str] | None) -> dict[str, str]:
+    """The messages of a page, in page order: those of its refused Continue (`checked`), else of kept raw inputs."""
+    kept = pending_errors(visible, progress.pending)
+    errors: dict[str, str] = {}
+    for question in visible:
+        if checked is not None and question.id in checked:
+            errors[question.id] = checked[question.id]
+        elif question.id in kept:
+            errors[question.id] = kept[question.id]
+    return errors
+
+
+def _progress_parts(progress: Progress, step: Step) -> dict[str, object]:
+    number, total, title = progress.section_position(step)
+    return {"number": number, "total": total, "section_title": title}
 
 
 def render_step(
@@ -71,35 +108,60 @@ def render_step(
     errors: Mapping[str, str],
     notice: str | None = None,
     status: int = 200,
+    from_review: bool = False,
 ) -> tuple[str, int]:
-    """A step's page: progress, error summary, one macro call per question, Continue and Back."""
+    """A step's page: section progress, error summary, one macro call per question, Continue and Back."""
     questionnaire = progress.questionnaire
     questions, hidden = page_questions(questionnaire, step, visible)
     conditions = same_page_conditions(questionnaire, step)
-    number, total = progress.position(step)
     html = render_template(
         "patient/step.html",
         step=step,
-        fields=field_views(questions, shown, errors, hidden, conditions),
+        fields=field_views(questions, shown, errors, hidden, conditions, answers=progress.answers),
         has_followups=bool(conditions),
         errors=errors,
-        error_labels={qid: questionnaire.by_id[qid].label for qid in errors},
+        error_labels=summary_labels(questionnaire.by_id, errors),
         notice=notice,
-        number=number,
-        total=total,
-        has_back=progress.previous_before(step) is not None,
+        first_step=progress.previous_before(step) is None,
+        from_review=from_review,
+        from_field=FROM_FIELD,
+        from_value=FROM_REVIEW,
+        **_progress_parts(progress, step),
     )
     return html, status
 
 
+def _change_url(step: Step, question: Question) -> str:
+    marked: dict[str, Any] = {FROM_FIELD: FROM_REVIEW}
+    return url_for("patient.step", step_id=step.id, _anchor=f"q-{question.id}", **marked)
+
+
+def review_answer(question: Question, value: Any) -> str:
+    """An answer as the patient reads it back: a date in words ("1 May 1970"), as they typed it in three boxes."""
+    if question.type == "date" and isinstance(value, str):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            return display_answer(question, value)
+        return f"{day.day} {day:%B} {day.year}"
+    return display_answer(question, value)
+
+
 def review_groups(progress: Progress) -> list[ReviewGroup]:
-    """Every answer the patient is asked, grouped by step, with a Change link per step."""
-    groups = []
+    """Every answer the patient is asked, grouped by section, each with its own Change link."""
+    groups: list[ReviewGroup] = []
     for step in progress.active_steps():
         if step.is_review:
             continue
-        rows = [(q.label, display_answer(q, progress.answers.get(q.id))) for q in progress.visible(step)]
-        groups.append(ReviewGroup(step, rows, step_url(step)))
+        _number, section = progress.questionnaire.section_of(step)
+        rows = [
+            ReviewRow(q.id, link_label(q), review_answer(q, progress.answers.get(q.id)), _change_url(step, q))
+            for q in progress.visible(step)
+        ]
+        if groups and groups[-1].section_id == section.id:
+            groups[-1].rows.extend(rows)
+        else:
+            groups.append(ReviewGroup(section.id, section.title, rows))
     return groups
 
 
@@ -110,18 +172,16 @@ def render_review(
     notice: str | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    """The review page: every answer by step, the consent boxes and Send."""
+    """The review page ("Check your answers"): every answer with a Change link, the consent boxes and Send."""
     step = progress.review
-    number, total = progress.position(step)
     html = render_template(
         "patient/review.html",
         step=step,
         groups=review_groups(progress),
-        fields=field_views(progress.visible(step), shown, errors),
+        fields=field_views(progress.visible(step), shown, errors, answers=progress.answers),
         errors=errors,
-        error_labels={qid: progress.questionnaire.by_id[qid].label for qid in errors},
+        error_labels=summary_labels(progress.questionnaire.by_id, errors),
         notice=notice,
-        number=number,
-        total=total,
+        **_progress_parts(progress, step),
     )
     return html, status

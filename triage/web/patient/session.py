@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from triage.db import audit, patient_links, patient_sessions
 from triage.db import intakes as queries
 from triage.db.models import Intake, Invitation
-from triage.domain.questionnaire.questions import Answer, Questionnaire, default_questionnaire
+from triage.domain.questionnaire.questions import Answer, Questionnaire, questionnaire_for
 from triage.web.errors import render_error
 from triage.web.patient.flow import Progress
 from triage.web.security import client_ip
@@ -47,10 +47,15 @@ class Bound:
         """How audit rows name this patient: by invitation, never by token or name."""
         return f"invitation:{self.invitation.id}"
 
+    @property
+    def questionnaire(self) -> Questionnaire:
+        """The questionnaire of the version this intake was created with (an old intake keeps its old questions)."""
+        return questionnaire_for(self.intake.questionnaire_version)
+
     def progress(self, db_session: Session, questionnaire: Questionnaire | None = None) -> tuple[Progress, dict[str, Answer]]:
-        """The intake's progress and its stored answers."""
+        """The intake's progress and its stored answers (in the intake's own questionnaire unless one is given)."""
         stored = queries.load_answers(db_session, self.intake.id)
-        return Progress.of(questionnaire or default_questionnaire(), stored, self.intake.pending_inputs), stored
+        return Progress.of(questionnaire or self.questionnaire, stored, self.intake.pending_inputs), stored
 
 
 def _lifetime() -> timedelta:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from triage.db import alerts
 from triage.db import intakes as queries
-from triage.domain.questionnaire.questions import Answer, Step, default_questionnaire
+from triage.domain.questionnaire.questions import Answer, Step
 from triage.domain.scales import Urgency
 from triage.web.forms import ActionForm
 from triage.web.patient import session as ps
@@ -45,19 +45,23 @@ def help_lines() -> dict[str, str]:
     return {"instruction": str(config.get("EMERGENCY_INSTRUCTION") or ""), "phone": phone, "phone_link": link}
 
 
-def after_save(db_session: Session, bound: ps.Bound, answers: dict[str, Answer], step: Step, next_id: str) -> bool:
+def after_save(
+    db_session: Session, bound: ps.Bound, answers: dict[str, Answer], step: Step, next_id: str, from_review: bool = False
+) -> bool:
     """The red-flag pass of a step save, in its transaction: raise alerts; True when the next page is the interrupt.
 
     The interrupt is set for an emergency flag this patient has not been shown yet; one already waiting
-    keeps waiting (its way on follows this save). A pass that fails is logged, never costs the patient
-    their answers: the full evaluation at submission raises the flags again.
+    keeps waiting (its way on follows this save: `next_id`, opened as a change from the review page when
+    `from_review`). A pass that fails is logged, never costs the patient their answers: the full evaluation
+    at submission raises the flags again.
     """
     before = pending_interrupt(bound.intake.pending_inputs)
     known = known_flags(bound.intake.pending_inputs)
     try:
         flags = alerts.red_flags_so_far(db_session, answers, dt.date.today())
         alerting = {flag.rule_id for flag in flags if flag.urgency in alerts.ALERT_TIERS}
-        if alerting <= known and (before is None or before.get("next") == next_id):
+        way_on: dict[str, Any] = {"next": next_id, "from_review": from_review}
+        if alerting <= known and (before is None or _way_of(before) == way_on):
             return before is not None  # the common case: nothing new to alert, nothing to write
         with db_session.begin_nested():  # a failure below undoes the alerts and the interrupt, never the step
             by = patient_actor(bound)
@@ -67,9 +71,9 @@ def after_save(db_session: Session, bound: ps.Bound, answers: dict[str, Answer],
             waiting = before
             if new:
                 interrupt_id = alerts.record_interrupt(db_session, bound.intake.id, emergencies, step.id, by)
-                waiting = {"id": interrupt_id, "rules": emergencies, "next": next_id}
+                waiting = {"id": interrupt_id, "rules": emergencies, **way_on}
             elif before is not None:
-                waiting = {**before, "next": next_id}
+                waiting = {**before, **way_on}
             marks: dict[str, Any] = {FLAGS_KEY: sorted(known | alerting)}
             if waiting is not None:
                 marks[INTERRUPT_KEY] = waiting
@@ -80,14 +84,18 @@ def after_save(db_session: Session, bound: ps.Bound, answers: dict[str, Answer],
     return waiting is not None
 
 
+def _way_of(waiting: dict[str, Any]) -> dict[str, Any]:
+    return {"next": waiting.get("next"), "from_review": waiting.get("from_review") is True}
+
+
 def _way_on(progress: Progress, waiting: dict[str, Any] | None) -> str:
     """Where "continue my answers" leads: the step the save was going to, if still open to the patient."""
-    wanted = waiting.get("next") if waiting else None
-    if wanted == "start":
+    way = _way_of(waiting or {})
+    if way["next"] == "start":
         return url_for("patient.start")
     for step in progress.questionnaire.steps:
-        if step.id == wanted and progress.is_reachable(step):
-            return step_url(step)
+        if step.id == way["next"] and progress.is_reachable(step):
+            return step_url(step, way["from_review"])
     return step_url(progress.first_unfinished())
 
 
@@ -112,5 +120,5 @@ def understood(db_session: Session, bound: ps.Bound) -> Any:
         alerts.record_interrupt_seen(
             db_session, bound.intake.id, interrupt_id if isinstance(interrupt_id, int) else None, patient_actor(bound)
         )
-    progress, _stored = bound.progress(db_session, default_questionnaire())
+    progress, _stored = bound.progress(db_session)
     return redirect(_way_on(progress, waiting), SEE_OTHER)

@@ -11,14 +11,22 @@ from sqlalchemy.orm import Session
 
 from triage.db import alerts, audit
 from triage.db import intakes as queries
-from triage.domain.questionnaire.questions import Step, default_questionnaire
+from triage.domain.questionnaire.questions import Questionnaire, Step
 from triage.web.access import database
 from triage.web.errors import render_error
 from triage.web.patient import session as ps
-from triage.web.patient.flow import PROGRESS_KEY, Progress, pending_interrupt, progress_with
-from triage.web.patient.forms import JS_MARKER, changed_values, pending_errors, read_step, shown_values
+from triage.web.patient.flow import (
+    CHECK_KEY,
+    PROGRESS_KEY,
+    Progress,
+    check_mark,
+    checked_errors,
+    pending_interrupt,
+    progress_with,
+)
+from triage.web.patient.forms import JS_MARKER, changed_values, read_step, shown_values
 from triage.web.patient.guards import SEE_OTHER, bound_intake
-from triage.web.patient.pages import render_review, render_step, step_url
+from triage.web.patient.pages import FROM_FIELD, FROM_REVIEW, page_errors, render_review, render_step, step_url
 from triage.web.patient.submit import submit_bound_intake
 from triage.web.patient.urgent import after_save, help_lines
 from triage.web.routes import RouteTable
@@ -49,8 +57,8 @@ def _see(url: str) -> Any:
     return redirect(url, SEE_OTHER)
 
 
-def _step_or_404(step_id: str) -> Step:
-    for step in default_questionnaire().steps:
+def _step_or_404(questionnaire: Questionnaire, step_id: str) -> Step:
+    for step in questionnaire.steps:
         if step.id == step_id and not step.is_review:
             return step
     abort(404)
@@ -91,14 +99,15 @@ def start(db_session: Session, bound: ps.Bound) -> Any:
     progress, _stored = bound.progress(db_session)
     resume = progress.first_unfinished()
     started = bool(progress.done or progress.answers or progress.pending)
-    return render_template("patient/start.html", resume_url=step_url(resume), started=started)
+    minutes = bound.questionnaire.estimated_minutes
+    return render_template("patient/start.html", resume_url=step_url(resume), started=started, minutes=minutes)
 
 
 @routes.get("/intake/<step_id>")
 @bound_intake()
 def step(db_session: Session, bound: ps.Bound, step_id: str) -> Any:
-    """One step's page, showing saved answers (and kept raw inputs with their messages)."""
-    target = _step_or_404(step_id)
+    """One step's page, showing saved answers, kept raw inputs with their messages, and the problems of a refused Continue."""
+    target = _step_or_404(bound.questionnaire, step_id)
     if pending_interrupt(bound.intake.pending_inputs) is not None:
         return _see(url_for("patient.urgent"))  # the interrupt page comes before any further question
     progress, stored = bound.progress(db_session)
@@ -110,57 +119,67 @@ def step(db_session: Session, bound: ps.Bound, step_id: str) -> Any:
         target,
         visible,
         shown_values(target.questions, stored, progress.pending),
-        pending_errors(visible, progress.pending),
+        page_errors(progress, visible, checked_errors(bound.intake.pending_inputs, target.id)),
+        from_review=request.args.get(FROM_FIELD) == FROM_REVIEW,
     )
+
+
+def _following(before: Progress, after: Progress, target: Step, from_review: bool) -> tuple[Step, bool]:
+    """Where Continue leads (and whether that page is still part of a change from the review page).
+
+    From the review page the patient goes straight back there, unless the change left a later step unfinished
+    or opened new questions on one: that step comes first, then the review page again.
+    """
+    if not from_review:
+        return after.next_after(target), False
+    steps = after.questionnaire.steps
+    waiting = [s for s in (after.first_unfinished(), after.first_opened_after(before, target)) if s and not s.is_review]
+    if not waiting:
+        return after.review, False
+    return min(waiting, key=steps.index), True
 
 
 @routes.post("/intake/<step_id>")
 @bound_intake(lock=True, submitted="locked")
 def save(db_session: Session, bound: ps.Bound, step_id: str) -> Any:
-    """Save a step at once, valid or not; then move on, go back, or show it again with messages."""
-    target = _step_or_404(step_id)
-    questionnaire = default_questionnaire()
+    """Save a step at once, valid or not; then always redirect (303): on, back, or to this step's page again."""
+    questionnaire = bound.questionnaire
+    target = _step_or_404(questionnaire, step_id)
     going_back = request.form.get("action") == "back"
+    from_review = request.form.get(FROM_FIELD) == FROM_REVIEW
     progress, stored = bound.progress(db_session)
     if not progress.is_reachable(target):
         flash(FINISH_FIRST, "info")
         return _see(step_url(progress.first_unfinished()))
     reading = read_step(questionnaire, target, request.form, stored, {q.id for q in progress.visible(target)})
     reshow_followups = reading.new_followups_blank and request.form.get(JS_MARKER) != "1"
-    pending = dict(reading.pending)
-    if not (going_back or reading.errors or reshow_followups):
+    stays = not going_back and bool(reading.errors or reshow_followups)
+    pending: dict[str, Any] = dict(reading.pending)
+    if not (going_back or stays):
         pending[PROGRESS_KEY] = progress_with(progress.done, target.id)
-    queries.save_step(db_session, bound.intake, changed_values(reading.values, stored, progress.pending), pending)
+    if stays and reading.errors:
+        pending[CHECK_KEY] = check_mark(target.id, reading.errors)  # shown on the page the redirect leads to
+    changed = changed_values(reading.values, stored, progress.pending)
+    queries.save_step(db_session, bound.intake, changed, pending, drop=(CHECK_KEY,))
     after = Progress.from_effective(questionnaire, reading.answers, bound.intake.pending_inputs)
-    previous = after.previous_before(target) if going_back else None
-    following = after.next_after(target) if not (going_back or reading.errors or reshow_followups) else target
-    next_id = (previous.id if previous else "start") if going_back else following.id
-    interrupt = after_save(db_session, bound, reading.answers, target, next_id)
-    db_session.commit()  # saved (and the intake's lock released) before the next page is built
-    if interrupt:
-        if reshow_followups and not reading.errors:
-            flash(NEW_FOLLOWUPS, "info")  # shown on the step once the patient continues
-        return _see(url_for("patient.urgent"))
     if going_back:
-        return _see(step_url(previous) if previous else url_for("patient.start"))
-    if reading.errors or reshow_followups:
-        shown = shown_values(target.questions, stored, {}) | reading.shown  # hidden follow-ups keep their stored value
-        return render_step(
-            after,
-            target,
-            reading.visible,
-            shown,
-            reading.errors,
-            None if reading.errors else NEW_FOLLOWUPS,
-            400 if reading.errors else 200,
-        )
-    return _see(step_url(following))
+        previous = after.previous_before(target)
+        next_url = step_url(previous) if previous else url_for("patient.start")
+        next_id, next_from_review = (previous.id if previous else "start"), False
+    else:
+        following, next_from_review = (target, from_review) if stays else _following(progress, after, target, from_review)
+        next_url, next_id = step_url(following, next_from_review), following.id
+    interrupt = after_save(db_session, bound, reading.answers, target, next_id, next_from_review)
+    db_session.commit()  # saved (and the intake's lock released) before the next page is built
+    if stays and not reading.errors:
+        flash(NEW_FOLLOWUPS, "info")  # shown on this step's page (after the interrupt page, if one comes first)
+    return _see(url_for("patient.urgent") if interrupt else next_url)
 
 
 @routes.get("/intake/review")
 @bound_intake()
 def review(db_session: Session, bound: ps.Bound) -> Any:
-    """Every answer grouped by step with a Change link per step, then consent and Send."""
+    """Check your answers: every answer by section, each with its own Change link, then consent and Send."""
     if pending_interrupt(bound.intake.pending_inputs) is not None:
         return _see(url_for("patient.urgent"))
     progress, stored = bound.progress(db_session)
@@ -168,25 +187,30 @@ def review(db_session: Session, bound: ps.Bound) -> Any:
         flash(FINISH_FIRST, "info")
         return _see(step_url(progress.first_unfinished()))
     visible = progress.visible(progress.review)
-    return render_review(progress, shown_values(visible, stored, progress.pending), pending_errors(visible, progress.pending))
+    errors = page_errors(progress, visible, checked_errors(bound.intake.pending_inputs, progress.review.id))
+    return render_review(progress, shown_values(visible, stored, progress.pending), errors)
 
 
 @routes.post("/intake/review")
 @bound_intake(lock=True)
 def submit(db_session: Session, bound: ps.Bound) -> Any:
-    """Save the consent boxes, then submit once; a repeat post is a 303 to the same done page."""
-    questionnaire = default_questionnaire()
+    """Save the consent boxes, then submit once; a repeat post is a 303 to the same done page, errors a 303 to review."""
+    questionnaire = bound.questionnaire
     progress, stored = bound.progress(db_session)
     if progress.first_unfinished() is not progress.review:
         flash(FINISH_FIRST, "info")
         return _see(step_url(progress.first_unfinished()))
-    reading = read_step(questionnaire, progress.review, request.form, stored, {q.id for q in progress.visible(progress.review)})
-    queries.save_step(db_session, bound.intake, changed_values(reading.values, stored, progress.pending), reading.pending)
-    after = Progress.from_effective(questionnaire, reading.answers, bound.intake.pending_inputs)
+    review_step = progress.review
+    reading = read_step(questionnaire, review_step, request.form, stored, {q.id for q in progress.visible(review_step)})
+    pending: dict[str, Any] = dict(reading.pending)
+    if reading.errors:
+        pending[CHECK_KEY] = check_mark(review_step.id, reading.errors)
+    changed = changed_values(reading.values, stored, progress.pending)
+    queries.save_step(db_session, bound.intake, changed, pending, drop=(CHECK_KEY,))
     # Commit (releasing the intake's lock) first: the submission takes the lock again in its own transaction.
     db_session.commit()
     if reading.errors:
-        return render_review(after, reading.shown, reading.errors, status=400)
+        return _see(url_for("patient.review"))
     outcome = submit_bound_intake(bound)
     if outcome in ("submitted", "already"):
         return _see(url_for("patient.done"))
@@ -215,7 +239,7 @@ def done() -> Any:
 
 
 def csrf_failed(error: CSRFError) -> Any:
-    """A missing or wrong CSRF token: 400. An expired one: the page again with what was posted (not saved)."""
+    """A missing or wrong CSRF token: 400. An expired one: the page again with what was posted (not saved, so 400)."""
     if error.description == "The CSRF token has expired." and request.method == "POST":
         page = _reshow_unsaved()
         if page is not None:
@@ -226,12 +250,16 @@ def csrf_failed(error: CSRFError) -> Any:
 
 
 def _reshow_unsaved() -> Any:
-    """Re-show the posted step (or review) with the patient's input and a request to press again."""
-    questionnaire = default_questionnaire()
+    """Re-show the posted step (or review) with the patient's input and a request to press again.
+
+    The one patient page answering a POST with HTML (400): nothing was saved, so the page must carry what was
+    typed, and a browser's resubmission of it is exactly the retry the page asks for.
+    """
     with database().session() as db_session:
         bound = ps.load_bound(db_session)
         if bound is None or bound.state != "open":
             return None
+        questionnaire = bound.questionnaire
         progress, stored = bound.progress(db_session)
     if request.endpoint == "patient.submit" and progress.is_reachable(progress.review):
         reading = read_step(questionnaire, progress.review, request.form, stored)
@@ -242,4 +270,5 @@ def _reshow_unsaved() -> Any:
         return None
     reading = read_step(questionnaire, target, request.form, stored)
     shown = shown_values(target.questions, stored, {}) | reading.shown
-    return render_step(progress, target, reading.visible, shown, {}, CSRF_EXPIRED, 400)
+    from_review = request.form.get(FROM_FIELD) == FROM_REVIEW
+    return render_step(progress, target, reading.visible, shown, {}, CSRF_EXPIRED, 400, from_review)

@@ -62,10 +62,10 @@ def control(
 
 @lru_cache(maxsize=1)
 def question_groups() -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
-    """Every question a rule may read, grouped by questionnaire step, then the derived facts (free text is never read)."""
+    """Every question a rule may read, grouped by step, then the derived facts (free text and tables are never read)."""
     groups = []
     for step in default_questionnaire().steps:
-        items = tuple((q.id, q.label) for q in step.questions if q.type not in ("text", "longtext"))
+        items = tuple((q.id, q.label) for q in step.questions if q.type not in ("text", "longtext", "table"))
         if items:
             groups.append((step.title, items))
     groups.append(("Derived facts (computed from the answers)", tuple((d.id, d.label) for d in DERIVED_FACTS)))

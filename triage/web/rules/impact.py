@@ -8,10 +8,12 @@ from typing import Any
 from flask import render_template, request
 
 from triage.db import impact as impact_queries
+from triage.db.models import Intake
 from triage.domain.engine.evaluate import evaluate
 from triage.domain.engine.result_view import compare_results, item_list, result_parts
 from triage.domain.engine.what_if import evaluated_on
-from triage.domain.questionnaire.questions import default_questionnaire
+from triage.domain.questionnaire.questions import Questionnaire
+from triage.domain.report.versions import questionnaire_of
 from triage.web.access import database, role_required
 from triage.web.errors import render_error
 from triage.web.routes import RouteTable
@@ -83,8 +85,7 @@ def impact() -> Any:
     )
 
 
-def _side(result: Mapping[str, Any]) -> dict[str, Any]:
-    questionnaire = default_questionnaire()
+def _side(questionnaire: Questionnaire, result: Mapping[str, Any]) -> dict[str, Any]:
     flags, differentials = result_parts(questionnaire, result)
     return {
         "version": (result.get("ruleset") or {}).get("version", ""),
@@ -106,6 +107,8 @@ def impact_case(intake_id: int) -> Any:
         case = impact_queries.stored_case(session, intake_id)
         if case is None:
             return render_error(404, "There is no submitted intake with that number.")
+        intake = session.get(Intake, intake_id)
+        questionnaire = questionnaire_of(intake.questionnaire_version if intake else "")  # the questions it was asked
         audit(
             session,
             "intake.view",
@@ -115,13 +118,13 @@ def impact_case(intake_id: int) -> Any:
         )
     old = case.result
     new = evaluate(draft.ruleset, case.answers, on=evaluated_on(old)).to_dict()
-    changes = compare_results(default_questionnaire(), old, new)
+    changes = compare_results(questionnaire, old, new)
     return render_template(
         "rules/impact_case.html",
         draft=draft.info,
         intake_id=intake_id,
         ref=case.ref,
-        old=_side(old),
-        new=_side(new),
+        old=_side(questionnaire, old),
+        new=_side(questionnaire, new),
         changes=changes,
     )

@@ -10,9 +10,10 @@ from triage.db import impact as impact_queries
 from triage.db import intakes as queries
 from triage.db import rulesets
 from triage.db.evaluations import bundled_ruleset, run_stored_tests, version_ruleset
+from triage.db.models import Intake
 from triage.domain.engine.diff import diff_documents
 from triage.domain.engine.what_if import evaluated_on
-from triage.domain.questionnaire.questions import default_questionnaire
+from triage.domain.report.versions import questionnaire_of
 from triage.web.access import database, role_required, signed_in_staff
 from triage.web.errors import render_error
 from triage.web.routes import RouteTable
@@ -68,8 +69,10 @@ def new_case() -> Any:
                 "rules/case.html", draft=draft.info, intake_id=None, fields=[], answers=[], general=[]
             ), 404 if intake_id else 200
         result = dict(evaluation.result)
+        intake = session.get(Intake, evaluation.intake_id)
+        questionnaire = questionnaire_of(intake.questionnaire_version if intake else "")  # the questions it was asked
         answers, on, age = copied_answers(
-            default_questionnaire(), queries.load_answers(session, evaluation.intake_id), evaluated_on(result)
+            questionnaire, queries.load_answers(session, evaluation.intake_id), evaluated_on(result)
         )
         sex = answers.get("sex_at_birth")
         audit(
@@ -79,7 +82,6 @@ def new_case() -> Any:
             intake_id=evaluation.intake_id,
             ruleset_version=evaluation.ruleset_version,
         )
-    questionnaire = default_questionnaire()
     shown = [(questionnaire.by_id[k].label, str(v)) for k, v in answers.items() if k in questionnaire.by_id]
 
     def page(values: dict[str, Any], errors: dict[str, list[str]], general: list[str], status: int = 200) -> Any:

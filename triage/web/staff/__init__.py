@@ -1,18 +1,22 @@
-"""Staff accounts: sign-in, two-factor and sessions (/staff), and the admin pages (/admin)."""
+"""Staff accounts: sign-in, two-factor, password resets, single sign-on and sessions (/staff), and the admin pages (/admin)."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
-from triage.web.staff import admin, alerts_report, auth, deliveries
+from triage.web.staff import account, admin, admin_accounts, alerts_report, auth, deliveries, recovery, sso
 
 
 def build_blueprints() -> list[Blueprint]:
     """The sign-in blueprint under /staff and the admin blueprint under /admin."""
     sign_in = Blueprint("auth", __name__, url_prefix="/staff")
-    auth.routes.register(sign_in)
+    for module in (auth, account, recovery, sso):
+        module.routes.register(sign_in)
+    sign_in.record_once(sso.init_app)
+    # The staff header names the signed-in member by display name (templates/_staff_nav.html).
+    sign_in.add_app_template_global(account.signed_in_name, "staff_name")
+    sign_in.add_app_template_global(sso.enabled, "sso_enabled")
     administration = Blueprint("admin", __name__, url_prefix="/admin")
-    admin.routes.register(administration)
-    alerts_report.routes.register(administration)
-    deliveries.routes.register(administration)
+    for module in (admin, admin_accounts, alerts_report, deliveries):
+        module.routes.register(administration)
     return [sign_in, administration]

@@ -10,13 +10,21 @@ from typing import Any
 from flask import Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from sqlalchemy.orm import Session
 
-from triage.db import admin_queries, users
+from triage.db import admin_queries, staff_accounts, users
 from triage.db.admin_queries import AUDIT_COLUMNS, AuditFilter
 from triage.web.access import current_staff, database, record_staff_event, role_required
 from triage.web.errors import render_error
 from triage.web.forms import ActionForm
 from triage.web.routes import RouteTable
-from triage.web.staff.forms import ROLE_LABELS, AuditFilterForm, RolesForm, SettingsForm, UserCreateForm
+from triage.web.staff.forms import (
+    ROLE_LABELS,
+    AdminProfileForm,
+    AdminResetForm,
+    AuditFilterForm,
+    RolesForm,
+    SettingsForm,
+    UserCreateForm,
+)
 
 routes = RouteTable()
 
@@ -37,9 +45,9 @@ def _audit(db_session: Session, action: str, detail: str = "", **fields: Any) ->
 @routes.route("/users", endpoint="users")
 @role_required("admin")
 def users_list() -> Any:
-    """Every staff account with its roles and state."""
+    """Every staff account with its name, roles, state, last sign-in and failed attempts since."""
     with database().session() as db_session:
-        accounts = admin_queries.list_accounts(db_session)
+        accounts = staff_accounts.account_views(db_session)
     return render_template("admin/users.html", accounts=accounts, role_labels=ROLE_LABELS)
 
 
@@ -69,16 +77,35 @@ def user_new() -> Any:
 def user_detail(user_id: int) -> Any:
     """One account with the forms that change it."""
     with database().session() as db_session:
-        user = admin_queries.account(db_session, user_id)
+        user = staff_accounts.account_view(db_session, user_id)
     if user is None:
         return render_error(404)
-    return render_template(
+    return render_user_page(user)
+
+
+def render_user_page(
+    user: staff_accounts.AccountView,
+    profile_form: AdminProfileForm | None = None,
+    reset_form: AdminResetForm | None = None,
+    status: int = 200,
+) -> Any:
+    """The account page, with a form's errors when one was refused."""
+    profile = {
+        "display_name": user.display_name,
+        "title": user.professional_title,
+        "registration_type": user.registration_type,
+        "registration_number": user.registration_number,
+    }
+    page = render_template(
         "admin/user.html",
         user=user,
         roles_form=RolesForm(roles=sorted(user.roles)),
+        profile_form=profile_form or AdminProfileForm(data=profile),
+        reset_form=reset_form or AdminResetForm(),
         action_form=ActionForm(),
         role_labels=ROLE_LABELS,
     )
+    return page, status
 
 
 @routes.route("/users/<int:user_id>/roles", methods=["POST"])

@@ -1,4 +1,4 @@
-"""Staff sign-in (password, then TOTP or a recovery code), TOTP enrolment, sign-out and one's own account."""
+"""Staff sign-in (password or single sign-on, then TOTP or a recovery code), TOTP enrolment and sign-out."""
 
 from __future__ import annotations
 
@@ -27,10 +27,9 @@ from triage.web.access import (
     staff_required,
 )
 from triage.web.errors import render_error
-from triage.web.forms import ActionForm
 from triage.web.routes import RouteTable
 from triage.web.security import client_ip
-from triage.web.staff.forms import CodeForm, EnrolForm, LoginForm, PasswordChangeForm
+from triage.web.staff.forms import CodeForm, EnrolForm, LoginForm
 
 log = logging.getLogger("triage.auth")
 routes = RouteTable()
@@ -39,6 +38,7 @@ PENDING_KEY = "staff_pending"
 PENDING_SECONDS = 300
 FAILED = "Sign-in failed. Check your details and try again. After 5 failed attempts, sign-in is paused for 15 minutes."
 LANDINGS = (("clinic.worklist", "clinician"), ("rules.index", "rules_editor"), ("admin.users", "admin"))
+PASSWORD, SSO = "password", "single sign-on"  # how the first sign-in step was passed
 
 
 def identity(user: User) -> StaffIdentity:
@@ -58,12 +58,14 @@ def _ip_key() -> str:
     return f"login-ip:{client_ip()}"
 
 
-def _ip_limited(db_session: Session) -> bool:
+def ip_limited(db_session: Session) -> bool:
+    """Whether this address has had too many failed sign-ins in the window."""
     window, limit = int(current_app.config["LOGIN_IP_WINDOW_SECONDS"]), int(current_app.config["LOGIN_IP_MAX_FAILURES"])
     return queries.hits_in_window(db_session, _ip_key(), window, users.now()) >= limit
 
 
-def _failure(db_session: Session, user: User | None, step: str, lockout: bool = False) -> None:
+def record_failure(db_session: Session, user: User | None, step: str, lockout: bool = False) -> None:
+    """Count a failed sign-in step against this address, audit it and log it (naming only a known account)."""
     queries.count_hit(db_session, _ip_key(), current_app.config["LOGIN_IP_WINDOW_SECONDS"], users.now())
     staff = identity(user) if user else None
     record_staff_event(db_session, "login.failed", staff, actor=user.email if user else "unknown", outcome="denied", detail=step)
@@ -74,17 +76,18 @@ def _failure(db_session: Session, user: User | None, step: str, lockout: bool = 
     log.info("sign-in failed at the %s step for %s", step, log_safe(user.email) if user else "an unknown account")
 
 
-def _pending(db_session: Session) -> tuple[User, dict[str, Any]] | None:
+def pending_sign_in(db_session: Session) -> tuple[User, dict[str, Any]] | None:
+    """The account that passed the first sign-in step in this browser in the last 5 minutes, with the step's state."""
     state = session.get(PENDING_KEY)
     if not isinstance(state, dict) or users.now().timestamp() - float(state.get("at", 0)) > PENDING_SECONDS:
         return None
     user = db_session.get(User, int(state.get("uid", 0)))
-    if user is None or not user.active or users.is_locked(user):
+    if user is None or not user.active or (users.is_locked(user) and state.get("how") != SSO):
         return None
     return user, state
 
 
-def _open_session(db_session: Session, user: User, how: str, audited: bool = True) -> StaffIdentity:
+def open_session(db_session: Session, user: User, how: str, audited: bool = True) -> StaffIdentity:
     """Finish sign-in: a new session id (no fixation), the failure counter reset, an audit row."""
     users.register_success(db_session, user)
     raw = staff_sessions.start_session(db_session, user, client_ip())
@@ -99,16 +102,39 @@ def _open_session(db_session: Session, user: User, how: str, audited: bool = Tru
     return staff
 
 
-def _account(db_session: Session, staff: StaffIdentity) -> User:
-    """The signed-in member's account row (its session was checked against it in this very request)."""
-    user = db_session.get(User, staff.id)
-    if user is None:
-        raise RuntimeError(f"staff account {staff.id} vanished during the request")
-    return user
-
-
-def _after_sign_in(staff: StaffIdentity, target: str | None) -> Response:
+def after_sign_in(staff: StaffIdentity, target: str | None) -> Response:
+    """Redirect a member who has just signed in to where they were going, or to their landing page."""
     return redirect(safe_next(target) or landing_url(staff))  # type: ignore[return-value]
+
+
+def continue_sign_in(db_session: Session, user: User, target: str | None, how: str, same_site_hop: bool = False) -> Any:
+    """After the first step (password or single sign-on): a forced new password, then the TOTP code or enrolment.
+
+    `same_site_hop` answers with a page that moves on from this site instead of a redirect: a request that arrived from
+    another site (the provider's redirect) would not carry the SameSite=Strict staff cookie on a redirect it led to.
+    """
+    session.clear()
+    forced_change = how == PASSWORD and user.must_change_password
+    # The switch exists for a development install; production always asks for the second factor.
+    if not forced_change and not users.totp_required(db_session) and current_app.config["ENV_NAME"] != "production":
+        staff = open_session(db_session, user, f"{how} only (TOTP switched off)")
+        if same_site_hop:
+            return render_template("auth/continue.html", continue_url=safe_next(target) or landing_url(staff))
+        return after_sign_in(staff, target)
+    session[PENDING_KEY] = {"uid": user.id, "at": users.now().timestamp(), "next": target or "", "how": how}
+    if forced_change:
+        return redirect(url_for("auth.new_password"))
+    return redirect(url_for("auth.login_totp" if user.totp_enrolled else "auth.enrol"))
+
+
+def awaiting_new_password(user: User, state: dict[str, Any]) -> bool:
+    """Whether a pending password sign-in must choose a new password (after an admin's reset) before anything else."""
+    return user.must_change_password and state.get("how", PASSWORD) == PASSWORD
+
+
+def _second_factor_detail(state: dict[str, Any], factor: str) -> str:
+    how = state.get("how", PASSWORD)
+    return factor if how == PASSWORD else f"{how} + {factor}"
 
 
 @routes.route("/login", methods=["GET", "POST"])
@@ -116,33 +142,27 @@ def login() -> Any:
     """Step one: email and password; the same answer for every kind of failure."""
     staff = current_staff()
     if staff is not None:
-        return _after_sign_in(staff, request.args.get("next"))
+        return after_sign_in(staff, request.args.get("next"))
     form = LoginForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
         return render_template("auth/login.html", form=form)
     with database().session() as db_session:
-        if _ip_limited(db_session):
+        if ip_limited(db_session):
             return render_error(429)
         if not form.validate_on_submit():
-            _failure(db_session, None, "form")
+            record_failure(db_session, None, "form")
             return render_template("auth/login.html", form=form, error=FAILED)
         result = users.check_password(db_session, form.email.data or "", form.password.data or "")
         if result.outcome != "ok" or result.user is None:
-            _failure(
+            record_failure(
                 db_session,
                 result.user,
                 "password" if result.outcome == "invalid" else result.outcome,
                 result.lockout_started,
             )
             return render_template("auth/login.html", form=form, error=FAILED)
-        user, target = result.user, safe_next(form.next.data)
-        session.clear()
-        # The switch exists for a development install; production always asks for the second factor.
-        if not users.totp_required(db_session) and current_app.config["ENV_NAME"] != "production":
-            return _after_sign_in(_open_session(db_session, user, "password only (TOTP switched off)"), target)
-        session[PENDING_KEY] = {"uid": user.id, "at": users.now().timestamp(), "next": target or ""}
-        return redirect(url_for("auth.login_totp" if user.totp_enrolled else "auth.enrol"))
+        return continue_sign_in(db_session, result.user, safe_next(form.next.data), PASSWORD)
 
 
 @routes.route("/login/code", methods=["GET", "POST"])
@@ -150,24 +170,24 @@ def login_totp() -> Any:
     """Step two: a TOTP code (each accepted once) or an unused recovery code."""
     form = CodeForm()
     with database().session() as db_session:
-        pending = _pending(db_session)
-        if pending is None or not pending[0].totp_enrolled:
+        pending = pending_sign_in(db_session)
+        if pending is None or not pending[0].totp_enrolled or awaiting_new_password(*pending):
             session.pop(PENDING_KEY, None)
             return redirect(url_for("auth.login"))
         user, state = pending
         if request.method == "GET":
             return render_template("auth/login_code.html", form=form)
-        if _ip_limited(db_session):
+        if ip_limited(db_session):
             return render_error(429)
         code = (form.code.data or "") if form.validate_on_submit() else ""
         if code and totp.verify_totp(db_session, user, code):
-            return _after_sign_in(_open_session(db_session, user, "totp"), state.get("next"))
+            return after_sign_in(open_session(db_session, user, _second_factor_detail(state, "totp")), state.get("next"))
         if code and totp.use_recovery_code(db_session, user, code):
-            _open_session(db_session, user, "recovery code")
+            open_session(db_session, user, _second_factor_detail(state, "recovery code"))
             flash(f"You signed in with a recovery code; {totp.unused_recovery_codes(db_session, user.id)} are left.", "info")
             return redirect(url_for("auth.account"))
         lockout = users.register_failure(db_session, user)
-        _failure(db_session, user, "code", lockout)
+        record_failure(db_session, user, "code", lockout)
         if lockout:
             session.pop(PENDING_KEY, None)
             flash(FAILED, "error")
@@ -184,8 +204,8 @@ def enrol() -> Any:
     """First sign-in: scan the QR code, confirm with a code, receive recovery codes once."""
     form = EnrolForm()
     with database().session() as db_session:
-        pending = _pending(db_session)
-        if pending is None or pending[0].totp_enrolled:
+        pending = pending_sign_in(db_session)
+        if pending is None or pending[0].totp_enrolled or awaiting_new_password(*pending):
             session.pop(PENDING_KEY, None)
             return redirect(url_for("auth.login"))
         user, state = pending
@@ -193,7 +213,7 @@ def enrol() -> Any:
         if request.method == "POST" and form.validate_on_submit() and totp.verify_totp(db_session, user, form.code.data or ""):
             user.totp_enrolled = True
             codes = totp.new_recovery_codes(db_session, user)
-            staff = _open_session(db_session, user, "totp enrolment")
+            staff = open_session(db_session, user, _second_factor_detail(state, "totp enrolment"))
             record_staff_event(db_session, "totp.enrol", staff)
             return render_template(
                 "auth/recovery_codes.html", codes=codes, continue_url=safe_next(state.get("next")) or landing_url(staff)
@@ -201,7 +221,7 @@ def enrol() -> Any:
         error = None
         if request.method == "POST":
             lockout = users.register_failure(db_session, user)
-            _failure(db_session, user, "enrolment code", lockout)
+            record_failure(db_session, user, "enrolment code", lockout)
             error = "That code was not accepted. Check the time on your phone and enter the newest code."
         spaced = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
         return render_template("auth/enrol.html", form=form, secret=spaced, error=error)
@@ -211,8 +231,8 @@ def enrol() -> Any:
 def enrol_qr() -> Any:
     """The enrolment QR code as an SVG image generated on the server from the otpauth URI."""
     with database().session() as db_session:
-        pending = _pending(db_session)
-        if pending is None or pending[0].totp_enrolled:
+        pending = pending_sign_in(db_session)
+        if pending is None or pending[0].totp_enrolled or awaiting_new_password(*pending):
             return render_error(404)
         uri = users.provisioning_uri(pending[0])  # the same issuer as the URI `triage users create` prints
     buffer = io.BytesIO()
@@ -241,50 +261,4 @@ def logout() -> Any:
 def home() -> Any:
     """The staff entry point: the first area the member's roles open."""
     staff = signed_in_staff()
-    return redirect(landing_url(staff))
-
-
-@routes.route("/account")
-@staff_required
-def account() -> Any:
-    """One's own account: roles, recovery codes left, links to change the password."""
-    staff = signed_in_staff()
-    with database().session() as db_session:
-        left = totp.unused_recovery_codes(db_session, staff.id)
-    return render_template("auth/account.html", staff=staff, codes_left=left, form=ActionForm())
-
-
-@routes.route("/account/recovery-codes", methods=["POST"])
-@staff_required
-def recovery_codes() -> Any:
-    """Replace one's recovery codes and show the new ones once."""
-    staff = signed_in_staff()
-    if not ActionForm().validate_on_submit():
-        return render_error(400)
-    with database().session() as db_session:
-        user = _account(db_session, staff)
-        codes = totp.new_recovery_codes(db_session, user)
-        record_staff_event(db_session, "recovery_codes.new", staff)
-    return render_template("auth/recovery_codes.html", codes=codes, continue_url=url_for("auth.account"))
-
-
-@routes.route("/password", methods=["GET", "POST"])
-@staff_required
-def password() -> Any:
-    """Change one's password: every session of the account is revoked, this browser gets a new one."""
-    staff = signed_in_staff()
-    form = PasswordChangeForm()
-    if not form.validate_on_submit():
-        return render_template("auth/password.html", form=form)
-    with database().session() as db_session:
-        user = _account(db_session, staff)
-        if not users.verify_password(user, form.current.data or ""):
-            lockout = users.register_failure(db_session, user)
-            _failure(db_session, user, "password change", lockout)
-            form.current.errors = ["That is not your current password."]
-            return render_template("auth/password.html", form=form)
-        users.change_password(db_session, user, form.new.data or "")
-        record_staff_event(db_session, "password.change", staff)
-        _open_session(db_session, user, "after password change", audited=False)
-    flash("Your password was changed. Other signed-in browsers were signed out.", "info")
     return redirect(landing_url(staff))

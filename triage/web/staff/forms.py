@@ -5,15 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, HiddenField, IntegerField, PasswordField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    Field,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # types-WTForms predates SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from triage.db import users
+from triage.db import staff_accounts, users
 
 ROLE_LABELS = {"clinician": "Clinician", "rules_editor": "Rules editor", "admin": "Administrator"}
 ROLE_CHOICES = [SelectChoice(value, label) for value, label in ROLE_LABELS.items()]
+REGISTRATION_CHOICES = [SelectChoice("", "None recorded")] + [
+    SelectChoice(value, label) for value, label in staff_accounts.REGISTRATION_TYPES.items()
+]
+POLICY_HINT = (
+    "At least 12 characters; 15 or more is better. Several unrelated words are easy to remember. Common passwords are refused."
+)
 
 
 def no_control_characters(_form: Any, field: Field) -> None:
@@ -107,6 +122,74 @@ class PasswordChangeForm(FlaskForm):
     confirm = PasswordField(
         "New password again",
         validators=[DataRequired("Enter the new password again."), EqualTo("new", "The two new passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    """Ask for a password-reset link by email."""
+
+    email = StringField(
+        "Email address of your staff account",
+        validators=[DataRequired("Enter your email address."), Length(max=254), no_control_characters],
+        render_kw={"autocomplete": "username"},
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    """Choose a new password (through an emailed link, or at sign-in after an admin's reset)."""
+
+    new = PasswordField(
+        "New password",
+        validators=[DataRequired("Enter a new password."), NewPassword()],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[DataRequired("Enter the new password again."), EqualTo("new", "The two new passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def _name_field(label: str) -> StringField:
+    return StringField(
+        label,
+        validators=[Optional(), Length(max=staff_accounts.NAME_MAX), no_control_characters],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+
+
+class ProfileForm(FlaskForm):
+    """One's own display name and professional title."""
+
+    display_name = _name_field("Display name")
+    title = _name_field("Professional title")
+
+
+class AdminProfileForm(ProfileForm):
+    """An admin sets a member's name, title and professional registration."""
+
+    registration_type = SelectField("Professional register", choices=REGISTRATION_CHOICES, validate_choice=True)
+    registration_number = StringField(
+        "Registration number",
+        validators=[Optional(), Length(max=32), no_control_characters],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+
+    def validate_registration_number(self, field: Field) -> None:
+        """The number must fit its register (GMC 7 digits, NMC PIN, NPI with its check digit)."""
+        kind, number = staff_accounts.normalise_registration(self.registration_type.data or "", field.data or "")
+        problem = staff_accounts.registration_problem(kind, number)
+        if problem:
+            raise ValidationError(problem)
+
+
+class AdminResetForm(FlaskForm):
+    """An admin's reset: a temporary password the member replaces at next sign-in."""
+
+    password = PasswordField(
+        "Temporary password",
+        validators=[DataRequired("Enter a temporary password."), NewPassword()],
         render_kw={"autocomplete": "new-password"},
     )
 

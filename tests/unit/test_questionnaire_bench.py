@@ -1,0 +1,87 @@
+"""bench/questionnaire.py: its personas are valid intakes of both versions and its time model adds up (no timing)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from bench import questionnaire as bench
+from bench.questionnaire_personas import FOURTEEN_SYMPTOMS, PERSONAS, Persona
+from triage.domain.questionnaire.answers import validate_answers
+from triage.domain.questionnaire.questions import questionnaire_for
+
+TODAY = dt.date(2026, 12, 1)
+CASES = [pytest.param(version, persona, id=f"{version}-{persona.key}") for version in bench.BUILDERS for persona in PERSONAS]
+
+
+def _persona(key: str) -> Persona:
+    return next(p for p in PERSONAS if p.key == key)
+
+
+def test_there_are_at_least_ten_personas_including_the_fourteen_symptom_one() -> None:
+    assert len(PERSONAS) >= 10 and len({p.key for p in PERSONAS}) == len(PERSONAS)
+    fourteen = _persona(FOURTEEN_SYMPTOMS)
+    assert len(fourteen.symptoms) == 14 and fourteen.age == 45
+    assert {"bloating", "diarrhoea", "wind", "fatigue"} <= set(fourteen.symptoms)
+    assert fourteen.ppi_months == 24 and fourteen.ppi_stopped_days is None
+    assert fourteen.gluten == "gluten_free" and fourteen.gluten_months == 2
+
+
+@pytest.mark.parametrize(("version", "persona"), CASES)
+def test_each_builder_answers_only_questions_of_its_own_version(version: str, persona: Persona) -> None:
+    answers = bench.BUILDERS[version](persona, TODAY)
+    assert sorted(set(answers) - set(questionnaire_for(version).by_id)) == []
+
+
+@pytest.mark.parametrize(("version", "persona"), CASES)
+def test_each_persona_is_a_valid_complete_intake_of_each_version(version: str, persona: Persona) -> None:
+    questionnaire = questionnaire_for(version)
+    walked = bench.walk(questionnaire, bench.BUILDERS[version](persona, TODAY))
+    assert validate_answers(questionnaire, walked.answers, TODAY) == walked.answers
+    unanswered = [
+        q.id
+        for step in questionnaire.steps
+        for q in step.questions
+        if q.required and q.is_shown(walked.answers) and q.id not in walked.answers
+    ]
+    assert unanswered == []
+    assert walked.pages >= 2 and walked.words > 0 and walked.minutes > 0
+
+
+def test_the_time_model_is_reading_plus_answers_plus_page_loads() -> None:
+    walked = bench.Walk(words=400, closed=6, free_text=2, pages=5)
+    assert walked.seconds == pytest.approx(120 + 30 + 60 + 10)
+    assert walked.minutes == pytest.approx(220 / 60)
+
+
+def test_words_are_counted_as_a_reader_sees_them() -> None:
+    assert bench.count_words("Tummy (abdominal) pain or cramps", "", "Crohn's disease", "low-FODMAP") == 5 + 2 + 1
+
+
+def test_follow_ups_are_shown_only_when_their_condition_holds() -> None:
+    questionnaire = questionnaire_for(bench.V2)
+    bloody = bench.walk(questionnaire, bench.answers_v2(_persona("uc_like_19"), TODAY)).answers
+    reflux = bench.walk(questionnaire, bench.answers_v2(_persona("reflux_41"), TODAY)).answers
+    assert bloody["bloody_stools_per_day"] == 5 and "bloody_stools_per_day" not in reflux
+    assert [k for k in reflux if k.endswith("_months")] == ["heartburn_months"]  # one for_each copy per ticked symptom
+
+
+def test_choices_from_counts_only_the_ticked_options() -> None:
+    questionnaire = questionnaire_for(bench.V2)
+    worst = questionnaire.by_id["worst_symptom"]
+    one = bench.question_words(worst, {"symptoms": ["headaches", "wind"]})
+    assert one == bench.count_words(worst.label, worst.help, "Headaches", "Wind")
+
+
+def test_json_output_has_every_persona_in_both_versions_and_the_targets(capsys: pytest.CaptureFixture[str]) -> None:
+    code = bench.main(["--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code in (0, 1)
+    assert set(data["versions"]) == set(bench.BUILDERS) and data["current"] == bench.CURRENT
+    for figures in data["versions"].values():
+        assert set(figures["personas"]) == {p.key for p in PERSONAS}
+        assert figures["median_persona"] in figures["personas"]
+    targets = data["versions"][bench.CURRENT]["targets"]
+    assert len(targets) == 4 and code == (0 if all(t["met"] for t in targets) else 1)

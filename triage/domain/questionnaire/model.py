@@ -1,0 +1,170 @@
+"""The parts of a loaded questionnaire: sections, steps, questions, choices, table columns and follow-up conditions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from triage.domain.questionnaire.values import DEFAULT_MAX_ROWS, Answer
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One offered answer of a single- or multi-choice question."""
+
+    value: str
+    label: str
+    exclusive: bool = False  # "None of these" or "Not sure": never ticked together with another choice
+    picture: str = ""  # a file name under static/img/, shown beside the label ("" when none)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table question."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """One of the fixed groups of steps that the progress counts ("Section 3 of 8: Your symptoms")."""
+
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ShownWhen:
+    """When a follow-up question is shown: a test on one earlier answer."""
+
+    question: str
+    operator: str
+    value: Any = None
+
+    def holds(self, answers: Mapping[str, Answer]) -> bool:
+        """Whether the condition holds for these answers."""
+        given = answers.get(self.question)
+        if self.operator == "answered":
+            return given not in (None, "", [])
+        if self.operator == "equals":
+            return bool(given == self.value)
+        if self.operator == "one_of":
+            return given in self.value
+        if not isinstance(given, list):
+            return False
+        if self.operator == "at_least":
+            return len(given) >= int(self.value)
+        if self.operator == "includes":
+            return self.value in given
+        return any(v in given for v in self.value)
+
+    def describe(self) -> dict[str, Any]:
+        """The condition as plain data for the data dictionary."""
+        return {"question": self.question, self.operator: self.value}
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question: defined once, used by forms, validation, review, rules and PDF."""
+
+    id: str
+    step: str
+    type: str
+    label: str
+    help: str = ""
+    choices: tuple[Choice, ...] = ()
+    unit: str = ""
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+    required: bool = False
+    shown_when: ShownWhen | None = None
+    short_label: str = ""  # YAML `short:`, the name used in messages and on the review page ("" when none)
+    compact: bool = False  # rendered as one compact row (the per-symptom duration grid)
+    choices_from: str = ""  # a single whose choices are those of this multi question ("" when its own)
+    imperial: str = ""  # "feet_inches" (on cm) or "stones_pounds" (on kg): boxes offered beside the metric one
+    min_age: int | None = None  # a date of birth: the youngest age it may give, in years on the day of answering
+    max_age: int | None = None
+    columns: tuple[Column, ...] = ()  # a table question's columns
+    max_rows: int = DEFAULT_MAX_ROWS  # a table question's most rows
+
+    @property
+    def choice_values(self) -> tuple[str, ...]:
+        """The values a choice question accepts."""
+        return tuple(c.value for c in self.choices)
+
+    @property
+    def exclusive_values(self) -> tuple[str, ...]:
+        """The choice values that cannot be ticked together with any other ("None of these")."""
+        return tuple(c.value for c in self.choices if c.exclusive)
+
+    @property
+    def name(self) -> str:
+        """What messages call this question: its short label, or else its label."""
+        return self.short_label or self.label
+
+    def choice_label(self, value: str) -> str:
+        """The patient-facing label of one choice value."""
+        for choice in self.choices:
+            if choice.value == value:
+                return choice.label
+        return value
+
+    def is_shown(self, answers: Mapping[str, Answer]) -> bool:
+        """Whether the patient is asked this question, given the other answers."""
+        return self.shown_when is None or self.shown_when.holds(answers)
+
+    def describe(self) -> dict[str, Any]:
+        """The data-dictionary entry for this question."""
+        entry: dict[str, Any] = {
+            "id": self.id,
+            "step": self.step,
+            "type": self.type,
+            "label": self.label,
+            "required": self.required,
+        }
+        if self.short_label:
+            entry["short"] = self.short_label
+        if self.help:
+            entry["help"] = self.help
+        if self.choices:
+            entry["choices"] = [_describe_choice(c) for c in self.choices]
+        if self.choices_from:
+            entry["choices_from"] = self.choices_from
+        if self.unit:
+            entry["unit"] = self.unit
+        if self.imperial:
+            entry["imperial"] = self.imperial
+        for key in ("min", "max", "max_length", "min_age", "max_age"):
+            if getattr(self, key) is not None:
+                entry[key] = getattr(self, key)
+        if self.type == "table":
+            entry["columns"] = [{"id": c.id, "label": c.label} for c in self.columns]
+            entry["max_rows"] = self.max_rows
+        if self.compact:
+            entry["compact"] = True
+        entry["shown_when"] = self.shown_when.describe() if self.shown_when else None
+        return entry
+
+
+def _describe_choice(choice: Choice) -> dict[str, Any]:
+    entry: dict[str, Any] = {"value": choice.value, "label": choice.label}
+    if choice.exclusive:
+        entry["exclusive"] = True
+    if choice.picture:
+        entry["picture"] = choice.picture
+    return entry
+
+
+@dataclass(frozen=True)
+class Step:
+    """One page of the questionnaire, in one section (a file without sections has one section per step)."""
+
+    id: str
+    title: str
+    intro: str
+    questions: tuple[Question, ...]
+    is_review: bool = False
+    section: str = ""
