@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from triage.db.clock import as_utc, iso_seconds, utcnow
 from triage.db.models import Answer, Evaluation, Intake, Invitation, RateLimitHit
 from triage.domain.questionnaire.questions import Answer as AnswerValue
+from triage.domain.questionnaire.rules_view import answers_for_rules
 
 OPEN_STATUSES = ("invited", "in_progress")
 TOKEN_BYTES = 32  # 256 bits
@@ -175,7 +176,7 @@ def answers_sha256(answers: Mapping[str, AnswerValue]) -> str:
 def submit_intake(session: Session, intake: Intake, evaluate: Callable[[dict[str, AnswerValue]], StoredEvaluation]) -> bool:
     """Submit once: returns False when the intake was already submitted (by this or another request)."""
     answers = load_answers(session, intake.id)
-    evaluation = evaluate(answers)
+    evaluation = evaluate(answers_for_rules(answers, intake.questionnaire_version))
     now = utcnow()
     # A conditional UPDATE is atomic on both databases, so two racing submits produce one winner.
     claimed = session.execute(

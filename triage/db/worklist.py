@@ -16,6 +16,7 @@ from triage.db.intake_record import AnswersChanged, evaluation_result
 from triage.db.intakes import StoredEvaluation, answers_sha256, load_answers
 from triage.db.models import INTAKE_STATUSES, Alert, ClinicianNote, DifferentialFeedback, Evaluation, Intake, User
 from triage.domain.questionnaire.questions import Answer
+from triage.domain.questionnaire.rules_view import answers_for_rules
 from triage.domain.scales import Urgency
 
 URGENCIES = tuple(u.value for u in Urgency)  # the worklist filter: each red-flag tier, or none
@@ -281,7 +282,7 @@ def reevaluate(
         raise AnswersChanged(f"intake {intake_id}: stored answers do not match their SHA-256")
     old = session.scalar(select(func.max(Evaluation.id)).where(Evaluation.intake_id == intake_id))
     on = as_utc(intake.submitted_at or intake.created_at).date()
-    stored = evaluate(answers, on)
+    stored = evaluate(answers_for_rules(answers, intake.questionnaire_version), on)
     evaluation = Evaluation(intake_id=intake_id, created_at=utcnow(), reason="reevaluate", **stored.__dict__)
     session.add(evaluation)
     session.flush()
