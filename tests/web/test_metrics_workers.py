@@ -27,9 +27,9 @@ def wait_ready(base: str, process: subprocess.Popen[str], seconds: float = 90) -
     while time.monotonic() < deadline:
         assert process.poll() is None, "gunicorn stopped"
         try:
-            if requests.get(f"{base}/readyz", timeout=5).status_code == 200:
+            if requests.get(f"{base}/readyz", timeout=15).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a worker still booting on a busy machine: ask again
             pass
         time.sleep(0.3)
     pytest.fail("gunicorn did not become ready")
