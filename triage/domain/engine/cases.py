@@ -17,6 +17,7 @@ from triage.domain.engine.schema import Identifier, Text, report_schema_errors
 from triage.domain.engine.yaml_source import read_yaml_file
 from triage.domain.errors import AnswerError, ProblemList, did_you_mean, line_of
 from triage.domain.questionnaire.answers import validate_answers
+from triage.domain.questionnaire.questions import Questionnaire
 
 
 class _Strict(BaseModel):
@@ -75,11 +76,11 @@ class RuleCase:
     expect: Expectation
 
 
-def _typed(ruleset: Ruleset, raw: Mapping[str, Any]) -> dict[str, Any]:
-    # YAML reads Bristol types and scores as numbers; the data dictionary's choices are words.
+def typed_answers(questionnaire: Questionnaire, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers read from YAML with number-like choices (Bristol types, scores) turned back into the words stored."""
     fixed = {}
     for key, value in raw.items():
-        question = ruleset.questionnaire.by_id.get(key)
+        question = questionnaire.by_id.get(key)
         if question is not None and question.type == "single" and isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         fixed[key] = value
@@ -118,7 +119,7 @@ def _read_case(ruleset: Ruleset, raw: Any, line: int | None, problems: ProblemLi
     _check_references(ruleset, case, problems, line)
     on = dt.date.fromisoformat(case.on) if case.on else dt.date.today()
     try:
-        answers = validate_answers(ruleset.questionnaire, _typed(ruleset, case.answers), today=on)
+        answers = validate_answers(ruleset.questionnaire, typed_answers(ruleset.questionnaire, case.answers), today=on)
     except AnswerError as error:
         for problem in error.problems:
             problems.add(f"answers: {problem}", line_of(raw, "answers") or line, case.id)
