@@ -15,6 +15,7 @@ from triage.db.alerts import ALERT_TIERS
 from triage.db.clock import as_utc, minute_text, utcnow
 from triage.db.evaluations import ruleset_in_force
 from triage.db.models import Alert, Intake, User
+from triage.db.users import shown_name
 from triage.domain.scales import Urgency
 
 # The tiers that raise an alert (triage.db.alerts decides), most urgent first, as stored.
@@ -149,7 +150,7 @@ def _iso(moment: dt.datetime | None) -> str | None:
 
 def _select() -> Any:
     return (
-        select(Alert, Intake.ref, Intake.status, Intake.updated_at, User.email)
+        select(Alert, Intake.ref, Intake.status, Intake.updated_at, shown_name(User))
         .join(Intake, Intake.id == Alert.intake_id)
         .outerjoin(User, User.id == Alert.acknowledged_by)
     )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 
 from triage.db.clock import minute_text, utcnow
 from triage.db.models import Intake, TriageDecision, User
-from triage.db.users import parse_roles
+from triage.db.users import parse_roles, shown_name
 
 DECIDABLE = ("submitted", "reviewed")  # a decision needs the patient's sent answers
 NOTE_MAX = 2000
@@ -75,13 +75,15 @@ class Clinician:
     """A staff member who can be assigned an intake."""
 
     id: int
-    email: str
+    name: str  # the display name, or the email address while none is set
 
 
 def clinicians(session: Session) -> tuple[Clinician, ...]:
-    """The active staff accounts holding the clinician role, by email."""
-    rows = session.execute(select(User.id, User.email, User.roles).where(User.active.is_(True)).order_by(User.email))
-    return tuple(Clinician(uid, email) for uid, email, roles in rows if "clinician" in parse_roles(roles))
+    """The active staff accounts holding the clinician role, by the name pages show."""
+    rows = session.execute(
+        select(User.id, shown_name(User), User.roles).where(User.active.is_(True)).order_by(shown_name(User), User.email)
+    )
+    return tuple(Clinician(uid, name) for uid, name, roles in rows if "clinician" in parse_roles(roles))
 
 
 def record_decision(
@@ -121,7 +123,7 @@ def decision_history(session: Session, intake_id: int) -> tuple[DecisionInfo, ..
     assignee = aliased(User, name="assignee")
     decider = aliased(User, name="decider")
     rows = session.execute(
-        select(TriageDecision, assignee.email, decider.email)
+        select(TriageDecision, shown_name(assignee), shown_name(decider))
         .outerjoin(assignee, assignee.id == TriageDecision.assigned_to)
         .join(decider, decider.id == TriageDecision.decided_by)
         .where(TriageDecision.intake_id == intake_id)

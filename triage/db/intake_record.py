@@ -14,6 +14,7 @@ from triage.db.clock import as_utc, minute_text
 from triage.db.decisions import DecisionInfo, decision_history
 from triage.db.intakes import answers_sha256, load_answers
 from triage.db.models import Alert, ClinicianNote, DifferentialFeedback, Evaluation, Intake, User
+from triage.db.users import shown_name
 from triage.domain.questionnaire.questions import Answer
 from triage.domain.scales import Urgency
 
@@ -120,7 +121,7 @@ def intake_record(session: Session, intake_id: int, evaluation_id: int | None = 
     """An intake with its answers (hash re-computed), evaluations, the chosen (default newest) result, notes and feedback."""
     assignee = aliased(User, name="assignee")
     row = session.execute(
-        select(Intake, User.email, assignee.email)
+        select(Intake, shown_name(User), shown_name(assignee))
         .outerjoin(User, User.id == Intake.reviewed_by)
         .outerjoin(assignee, assignee.id == Intake.assigned_to)
         .where(Intake.id == intake_id)
@@ -138,13 +139,13 @@ def intake_record(session: Session, intake_id: int, evaluation_id: int | None = 
     chosen = evaluation_id if evaluation_id is not None else (infos[0].id if infos else None)
     result = evaluation_result(session, intake_id, chosen) if chosen is not None else None
     notes = session.execute(
-        select(ClinicianNote.id, User.email, ClinicianNote.created_at, ClinicianNote.text)
+        select(ClinicianNote.id, shown_name(User), ClinicianNote.created_at, ClinicianNote.text)
         .join(User, User.id == ClinicianNote.user_id)
         .where(ClinicianNote.intake_id == intake_id)
         .order_by(ClinicianNote.id)
     ).all()
     feedback = session.execute(
-        select(DifferentialFeedback, User.email)
+        select(DifferentialFeedback, shown_name(User))
         .join(User, User.id == DifferentialFeedback.user_id)
         .where(DifferentialFeedback.intake_id == intake_id)
         .order_by(DifferentialFeedback.id)
@@ -181,7 +182,7 @@ def intake_record(session: Session, intake_id: int, evaluation_id: int | None = 
 def intake_alerts(session: Session, intake_id: int) -> tuple[AlertInfo, ...]:
     """The intake's red-flag alerts, most urgent first, with who acknowledged each, when and the action taken."""
     rows = session.execute(
-        select(Alert, User.email).outerjoin(User, User.id == Alert.acknowledged_by).where(Alert.intake_id == intake_id)
+        select(Alert, shown_name(User)).outerjoin(User, User.id == Alert.acknowledged_by).where(Alert.intake_id == intake_id)
     ).all()
     ordered = sorted(rows, key=lambda r: (Urgency.rank_of(r[0].urgency), r[0].id))
     return tuple(

@@ -6,12 +6,12 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 import pyotp
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from triage.db.clock import as_utc, utcnow
@@ -70,6 +70,11 @@ class Named(Protocol):
 def staff_display(user: Named) -> str:
     """How a page names a staff member: the display name, or the email address while none is set."""
     return user.display_name.strip() or user.email
+
+
+def shown_name(user: Any) -> ColumnElement[str]:
+    """staff_display in SQL, for a User entity or alias: the display name, or the email address while none is set."""
+    return func.coalesce(func.nullif(func.trim(user.display_name), ""), user.email)
 
 
 def now() -> dt.datetime:

@@ -15,6 +15,7 @@ from triage.db.decisions import DECISIONS
 from triage.db.intake_record import AnswersChanged, evaluation_result
 from triage.db.intakes import StoredEvaluation, answers_sha256, load_answers
 from triage.db.models import INTAKE_STATUSES, Alert, ClinicianNote, DifferentialFeedback, Evaluation, Intake, User
+from triage.db.users import shown_name
 from triage.domain.questionnaire.questions import Answer
 from triage.domain.questionnaire.rules_view import answers_for_rules
 from triage.domain.scales import Urgency
@@ -127,9 +128,9 @@ def _worklist_select(query: WorklistQuery) -> tuple[Any, Any, Any]:
             Intake.submitted_at,
             ev.top_urgency,
             ev.top_differential,
-            reviewer.email,
+            shown_name(reviewer),
             Intake.decision,
-            assignee.email,
+            shown_name(assignee),
             alerts.c.rank,
             alerts.c.open,
         )

@@ -86,7 +86,7 @@ class DecisionForm(FlaskForm):
 
     def offer(self, clinicians: tuple[Clinician, ...]) -> DecisionForm:
         """Offer these clinicians in the assignee select (the only values that validate); returns the form."""
-        self.assignee.choices = [SelectChoice(NOBODY, "Nobody"), *(SelectChoice(str(c.id), c.email) for c in clinicians)]
+        self.assignee.choices = [SelectChoice(NOBODY, "Nobody"), *(SelectChoice(str(c.id), c.name) for c in clinicians)]
         return self
 
     @classmethod
