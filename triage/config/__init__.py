@@ -102,6 +102,11 @@ class Settings(BaseSettings):
     LOGIN_IP_WINDOW_SECONDS: int = Field(900, ge=1, le=86400, description="the window for `LOGIN_IP_MAX_FAILURES`, in seconds")
     FLASK_DEBUG: bool = Field(False, description="Flask's debug mode (`1` to turn on); refused in production")
     CLINIC_PHONE: str = Field("", description="the clinic's phone number, shown to patients on the urgent-help and done pages")
+    CLINIC_ADDRESS: str = Field(
+        "",
+        max_length=600,
+        description="the clinic's postal address for letters (a comma starts a new line); an admin can also set it in the app",
+    )
     EMERGENCY_INSTRUCTION: str = Field(
         "Call 999 or go to A&E now.", description="what the urgent-help page tells a patient to do (the local emergency number)"
     )

@@ -259,6 +259,7 @@ NAV_LINKS = (
     ("Audit log", "admin.audit"),
     ("Alerts report", "admin.alerts_report"),
     ("Deliveries", "admin.deliveries"),
+    ("Clinic details", "admin.clinic_details"),
     ("Settings", "admin.settings"),
     ("Your account", "auth.account"),
 )

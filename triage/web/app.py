@@ -14,7 +14,7 @@ from triage.config import Settings, load_settings
 from triage.db.session import Database
 from triage.paths import resource_dir
 from triage.pdf import summary as pdf
-from triage.web import access, clinic, errors, logs, ops, patient, request_id, rules, security, staff
+from triage.web import access, clinic, clinic_details, errors, logs, ops, patient, request_id, rules, security, staff
 from triage.web.proxies import TrustedProxyFix
 
 PATIENT_SESSION_HOURS = 24
@@ -78,6 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, settings: Settings | 
 def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ops.build_blueprint())  # first: its hooks time every request, refused ones too
     access.init_app(app)
+    clinic_details.init_app(app)
     for blueprint in staff.build_blueprints():
         app.register_blueprint(blueprint)
     app.register_blueprint(patient.build_blueprint())

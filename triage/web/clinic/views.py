@@ -21,6 +21,7 @@ from triage.domain.report.versions import questionnaire_of
 from triage.domain.scales import Urgency
 from triage.web.access import database, record_staff_event, role_required, signed_in_staff
 from triage.web.clinic.forms import DecisionForm, FeedbackForm, InvitationForm, NoteForm, query_args, worklist_query
+from triage.web.clinic_details import clinic
 from triage.web.errors import render_error
 from triage.web.forms import ActionForm
 from triage.web.routes import RouteTable
@@ -93,7 +94,7 @@ def invite() -> Any:
             session,
             ref=ref,
             questionnaire_version=default_questionnaire().version,
-            expires_days=int(current_app.config["INVITE_EXPIRY_DAYS"]),
+            expires_days=clinic().invite_expiry_days,
             appointment_date=form.appointment.data,
             created_by=signed_in_staff().email,
         )
@@ -102,7 +103,7 @@ def invite() -> Any:
         )
         intake_id = intake.id
     link = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/i/{token}"
-    days = current_app.config["INVITE_EXPIRY_DAYS"]
+    days = clinic().invite_expiry_days
     return _worklist_page(invitation={"ref": ref, "link": link, "intake_id": str(intake_id), "days": str(days)})
 
 

@@ -13,6 +13,7 @@ from triage.db import alerts
 from triage.db import intakes as queries
 from triage.domain.questionnaire.questions import Answer, Step
 from triage.domain.scales import Urgency
+from triage.web.clinic_details import clinic
 from triage.web.forms import ActionForm
 from triage.web.patient import session as ps
 from triage.web.patient.flow import FLAGS_KEY, INTERRUPT_KEY, Progress, known_flags, pending_interrupt
@@ -39,10 +40,10 @@ def patient_actor(bound: ps.Bound) -> alerts.Actor:
 
 def help_lines() -> dict[str, str]:
     """What the interrupt and done pages tell the patient to do: the clinic's emergency instruction and phone number."""
-    config = current_app.config
-    phone = str(config.get("CLINIC_PHONE") or "").strip()
+    details = clinic()
+    phone = details.phone.strip()
     link = "".join(c for i, c in enumerate(phone) if c.isdigit() or (c == "+" and i == 0))
-    return {"instruction": str(config.get("EMERGENCY_INSTRUCTION") or ""), "phone": phone, "phone_link": link}
+    return {"instruction": details.emergency_instruction, "phone": phone, "phone_link": link}
 
 
 def after_save(

@@ -18,6 +18,7 @@ from triage.db import intakes as queries
 from triage.db import outbox, password_resets, users
 from triage.db.models import User
 from triage.web.access import clear_staff_cookie, database, record_staff_event
+from triage.web.clinic_details import clinic
 from triage.web.errors import render_error
 from triage.web.routes import RouteTable
 from triage.web.security import client_ip
@@ -45,9 +46,8 @@ def _minutes() -> int:
 
 
 def _mail_body(user: User, link: str) -> str:
-    clinic = current_app.config["CLINIC_NAME"]
     return (
-        f"Someone asked to reset the password of your {clinic} staff account ({user.email}).\n\n"
+        f"Someone asked to reset the password of your {clinic().name} staff account ({user.email}).\n\n"
         f"To choose a new password, open this link within {_minutes()} minutes. It works once:\n{link}\n\n"
         "If you did not ask, ignore this email: your password stays as it is.\n"
         "You still need your authenticator app to sign in afterwards.\n"

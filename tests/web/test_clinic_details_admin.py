@@ -1,0 +1,136 @@
+"""An admin sets the clinic's details in the app (over the environment's), and pages, links and emails follow them."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image
+from sqlalchemy import select
+
+from tests.helpers.apps import csrf_token
+from triage.db.models import AuditEvent, Intake
+from triage.web.patient.urgent import help_lines
+
+PAGE = "/admin/clinic"
+DETAILS = {
+    "name": "Northfield Gut Clinic",
+    "address": "Ward 7\nNorthfield Hospital\nNF1 2AB",
+    "phone": "+44 20 7946 0000",
+    "emergency_instruction": "Call 112 now.",
+    "letterhead": "Department of Gastroenterology",
+    "page_size": "Letter",
+    "invite_expiry_days": "14",
+}
+
+
+def _png(size: tuple[int, int] = (40, 20)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (0, 90, 160)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _save(client: FlaskClient, **fields: Any) -> Any:
+    data = {"csrf_token": csrf_token(client.get(PAGE).data), **DETAILS, **fields}
+    return client.post(PAGE, data=data, content_type="multipart/form-data")
+
+
+def _audit(app: Flask) -> list[str]:
+    with app.extensions["triage_db"].session() as session:
+        return list(session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "clinic.details")))
+
+
+def test_the_page_says_where_each_value_comes_from(make_app: Callable[..., Flask], staff_login: Callable[..., Any]) -> None:
+    app = make_app(CLINIC_NAME="Env Clinic")
+    client = app.test_client()
+    staff_login(client, ("admin",))
+    page = client.get(PAGE).get_data(as_text=True)
+    assert 'value="Env Clinic"' in page and "From the environment (CLINIC_NAME)" in page
+    assert "The default (CLINIC_PHONE is not set)" in page
+    _save(client)
+    assert "Set here; the environment's CLINIC_NAME is overridden." in client.get(PAGE).get_data(as_text=True)
+
+
+def test_saved_details_reach_every_page_the_help_lines_and_new_links(app: Flask, staff_login: Callable[..., Any]) -> None:
+    client = app.test_client()
+    staff_login(client, ("admin", "clinician"))
+    response = _save(client)
+    assert response.status_code == 302
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "Clinic details saved." in page and "<title>Clinic details - Northfield Gut Clinic</title>" in page
+    assert "Set here." in page and "is overridden" not in page
+    assert "Northfield Gut Clinic" in client.get("/").get_data(as_text=True)
+    with app.test_request_context("/"):
+        assert help_lines() == {"instruction": "Call 112 now.", "phone": "+44 20 7946 0000", "phone_link": "+442079460000"}
+    assert _audit(app) and "name" in _audit(app)[0] and "Northfield" not in _audit(app)[0]
+
+    token = csrf_token(client.get("/clinic/").data)
+    made = client.post("/clinic/invitations", data={"csrf_token": token, "ref": "EXP-1"})
+    assert made.status_code in (200, 302, 303)
+    with app.extensions["triage_db"].session() as session:
+        intake = session.scalars(select(Intake).where(Intake.ref == "EXP-1")).one()
+        assert intake.invitation is not None
+        assert (intake.invitation.expires_at - intake.invitation.created_at).days == 14
+
+
+def test_saving_the_same_details_again_changes_nothing(app: Flask, staff_login: Callable[..., Any]) -> None:
+    client = app.test_client()
+    staff_login(client, ("admin",))
+    _save(client)
+    _save(client)
+    assert len(_audit(app)) == 1
+    assert "Nothing changed." in client.get(PAGE).get_data(as_text=True)
+
+
+def test_bad_values_are_refused_with_the_field_named_and_the_input_kept(app: Flask, staff_login: Callable[..., Any]) -> None:
+    client = app.test_client()
+    staff_login(client, ("admin",))
+    response = _save(client, invite_expiry_days="0", name="Kept name")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Enter a whole number from 1 to 365." in page and 'value="Kept name"' in page
+    response = _save(client, name="   ")
+    assert response.status_code == 400 and "Enter the clinic&#39;s name." in response.get_data(as_text=True)
+    assert _audit(app) == []
+
+
+def test_a_logo_is_checked_stored_shown_and_removed(app: Flask, staff_login: Callable[..., Any]) -> None:
+    client = app.test_client()
+    staff_login(client, ("admin",))
+    refused = _save(client, logo=(io.BytesIO(b"<svg onload=alert(1)>"), "logo.png"))
+    assert refused.status_code == 400 and "Logo: the file is not a PNG or JPEG image." in refused.get_data(as_text=True)
+    huge = _save(client, logo=(io.BytesIO(_png((3000, 10))), "wide.png"))
+    assert huge.status_code == 400 and "larger than 2400 pixels" in huge.get_data(as_text=True)
+    assert _save(client, logo=(io.BytesIO(_png()), "logo.png")).status_code == 302
+    page = client.get(PAGE).get_data(as_text=True)
+    assert 'src="data:image/png;base64,' in page and "Remove the logo" in page
+    assert _save(client, remove_logo="y").status_code == 302
+    assert "data:image/png" not in client.get(PAGE).get_data(as_text=True)
+
+
+def test_forgetting_the_details_brings_back_the_environments(app: Flask, staff_login: Callable[..., Any]) -> None:
+    client = app.test_client()
+    staff_login(client, ("admin",))
+    _save(client)
+    token = csrf_token(client.get(PAGE).data)
+    assert client.post(f"{PAGE}/reset", data={"csrf_token": token}).status_code == 302
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "The environment&#39;s values apply again." in page and "Northfield" not in page
+
+
+def test_only_an_admin_may_open_or_change_the_details(app: Flask, staff_login: Callable[..., Any]) -> None:
+    client = app.test_client()
+    staff_login(client, ("clinician", "rules_editor"))
+    assert client.get(PAGE).status_code == 403
+    assert client.post(PAGE, data=DETAILS).status_code in (400, 403)
+    assert _audit(app) == []
+
+
+def test_a_post_without_its_csrf_token_is_refused(app: Flask, staff_login: Callable[..., Any]) -> None:
+    client = app.test_client()
+    staff_login(client, ("admin",))
+    assert client.post(PAGE, data=DETAILS).status_code == 400
+    assert _audit(app) == []

@@ -1,0 +1,40 @@
+"""The clinic's details for the page being built: read once per request from the database over the settings."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app, g
+from sqlalchemy.exc import SQLAlchemyError
+
+from triage.config import Settings
+from triage.db.clinic_profile import ClinicProfile, load_clinic_profile, profile_from
+from triage.web.access import database
+
+log = logging.getLogger(__name__)
+
+
+def clinic() -> ClinicProfile:
+    """The clinic profile (name, address, phone, letterhead, logo, page size, link expiry) for this request."""
+    cached: ClinicProfile | None = g.get("triage_clinic")
+    if cached is None:
+        settings: Settings = current_app.extensions["triage_settings"]
+        try:
+            with database().session() as session:
+                cached = load_clinic_profile(session, settings)
+        except SQLAlchemyError:
+            # An error page must still render while the database is down: the environment's values stand in.
+            log.warning("the clinic details could not be read from the database; showing the environment's values")
+            cached = profile_from({}, settings)
+        g.triage_clinic = cached
+    return cached
+
+
+def forget_clinic() -> None:
+    """Drop this request's copy (after an admin changed the details, the page that follows reads them again)."""
+    g.pop("triage_clinic", None)
+
+
+def init_app(app: Flask) -> None:
+    """Make `clinic()` available to every template."""
+    app.add_template_global(clinic, "clinic")
