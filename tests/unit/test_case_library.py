@@ -78,3 +78,10 @@ def test_an_empty_folder_or_file_is_refused(tmp_path: Path) -> None:
 
 def test_a_bad_intake_date_is_refused(tmp_path: Path) -> None:
     assert "YYYY-MM-DD" in _problems(_write(tmp_path, CASE.replace('"2026-11-01"', '"1 Nov 2026"')))
+
+
+def test_an_answer_to_a_question_the_form_would_not_ask_is_refused(tmp_path: Path) -> None:
+    text = CASE.replace(
+        "      symptoms: [heartburn]\n", "      symptoms: [heartburn]\n      warning_signs: [none]\n      weight_lost_kg: 8\n"
+    )
+    assert "'weight_lost_kg' is not asked with these answers" in _problems(_write(tmp_path, text))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
@@ -12,8 +13,10 @@ from PIL import Image
 from sqlalchemy import select
 
 from tests.helpers.apps import csrf_token
-from triage.db.models import AuditEvent, Intake
-from triage.web.patient.urgent import help_lines
+from triage.db.clock import as_utc, minute_text
+from triage.db.models import AuditEvent, Intake, User
+from triage.web.clinic_details import clinic
+from triage.web.patient.urgent import alert_mail, help_lines
 
 PAGE = "/admin/clinic"
 DETAILS = {
@@ -24,6 +27,10 @@ DETAILS = {
     "letterhead": "Department of Gastroenterology",
     "page_size": "Letter",
     "invite_expiry_days": "14",
+    "privacy_notice": "Your answers are held by the clinic for 8 years.",
+    "time_zone": "UTC",
+    "alert_email": "alerts@example.org",
+    "escalation_email": "",
 }
 
 
@@ -134,3 +141,37 @@ def test_a_post_without_its_csrf_token_is_refused(app: Flask, staff_login: Calla
     staff_login(client, ("admin",))
     assert client.post(PAGE, data=DETAILS).status_code == 400
     assert _audit(app) == []
+
+
+def test_staff_pages_show_times_in_the_clinics_time_zone(app: Flask, staff_login: Callable[..., Any]) -> None:
+    client = app.test_client()
+    account = staff_login(client, ("admin",))
+    _save(client, time_zone="America/New_York")
+    with app.extensions["triage_db"].session() as session:
+        user = session.get(User, account.id)
+        assert user is not None and user.last_login_at is not None
+        signed_in = user.last_login_at
+    page = client.get(f"/admin/users/{account.id}").get_data(as_text=True)
+    shown = as_utc(signed_in).astimezone(zoneinfo.ZoneInfo("America/New_York")).strftime("%Y-%m-%d %H:%M %Z")
+    assert f"<dt>Last sign-in</dt><dd>{shown}</dd>" in page and shown.endswith(("EST", "EDT"))
+    with app.test_request_context("/"):
+        assert minute_text(signed_in).endswith("UTC")  # outside a staff request (or after one) times stay in UTC
+
+
+def test_a_misspelt_time_zone_or_a_bad_alert_address_is_refused(app: Flask, staff_login: Callable[..., Any]) -> None:
+    client = app.test_client()
+    staff_login(client, ("admin",))
+    response = _save(client, time_zone="Europe/Londn")
+    assert response.status_code == 400 and "Time zone: use a name such as Europe/London" in response.get_data(as_text=True)
+    response = _save(client, alert_email="not an address")
+    assert response.status_code == 400 and "Email address: enter an address" in response.get_data(as_text=True)
+    assert _audit(app) == []
+
+
+def test_alerts_go_to_the_address_set_in_the_app(app: Flask, staff_login: Callable[..., Any]) -> None:
+    client = app.test_client()
+    staff_login(client, ("admin",))
+    _save(client, alert_email="duty@example.org")
+    with app.test_request_context("/"):
+        assert alert_mail().recipient == "duty@example.org"
+        assert clinic().escalation_email == "duty@example.org"  # no escalation address: the alert address

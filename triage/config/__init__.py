@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -110,6 +111,9 @@ class Settings(BaseSettings):
     EMERGENCY_INSTRUCTION: str = Field(
         "Call 999 or go to A&E now.", description="what the urgent-help page tells a patient to do (the local emergency number)"
     )
+    CLINIC_TIME_ZONE: str = Field(
+        "UTC", description="the clinic's time zone (an IANA name such as `Europe/London`) for times on staff pages and letters"
+    )
     ALERT_EMAIL: str = Field("", description="where emergency and urgent alerts are emailed; unset: shown in the app only")
     ESCALATION_EMAIL: str = Field("", description="where an alert not acknowledged in time is escalated; unset: `ALERT_EMAIL`")
     ESCALATION_MINUTES: int = Field(15, ge=1, le=1440, description="minutes before an unacknowledged emergency alert escalates")
@@ -168,6 +172,18 @@ class Settings(BaseSettings):
     def _page_size_any_case(cls, value: Any) -> Any:
         names = {"A4": "A4", "LETTER": "Letter"}
         return names.get(value.upper(), value) if isinstance(value, str) else value
+
+    @field_validator("CLINIC_TIME_ZONE")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        # A misspelt zone must stop the start, not show every time an hour off.
+        try:
+            if not value or value.startswith(("/", ".")) or ".." in value:
+                raise ValueError(value)
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time-zone name such as Europe/London or UTC") from None
+        return value
 
     @field_validator("PUBLIC_BASE_URL")
     @classmethod

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from triage.config import Settings
 from triage.db import audit, outbox
 from triage.db.alerts import ALERT_TIERS
+from triage.db.clinic_profile import load_clinic_profile
 from triage.db.clock import as_utc, minute_text, utcnow
 from triage.db.evaluations import ruleset_in_force
 from triage.db.models import Alert, Intake, User
@@ -59,7 +60,7 @@ def escalate_due(session: Session, now: dt.datetime, settings: Settings) -> int:
             .order_by(Alert.raised_at, Alert.id)
         )
     )
-    recipient = settings.ESCALATION_EMAIL or settings.ALERT_EMAIL
+    recipient = load_clinic_profile(session, settings).escalation_email  # set by an admin, or the environment's
     escalated = 0
     for alert_id in due:
         # The guarded update claims the alert: a second worker (or an acknowledgement) racing this one changes no row.

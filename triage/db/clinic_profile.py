@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+import re
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -21,6 +23,7 @@ LOGO_KEY = PREFIX + "logo"
 LOGO_MAX_BYTES = 300 * 1024
 LOGO_MAX_PIXELS = 2400
 LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg"}
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 # field → (the environment setting it overrides, or "" when only the app sets it; the default when neither is set)
 FIELDS: dict[str, tuple[str, str]] = {
@@ -29,8 +32,12 @@ FIELDS: dict[str, tuple[str, str]] = {
     "phone": ("CLINIC_PHONE", ""),
     "emergency_instruction": ("EMERGENCY_INSTRUCTION", "Call 999 or go to A&E now."),
     "letterhead": ("", ""),
+    "privacy_notice": ("", ""),
     "page_size": ("PDF_PAGE_SIZE", "A4"),
+    "time_zone": ("CLINIC_TIME_ZONE", "UTC"),
     "invite_expiry_days": ("INVITE_EXPIRY_DAYS", "30"),
+    "alert_email": ("ALERT_EMAIL", ""),
+    "escalation_email": ("ESCALATION_EMAIL", ""),
 }
 SOURCES = ("set in the app", "environment", "default", "set in the app over the environment")
 
@@ -67,6 +74,10 @@ class ClinicProfile:
     letterhead: str
     page_size: str
     invite_expiry_days: int
+    privacy_notice: str = ""
+    time_zone: str = "UTC"
+    alert_email: str = ""
+    escalation_email: str = ""
     logo: Logo | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
     changed_at: dt.datetime | None = None
@@ -86,6 +97,17 @@ def _environment(settings: Settings, name: str) -> str | None:
     return str(getattr(settings, setting))
 
 
+def known_time_zone(name: str) -> bool:
+    """Whether the IANA time-zone database knows this name (Europe/London, UTC, ...)."""
+    if not name or name.startswith(("/", ".")) or ".." in name:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def clean_value(name: str, value: str) -> str:
     """The value as stored; raises ClinicDetailsRefused with a message naming the field."""
     text = value.replace("\r\n", "\n").strip()
@@ -98,7 +120,11 @@ def clean_value(name: str, value: str) -> str:
         return sizes[text.upper()]
     if name == "invite_expiry_days" and not (text.isdigit() and 1 <= int(text) <= 365):
         raise ClinicDetailsRefused(name, "Days a patient link lasts: enter a whole number from 1 to 365.")
-    limit = 600 if name in ("address", "letterhead") else 200
+    if name == "time_zone" and not known_time_zone(text):
+        raise ClinicDetailsRefused(name, "Time zone: use a name such as Europe/London or America/New_York.")
+    if name in ("alert_email", "escalation_email") and text and not EMAIL.fullmatch(text):
+        raise ClinicDetailsRefused(name, "Email address: enter an address such as clinic@example.org, or leave it empty.")
+    limit = {"address": 600, "letterhead": 600, "privacy_notice": 4000}.get(name, 200)
     if len(text) > limit:
         raise ClinicDetailsRefused(name, f"{name.replace('_', ' ').capitalize()}: use at most {limit} characters.")
     return text
@@ -167,6 +193,10 @@ def profile_from(stored: Mapping[str, str], settings: Settings, changed: dt.date
         letterhead=values["letterhead"],
         page_size=values["page_size"],
         invite_expiry_days=int(values["invite_expiry_days"]),
+        privacy_notice=values["privacy_notice"],
+        time_zone=values["time_zone"],
+        alert_email=values["alert_email"],
+        escalation_email=values["escalation_email"] or values["alert_email"],
         logo=logo,
         sources=sources,
         changed_at=changed,

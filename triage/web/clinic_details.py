@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from triage.config import Settings
 from triage.db.clinic_profile import ClinicProfile, load_clinic_profile, profile_from
+from triage.db.clock import show_times_in
 from triage.web.access import database
 
 log = logging.getLogger(__name__)
+STAFF_BLUEPRINTS = frozenset({"clinic", "rules", "admin", "auth"})
 
 
 def clinic() -> ClinicProfile:
@@ -35,6 +37,19 @@ def forget_clinic() -> None:
     g.pop("triage_clinic", None)
 
 
+def _times_in_clinic_zone() -> None:
+    # Staff pages show times in the clinic's zone; other requests (patients, health checks, files) skip the read.
+    if request.blueprint in STAFF_BLUEPRINTS:
+        show_times_in(clinic().time_zone)
+
+
+def _times_back_to_utc(_error: BaseException | None) -> None:
+    # A server thread serves many requests: the next one must not inherit this one's zone.
+    show_times_in("UTC")
+
+
 def init_app(app: Flask) -> None:
-    """Make `clinic()` available to every template."""
+    """Make `clinic()` available to every template, and show staff pages' times in the clinic's time zone."""
     app.add_template_global(clinic, "clinic")
+    app.before_request(_times_in_clinic_zone)
+    app.teardown_request(_times_back_to_utc)

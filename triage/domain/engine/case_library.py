@@ -149,6 +149,12 @@ def _read_case(raw: Any, line: int | None, problems: ProblemList) -> LibraryCase
         for problem in error.problems:
             problems.add(f"answers: {problem}", line_of(raw, "answers") or line, case.id)
         return None
+    # A patient can only answer what the form asks: an answer to a question its conditions hide is not a real intake.
+    hidden = [key for key in answers if not questionnaire.by_id[key].is_shown(answers)]
+    for key in hidden:
+        problems.add(f"answers: '{key}' is not asked with these answers (its shown_when does not hold)", line, case.id)
+    if hidden:
+        return None
     return LibraryCase(
         case.id,
         problems.file,

@@ -29,8 +29,7 @@ routes = RouteTable()
 
 def alert_mail() -> alerts.AlertMail:
     """Where this app mails alerts, from its settings."""
-    config = current_app.config
-    return alerts.AlertMail(str(config.get("ALERT_EMAIL") or ""), str(config["PUBLIC_BASE_URL"]))
+    return alerts.AlertMail(clinic().alert_email, str(current_app.config["PUBLIC_BASE_URL"]))
 
 
 def patient_actor(bound: ps.Bound) -> alerts.Actor:

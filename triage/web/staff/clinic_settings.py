@@ -21,7 +21,19 @@ from triage.web.staff.forms import no_control_characters
 
 routes = RouteTable()
 
-TEXT_FIELDS = ("name", "address", "phone", "emergency_instruction", "letterhead", "page_size", "invite_expiry_days")
+TEXT_FIELDS = (
+    "name",
+    "address",
+    "phone",
+    "emergency_instruction",
+    "letterhead",
+    "privacy_notice",
+    "page_size",
+    "time_zone",
+    "invite_expiry_days",
+    "alert_email",
+    "escalation_email",
+)
 
 
 def _lines_allowed(_form: Any, field: Any) -> None:
@@ -44,6 +56,14 @@ class ClinicDetailsForm(FlaskForm):
         validators=[DataRequired("Enter what a patient should do in an emergency."), Length(max=200), no_control_characters],
     )
     letterhead = TextAreaField("Letterhead lines under the clinic name", validators=[Optional(), Length(max=600), _lines_allowed])
+    privacy_notice = TextAreaField("Privacy notice for patients", validators=[Optional(), Length(max=4000), _lines_allowed])
+    time_zone = StringField(
+        "Time zone", validators=[DataRequired("Enter a time zone such as Europe/London."), Length(max=64), no_control_characters]
+    )
+    alert_email = StringField("Where alerts are emailed", validators=[Optional(), Length(max=254), no_control_characters])
+    escalation_email = StringField(
+        "Where unacknowledged emergencies escalate", validators=[Optional(), Length(max=254), no_control_characters]
+    )
     page_size = SelectField("Letter page size", choices=[("A4", "A4"), ("Letter", "US Letter")], validate_choice=True)
     invite_expiry_days = IntegerField(
         "Days a patient link lasts",
