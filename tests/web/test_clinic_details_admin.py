@@ -175,3 +175,13 @@ def test_alerts_go_to_the_address_set_in_the_app(app: Flask, staff_login: Callab
     with app.test_request_context("/"):
         assert alert_mail().recipient == "duty@example.org"
         assert clinic().escalation_email == "duty@example.org"  # no escalation address: the alert address
+
+
+def test_patients_read_the_privacy_notice_and_how_to_reach_the_clinic(app: Flask, staff_login: Callable[..., Any]) -> None:
+    client = app.test_client()
+    assert "Ask the clinic for its privacy notice." in client.get("/privacy").get_data(as_text=True)
+    staff_login(client, ("admin",))
+    _save(client, privacy_notice="Held for 8 years.\n\nAsk us for a copy <any time>.")
+    page = app.test_client().get("/privacy").get_data(as_text=True)
+    assert "<p>Held for 8 years.</p>" in page and "<p>Ask us for a copy &lt;any time&gt;.</p>" in page
+    assert 'href="tel:+442079460000"' in page and "Ward 7<br>Northfield Hospital<br>NF1 2AB" in page

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_wtf.csrf import CSRFError
 
-from triage.web.patient import urgent, views
+from triage.web.patient import privacy, urgent, views
 
 
 def build_blueprint() -> Blueprint:
@@ -13,5 +13,6 @@ def build_blueprint() -> Blueprint:
     blueprint = Blueprint("patient", __name__)
     views.routes.register(blueprint)
     urgent.routes.register(blueprint)
+    privacy.routes.register(blueprint)
     blueprint.register_error_handler(CSRFError, views.csrf_failed)
     return blueprint
