@@ -275,3 +275,13 @@ def test_the_facts_rules_read_come_out_the_same_from_both_versions(seed: int) ->
     answers = random_intake(v1(), random.Random(seed), ON, 0.8)
     before, after = derive_facts(answers, ON), derive_facts(upgrade_answers(answers), ON)
     assert {k: before[k] for k in SAME_FACTS} == {k: after[k] for k in SAME_FACTS}
+
+
+def test_an_antacid_or_bismuth_last_taken_more_than_4_weeks_ago_is_not_ticked() -> None:
+    upgraded = upgrade_answers(
+        {"takes_antacid": "yes", "antacid_types": ["bismuth"], "antacid_last_dose_days": 300, "takes_ppi": "no"}
+    )
+    assert "bismuth" not in upgraded.get("acid_medicines", [])
+    assert "bismuth_last_dose_days" not in upgraded
+    mixed = upgrade_answers({"takes_antacid": "yes", "antacid_types": ["alginate", "bismuth"], "antacid_last_dose_days": 29})
+    assert mixed.get("acid_medicines", []) == []

@@ -38,7 +38,7 @@ def copy_rules(tmp_path: Path) -> Path:
 def test_check_reports_the_bundled_ruleset() -> None:
     result = run("check")
     assert result.exit_code == 0
-    assert result.output.startswith("OK: ruleset 2026.1 (sha256 ") and "13 differentials" in result.output
+    assert result.output.startswith("OK: ruleset 2026.1 (sha256 ") and "16 differentials" in result.output
 
 
 def test_test_runs_every_case() -> None:

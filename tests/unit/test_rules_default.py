@@ -27,6 +27,9 @@ REQUIRED = [
     "sibo",
     "microscopic_colitis",
     "bile_acid_diarrhoea",
+    "peptic_ulcer",
+    "upper_gi_cancer",
+    "infective_colitis",
 ]
 BIG_FOUR = {"celiac_disease", "crohns_disease", "ulcerative_colitis", "autoimmune_atrophic_gastritis"}
 

@@ -40,7 +40,8 @@ takes_ppi yes (+ ppi_months)                           acid_medicines ppi, ppi_s
 takes_h2_blocker yes                                   acid_medicines h2_blocker, h2_still_taking yes
 takes_nsaid yes (+ nsaid_frequency, nsaid_months)      acid_medicines nsaid (+ nsaid_frequency, nsaid_months)
 takes_antacid yes (+ antacid_frequency)                acid_medicines antacid (+ antacid_frequency), unless the only
-                                                       kind ticked is bismuth
+                                                       kind ticked is bismuth; neither when the last dose was more
+                                                       than 28 days ago (not "in the last 4 weeks")
 antacid_types bismuth                                  acid_medicines bismuth; antacid_last_dose_days (at most 28)
                                                        becomes bismuth_last_dose_days when bismuth is the only kind
 other_medicines antibiotics, antibiotics_weeks_ago     acid_medicines antibiotics, antibiotics_last_dose_days
@@ -254,14 +255,16 @@ def _medicines(a: Mapping[str, Answer], out: dict[str, Answer]) -> None:
         taken.add("nsaid")
         out.update({k: a[k] for k in ("nsaid_frequency", "nsaid_months") if k in a})
     kinds = _strings(a.get("antacid_types"))
-    if a.get("takes_antacid") == "yes":
+    days = a.get("antacid_last_dose_days")
+    # Version 2 asks about the last 4 weeks: an antacid or bismuth last taken longer ago was not taken in them.
+    within_4_weeks = not (isinstance(days, int) and days > LAST_4_WEEKS_DAYS)
+    if a.get("takes_antacid") == "yes" and within_4_weeks:
         if kinds != ["bismuth"]:
             taken.add("antacid")
             if "antacid_frequency" in a:
                 out["antacid_frequency"] = a["antacid_frequency"]
         if "bismuth" in kinds:
             taken.add("bismuth")
-            days = a.get("antacid_last_dose_days")
             if kinds == ["bismuth"] and isinstance(days, int) and 0 <= days <= LAST_4_WEEKS_DAYS:
                 out["bismuth_last_dose_days"] = days
     others = _strings(a.get("other_medicines"))
