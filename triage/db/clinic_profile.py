@@ -6,7 +6,6 @@ import base64
 import datetime as dt
 import io
 import re
-import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -15,6 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from triage.config import Settings
+from triage.config.zones import known_time_zone
 from triage.db.clock import utcnow
 from triage.db.models import AppSetting
 
@@ -95,17 +95,6 @@ def _environment(settings: Settings, name: str) -> str | None:
     if not setting or setting not in settings.model_fields_set:
         return None
     return str(getattr(settings, setting))
-
-
-def known_time_zone(name: str) -> bool:
-    """Whether the IANA time-zone database knows this name (Europe/London, UTC, ...)."""
-    if not name or name.startswith(("/", ".")) or ".." in name:
-        return False
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
 
 
 def clean_value(name: str, value: str) -> str:

@@ -40,8 +40,7 @@ takes_ppi yes (+ ppi_months)                           acid_medicines ppi, ppi_s
 takes_h2_blocker yes                                   acid_medicines h2_blocker, h2_still_taking yes
 takes_nsaid yes (+ nsaid_frequency, nsaid_months)      acid_medicines nsaid (+ nsaid_frequency, nsaid_months)
 takes_antacid yes (+ antacid_frequency)                acid_medicines antacid (+ antacid_frequency), unless the only
-                                                       kind ticked is bismuth; neither when the last dose was more
-                                                       than 28 days ago (not "in the last 4 weeks")
+                                                       kind ticked is bismuth; neither when last taken 29+ days ago
 antacid_types bismuth                                  acid_medicines bismuth; antacid_last_dose_days (at most 28)
                                                        becomes bismuth_last_dose_days when bismuth is the only kind
 other_medicines antibiotics, antibiotics_weeks_ago     acid_medicines antibiotics, antibiotics_last_dose_days
@@ -255,10 +254,8 @@ def _medicines(a: Mapping[str, Answer], out: dict[str, Answer]) -> None:
         taken.add("nsaid")
         out.update({k: a[k] for k in ("nsaid_frequency", "nsaid_months") if k in a})
     kinds = _strings(a.get("antacid_types"))
-    days = a.get("antacid_last_dose_days")
-    # Version 2 asks about the last 4 weeks: an antacid or bismuth last taken longer ago was not taken in them.
-    within_4_weeks = not (isinstance(days, int) and days > LAST_4_WEEKS_DAYS)
-    if a.get("takes_antacid") == "yes" and within_4_weeks:
+    days = a.get("antacid_last_dose_days")  # version 2 asks about the last 4 weeks only
+    if a.get("takes_antacid") == "yes" and not (isinstance(days, int) and days > LAST_4_WEEKS_DAYS):
         if kinds != ["bismuth"]:
             taken.add("antacid")
             if "antacid_frequency" in a:
