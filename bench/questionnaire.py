@@ -5,8 +5,11 @@ domain's visibility rules (Question.is_shown over the answers so far; for_each c
 Model: reading at 200 words a minute, plus 5 s per closed answer given (a choice, tick list, number, date, scale or
 box), 30 s per free-text answer given (each table row counts as one), plus 2 s per page load. Words read: step titles
 and intros, and the label, help, unit, choice labels (only the ticked ones for choices_from) and table column headings
-of every question shown. Same-page follow-ups open in place, so a page is a step with a question shown (the start,
-done and urgent pages are not counted, nor re-reading one's answers on the review page).
+of every question shown. A step's grid (its compact questions, drawn as one question under the step's intro: the
+months of each gut symptom, the four mood questions) counts as one question; each row answered is a closed answer;
+its legend and its column headings are read once, and each row's label and unit. Same-page follow-ups open in place,
+so a page is a step with a question shown (the start, done and urgent pages are not counted, nor re-reading one's
+answers on the review page).
 Targets on the current version: the median persona under 10 minutes and at most 50 questions, the 14-symptom persona
 under 18 minutes, and the start page's estimate (estimated_minutes) covering the personas' median. Exits 1 when one
 is missed, after printing every figure.
@@ -34,6 +37,7 @@ from triage.domain.questionnaire.questions import (  # noqa: E402
     Answer,
     Question,
     Questionnaire,
+    Step,
     bundled_versions,
     questionnaire_for,
 )
@@ -45,6 +49,7 @@ WORDS_PER_MINUTE = 200
 CLOSED_SECONDS, FREE_TEXT_SECONDS, PAGE_SECONDS = 5, 30, 2
 FREE_TEXT_TYPES = ("text", "longtext")
 MEDIAN_MINUTES, MEDIAN_QUESTIONS, FOURTEEN_MINUTES = 10.0, 50, 18.0
+GRID_RULE = "a grid is one question, each row a closed answer, its legend and column headings read once"
 WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 
 
@@ -94,6 +99,15 @@ def question_words(question: Question, given: Mapping[str, Answer]) -> int:
     return count_words(question.label, question.help, question.unit, *(c.label for c in choices), *columns)
 
 
+def page_words(step: Step, shown: list[Question], grid: list[Question], given: Mapping[str, Answer]) -> int:
+    """The words of a page's intro and shown questions; a grid's intro (its legend) and headings are read once."""
+    if not step.grid:
+        return count_words(step.intro) + sum(question_words(q, given) for q in shown)
+    rows = sum(count_words(q.label, q.help, q.unit) for q in grid)
+    legend = count_words(step.intro, *(c.label for c in step.grid_choices)) if grid else 0
+    return legend + rows + sum(question_words(q, given) for q in shown if q not in grid)
+
+
 def walk(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> Walk:
     """Take one persona's answers through the questionnaire page by page, as the patient pages show them."""
     result = Walk()
@@ -107,8 +121,9 @@ def walk(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> Walk:
         if not shown and not step.is_review:
             continue
         result.pages += 1
-        result.questions += len(shown)
-        words = count_words(step.title, step.intro) + sum(question_words(q, result.answers) for q in shown)
+        grid = [q for q in shown if q in step.grid]
+        result.questions += len(shown) - len(grid) + (1 if grid else 0)
+        words = count_words(step.title) + page_words(step, shown, grid, result.answers)
         result.words += words
         result.words_by_step[step.id] = words
         for question in shown:
@@ -180,7 +195,7 @@ def report(today: dt.date) -> dict[str, Any]:
         "closed_answer_s": CLOSED_SECONDS,
         "free_text_answer_s": FREE_TEXT_SECONDS,
     }
-    model |= {"page_load_s": PAGE_SECONDS, "table_row": "one free-text answer"}
+    model |= {"page_load_s": PAGE_SECONDS, "table_row": "one free-text answer", "grid": GRID_RULE}
     summaries = {p.key: p.summary for p in PERSONAS}
     return {"model": model, "current": CURRENT, "personas": summaries, "versions": versions}
 
@@ -200,7 +215,8 @@ def print_table(data: Mapping[str, Any]) -> None:
     model = data["model"]
     print(
         f"Model: reading {model['words_per_minute']} words/min + {model['closed_answer_s']} s per closed answer"
-        f" + {model['free_text_answer_s']} s per free-text answer (a table row counts as one) + {model['page_load_s']} s per page"
+        f" + {model['free_text_answer_s']} s per free-text answer (a table row counts as one)"
+        f" + {model['page_load_s']} s per page; {model['grid']}"
     )
     head = " | ".join([f"{'':<18}", *(f"{v:^30}" for v in BUILDERS)])
     sub = " | ".join(

@@ -4,7 +4,8 @@ Every step and the review page are checked with axe-core (no serious or critical
 with BROWSER_SHOTS_DIR set, the JavaScript-on screenshots are also kept there for a person to look at. Then the
 parts of version 2 one by one: an answer changed from "Check your answers", Back and Forward after a refused
 Continue (no form is posted again), "None of these" unticking the other answers, the 0 to 10 scale on a narrow
-phone, the error summary taking the focus, and the whole form with the keyboard alone.
+phone, each grid row on one line of 44 px buttons under its headings, the error summary taking the focus, and the
+whole form with the keyboard alone.
 """
 
 from __future__ import annotations
@@ -171,6 +172,29 @@ def test_the_0_to_10_scale_fits_on_two_rows_at_320_px(new_context: Any, live_ser
     assert ten["y"] < zero["y"] + 2 * zero["height"] + 16, (zero, ten)  # 10 is on the first or the second row
     assert all(box and box["x"] + box["width"] <= 320 for box in boxes)
     assert min(box["height"] for box in boxes if box) >= 44, "tap areas of at least 44 px"
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_each_grid_row_is_one_line_of_44_px_buttons_under_its_headings(new_context: Any, live_server: Any, width: int) -> None:
+    page, _intake = patient_page(new_context, live_server, f"Q2-GRID-{width}", width=width, js=False)
+    walk_to(page, "symptom_details", PATIENT)
+    for qid in ("abdominal_pain_months", "bloating_months"):  # the months grid: label, box and unit on one line
+        label, box = page.locator(f"#q-{qid} > label").bounding_box(), page.locator(f"#f-{qid}").bounding_box()
+        assert label and box and abs((label["y"] + label["height"] / 2) - (box["y"] + box["height"] / 2)) < 12, qid
+        assert box["x"] + box["width"] <= width and box["height"] >= 44
+    walk_to(page, "wellbeing", PATIENT)
+    headings = page.locator("#grid-wellbeing .mcols span")
+    columns = [headings.nth(n).bounding_box() for n in range(headings.count())]
+    assert len(columns) == 4 and all(columns)
+    for qid in ("phq_interest", "phq_down", "gad_nervous", "gad_worry"):
+        buttons = page.locator(f"#q-{qid} .mopts label")
+        boxes = [buttons.nth(n).bounding_box() for n in range(buttons.count())]
+        assert len(boxes) == 4 and all(boxes), qid
+        assert len({round(b["y"]) for b in boxes if b}) == 1, f"{qid}: the four buttons are not on one line"
+        for box, column in zip(boxes, columns, strict=True):
+            assert box and column and box["width"] >= 44 and box["height"] >= 44 and box["x"] + box["width"] <= width
+            middle = box["x"] + box["width"] / 2
+            assert column["x"] <= middle <= column["x"] + column["width"], (qid, box, column)  # under its heading
 
 
 @pytest.mark.parametrize("mode", ["js", "nojs"])

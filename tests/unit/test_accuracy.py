@@ -93,6 +93,22 @@ def test_tests_match_by_words_and_unwanted_tests_are_counted() -> None:
     assert check.unwanted_tests == 1
 
 
+def test_a_test_deferred_while_an_emergency_stands_is_not_counted_as_suggested() -> None:
+    result = _result(tests=("SeHCAT scan",))
+    deferred = Result.from_dict(
+        {**result.to_dict(), "investigations": [{"test": "SeHCAT scan", "why": [], "rules": [], "deferred": True}]}
+    )
+    assert check_library_case(_case(tests=["SeHCAT"]), deferred).tests == (0, 1)
+    assert check_library_case(_case(no_tests=["SeHCAT"]), deferred).unwanted_tests == 0
+
+
+def test_the_too_few_answers_expectation_is_checked_both_ways() -> None:
+    few = Result.from_dict({**_result().to_dict(), "answers_too_few": True})
+    assert check_library_case(_case(too_few_answers=True), few).failures == []
+    assert check_library_case(_case(too_few_answers=False), few).failures != []
+    assert check_library_case(_case(too_few_answers=True), _result()).failures != []
+
+
 def test_caveats_are_counted_one_by_one() -> None:
     check = check_library_case(_case(caveats=["cav_a", "cav_b"]), _result(caveats=("cav_b",)))
     assert check.caveats == (1, 2)

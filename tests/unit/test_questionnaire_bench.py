@@ -85,3 +85,34 @@ def test_json_output_has_every_persona_in_both_versions_and_the_targets(capsys: 
         assert figures["median_persona"] in figures["personas"]
     targets = data["versions"][bench.CURRENT]["targets"]
     assert len(targets) == 4 and code == (0 if all(t["met"] for t in targets) else 1)
+
+
+def test_a_grid_is_one_question_whose_rows_are_closed_answers() -> None:
+    questionnaire = questionnaire_for(bench.V2)
+    walked = bench.walk(questionnaire, bench.answers_v2(_persona("ibs_d_28"), TODAY))
+    shown = [(s, q) for s in questionnaire.steps for q in s.questions if q.is_shown(walked.answers)]
+    rows = [q for s, q in shown if q in s.grid]
+    grids = {s.id for s, q in shown if q in s.grid}
+    assert len(rows) == 5 + 4 + 2 and grids == {"symptom_details", "bowel_habits", "wellbeing"}  # months, mood, pain
+    assert walked.questions == len(shown) - len(rows) + len(grids)
+    assert all(q.id in walked.answers for q in rows)  # each row answered, so each is one closed answer
+
+
+def test_a_grid_legend_and_its_column_headings_are_read_once() -> None:
+    questionnaire = questionnaire_for(bench.V2)
+    step = questionnaire.step("wellbeing")
+    answers: dict[str, bench.Answer] = {"smoking": "never"}
+    answers |= {q.id: "1" for q in step.grid}
+    words = bench.walk(questionnaire, answers).words_by_step["wellbeing"]
+    headings = [c.label for c in step.grid_choices]
+    smoking = bench.question_words(questionnaire.by_id["smoking"], answers)
+    assert words == bench.count_words(step.title, step.intro, *headings, *(q.label for q in step.grid)) + smoking
+
+
+def test_a_grid_with_no_row_shown_hides_its_legend_too() -> None:
+    questionnaire = questionnaire_for(bench.V2)
+    walked = bench.walk(questionnaire, {"symptoms": ["fatigue", "headaches"]})  # no gut symptom: no months asked
+    step = questionnaire.step("symptom_details")
+    assert not [q for q in step.grid if q.is_shown(walked.answers)]
+    expected = sum(bench.question_words(q, walked.answers) for q in step.questions if q.is_shown(walked.answers))
+    assert walked.words_by_step["symptom_details"] == bench.count_words(step.title) + expected

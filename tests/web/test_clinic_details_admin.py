@@ -7,12 +7,15 @@ import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
+import pypdf
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import select
 
 from tests.helpers.apps import csrf_token
+from tests.web.test_clinic_decisions import submitted
 from triage.db.clock import as_utc, minute_text
 from triage.db.models import AuditEvent, Intake, User
 from triage.web.clinic_details import clinic
@@ -185,3 +188,19 @@ def test_patients_read_the_privacy_notice_and_how_to_reach_the_clinic(app: Flask
     page = app.test_client().get("/privacy").get_data(as_text=True)
     assert "<p>Held for 8 years.</p>" in page and "<p>Ask us for a copy &lt;any time&gt;.</p>" in page
     assert 'href="tel:+442079460000"' in page and "Ward 7<br>Northfield Hospital<br>NF1 2AB" in page
+
+
+def test_the_next_letter_carries_the_letterhead_address_phone_and_logo(app: Flask, staff_login: Callable[..., Any]) -> None:
+    client = app.test_client()
+    staff_login(client, ("admin", "clinician"))
+    assert _save(client, logo=(io.BytesIO(_png()), "logo.png")).status_code == 302
+    intake_id = submitted(app, "LETTER-1")
+    token = csrf_token(client.get(f"/clinic/intakes/{intake_id}").data)
+    response = client.post(f"/clinic/intakes/{intake_id}/pdf", data={"csrf_token": token})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    letter = pypdf.PdfReader(io.BytesIO(response.data))
+    first = " ".join((letter.pages[0].extract_text() or "").split())
+    assert "Northfield Gut Clinic" in first and "Department of Gastroenterology" in first
+    assert "Ward 7" in first and "NF1 2AB" in first and "+44 20 7946 0000" in first
+    assert len(letter.pages[0].images) == 1  # the logo, served to WeasyPrint from the stored image, nothing fetched
+    assert letter.pages[0].mediabox.width == pytest.approx(612, abs=1)  # US Letter, as set

@@ -22,7 +22,9 @@ from triage.web.rules.drafts import find_rule
 
 EDITOR = ("rules_editor",)
 RULES = bundled_ruleset().rules
-RED_FLAG = next(r.id for r in RULES if r.kind == "red_flag")
+# A flag no differential is held back by: retiring one that is named in a `held_back_by` is refused, rightly.
+HOLDING = {flag for d in bundled_ruleset().differentials for flag in d.held_back_by}
+RED_FLAG = next(r.id for r in RULES if r.kind == "red_flag" and r.id not in HOLDING)
 ONE_OF_EACH_KIND = [
     next(r.id for r in RULES if r.kind == kind) for kind in ("differential", "red_flag", "investigation", "caveat")
 ]

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
-from triage.cli.context import config, database
+from triage.cli.context import database
+from triage.config import Settings
 from triage.db import audit
+from triage.db.clinic_profile import load_clinic_profile
 from triage.db.session import Database
 from triage.pdf import summary as pdf
 
 
-def write_report(app_config: Mapping[str, Any], db: Database, intake_id: int, out: Path) -> pdf.PdfOutcome:
-    """Render (or take from the cache) one intake's PDF, write it to `out` and audit the export."""
-    settings = pdf.PdfSettings.from_config(app_config)
+def write_report(app_settings: Settings, db: Database, intake_id: int, out: Path) -> pdf.PdfOutcome:
+    """Render (or take from the cache) one intake's PDF, with the clinic's letterhead, write it to `out` and audit it."""
+    with db.session() as session:
+        profile = load_clinic_profile(session, app_settings)
+    settings = pdf.PdfSettings.from_config(app_settings.flask_config()).with_clinic(profile)
     try:
         outcome = pdf.intake_pdf(db, intake_id, settings)
     except (pdf.RenderTimeout, pdf.RenderFailed) as error:
@@ -65,7 +68,7 @@ def write_report(app_config: Mapping[str, Any], db: Database, intake_id: int, ou
 def report(intake_id: int, out: Path) -> None:
     """Write the PDF summary of a submitted intake (the same file clinicians download)."""
     try:
-        outcome = write_report(config(), database(), intake_id, out)
+        outcome = write_report(current_app.extensions["triage_settings"], database(), intake_id, out)
     except OSError as error:
         raise click.ClickException(f"cannot write {out}: {error.strerror}") from None
     click.echo(

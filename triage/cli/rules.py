@@ -1,21 +1,24 @@
-"""`triage rules`: check, test and try out a ruleset (no app needed); import, export and list its stored versions."""
+"""`triage rules`: check, test, try out and measure a ruleset; import, export and list its stored versions."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 import yaml
 from flask.cli import with_appcontext
 
 from triage.cli.context import database
+from triage.cli.rules_accuracy import accuracy, figures_line
+from triage.cli.rules_source import RulesetSource, fail, load_folder, resolve
 from triage.db import audit, rulesets
 from triage.db.evaluations import import_directory, version_ruleset
+from triage.domain.engine.case_documents import load_cases_from_documents
 from triage.domain.engine.cases import RuleCase, load_rule_tests, run_case
-from triage.domain.engine.evaluate import Ruleset, evaluate, explain_rule, export_ruleset, load_ruleset
+from triage.domain.engine.evaluate import Ruleset, evaluate, explain_rule, export_ruleset
 from triage.domain.errors import AnswerError, TriageError
 from triage.domain.questionnaire.answers import validate_answers
 from triage.paths import resource_dir
@@ -24,20 +27,12 @@ MAX_ANSWERS_BYTES = 1_000_000
 CLI_ACTOR = "cli"
 
 
-def _fail(message: str) -> NoReturn:
-    click.echo(message, err=True)
-    raise click.exceptions.Exit(1)
-
-
 def _directory(directory: Path | None) -> Path:
     return directory if directory is not None else resource_dir("rules")
 
 
 def _load(directory: Path | None) -> Ruleset:
-    try:
-        return load_ruleset(_directory(directory))
-    except TriageError as error:
-        _fail(f"The ruleset in {_directory(directory)} cannot be used.\n{error}")
+    return load_folder(_directory(directory))
 
 
 def _date(text: str | None) -> dt.date:
@@ -46,33 +41,38 @@ def _date(text: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        _fail(f"--on must be a date written as YYYY-MM-DD, not '{text}'")
+        fail(f"--on must be a date written as YYYY-MM-DD, not '{text}'")
 
 
 def _read_answers(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        _fail(f"{path}: the answers file cannot be read ({error.strerror or error})")
+        fail(f"{path}: the answers file cannot be read ({error.strerror or error})")
     if len(raw) > MAX_ANSWERS_BYTES:
-        _fail(f"{path}: the answers file is larger than {MAX_ANSWERS_BYTES // 1000} kB")
+        fail(f"{path}: the answers file is larger than {MAX_ANSWERS_BYTES // 1000} kB")
     try:
         document = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        _fail(f"{path}: the answers file is not UTF-8 text")
+        fail(f"{path}: the answers file is not UTF-8 text")
     except RecursionError:
-        _fail(f"{path}: the answers file is nested too deeply to be an answers file")
+        fail(f"{path}: the answers file is nested too deeply to be an answers file")
     except ValueError as error:
-        _fail(f"{path}: the answers file is not valid JSON ({error})")
+        fail(f"{path}: the answers file is not valid JSON ({error})")
     if not isinstance(document, dict):
-        _fail(f"{path}: the answers file must be a JSON object mapping question ids to answers")
+        fail(f"{path}: the answers file must be a JSON object mapping question ids to answers")
     return document
 
 
 @click.group("rules")
 def rules() -> None:
-    """Check, test and try out triage rulesets (no app or database needed)."""
-    # import, export and versions (below) use the stored versions, so they run inside the app.
+    """Check, test, try out and measure triage rulesets."""
+    # import, export and versions (below) use the stored versions, so they run inside the app; test and evaluate
+    # use the newest published version when the app has a database, so that they agree with what patients get.
+
+
+rules.add_command(accuracy)
+RULES_HELP = "Ruleset directory (default: the newest published version when a database is configured, else the bundled rules/)."
 
 
 @rules.command("check")
@@ -101,16 +101,27 @@ def _explain_failure(ruleset: Ruleset, case: RuleCase) -> list[str]:
     return lines
 
 
+def _rule_tests(source: RulesetSource) -> list[RuleCase]:
+    try:
+        if source.kind == "database":
+            return load_cases_from_documents(source.tests, source.ruleset)
+        return load_rule_tests(_directory(source.directory) / "tests", source.ruleset)
+    except TriageError as error:
+        fail(f"The rule tests cannot be run.\n{error}")
+
+
 @rules.command("test")
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None, help=RULES_HELP)
 @click.option("--verbose", "-v", is_flag=True, help="List passing cases too.")
-def test(directory: Path | None, verbose: bool) -> None:
-    """Run the rule test cases in DIRECTORY/tests against the ruleset in DIRECTORY."""
-    ruleset = _load(directory)
-    try:
-        cases = load_rule_tests(_directory(directory) / "tests", ruleset)
-    except TriageError as error:
-        _fail(f"The rule tests cannot be run.\n{error}")
+def test(directory: Path | None, rules_dir: Path | None, verbose: bool) -> None:
+    """Run the rule test cases of a ruleset (a folder's DIRECTORY/tests, or those stored with the published version)."""
+    if directory is not None and rules_dir is not None and directory != rules_dir:
+        fail("Give the ruleset folder once: as DIRECTORY or as --rules DIR.")
+    source = resolve(rules_dir or directory)
+    click.echo(source.describe())
+    ruleset = source.ruleset
+    cases = _rule_tests(source)
     failed = 0
     for case in cases:
         _, failures = run_case(ruleset, case)
@@ -130,24 +141,26 @@ def test(directory: Path | None, verbose: bool) -> None:
 
 @rules.command("evaluate")
 @click.argument("answers_file", type=click.Path(path_type=Path))
-@click.option(
-    "--rules", "rules_dir", type=click.Path(path_type=Path), default=None, help="Ruleset directory (default: the bundled rules/)."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--rules", "rules_dir", type=click.Path(path_type=Path), default=None, help=RULES_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (the ruleset's source under ruleset.source).")
 @click.option("--on", "on_text", default=None, help="Evaluate as of this date, YYYY-MM-DD (default: today).")
 def evaluate_answers(answers_file: Path, rules_dir: Path | None, as_json: bool, on_text: str | None) -> None:
     """Evaluate ANSWERS_FILE (JSON: question id to answer, as in the data dictionary) and print the result."""
     on = _date(on_text)
-    ruleset = _load(rules_dir)
+    source = resolve(rules_dir)
+    ruleset = source.ruleset
     document = _read_answers(answers_file)
     try:
         answers = validate_answers(ruleset.questionnaire, document, today=on)
     except AnswerError as error:
-        _fail(f"{answers_file}: the answers do not fit the data dictionary:\n" + "\n".join(f"  - {p}" for p in error.problems))
+        fail(f"{answers_file}: the answers do not fit the data dictionary:\n" + "\n".join(f"  - {p}" for p in error.problems))
     result = evaluate(ruleset, answers, on=on)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        data = result.to_dict()
+        data["ruleset"] = {**data["ruleset"], "source": source.as_json()}
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
+        click.echo(source.describe())
         click.echo(result.to_text(), nl=False)
 
 
@@ -158,7 +171,7 @@ def evaluate_answers(answers_file: Path, rules_dir: Path | None, as_json: bool, 
 def import_(directory: Path, summary: str) -> None:
     """Store the ruleset in DIRECTORY (rule tests in DIRECTORY/tests) as the next published version."""
     if len(summary) > 2000 or any(ord(c) < 32 for c in summary):
-        _fail("--summary must be at most 2000 printable characters")
+        fail("--summary must be at most 2000 printable characters")
     try:
         with database().session() as session:
             outcome = import_directory(session, directory, actor=CLI_ACTOR, summary=summary)
@@ -175,7 +188,7 @@ def import_(directory: Path, summary: str) -> None:
             number, label, sha, created = version.number, version.label, version.sha256, outcome.created
             total = outcome.report.get("total", 0)
     except (TriageError, rulesets.RulesetRefused) as error:
-        _fail(f"The ruleset in {directory} was not imported.\n{error}")
+        fail(f"The ruleset in {directory} was not imported.\n{error}")
     if created:
         click.echo(f"imported {directory} as version {number} ({label}, sha256 {sha}); {total} rule tests pass")
     else:
@@ -189,7 +202,7 @@ def import_(directory: Path, summary: str) -> None:
 def export(version: str, directory: Path) -> None:
     """Write VERSION (a number, or 'latest') as the YAML files the engine reads, with its rule tests in DIRECTORY/tests."""
     if directory.exists() and any(directory.iterdir()):
-        _fail(f"{directory} is not empty; export into a new or empty folder")
+        fail(f"{directory} is not empty; export into a new or empty folder")
     with database().session() as session:
         row = (
             rulesets.latest_published(session)
@@ -199,7 +212,7 @@ def export(version: str, directory: Path) -> None:
             else None
         )
         if row is None or row.status != "published":
-            _fail(f"there is no published version '{version}' (see `triage rules versions`)")
+            fail(f"there is no published version '{version}' (see `triage rules versions`)")
         ruleset, tests, number = version_ruleset(row), dict(row.tests or {}), row.number
         audit.record(
             session,
@@ -217,7 +230,7 @@ def export(version: str, directory: Path) -> None:
             path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
             written.append(path)
     except OSError as error:
-        _fail(f"cannot write to {directory}: {error.strerror or error}")
+        fail(f"cannot write to {directory}: {error.strerror or error}")
     click.echo(f"wrote version {number} ({ruleset.version}, sha256 {ruleset.sha256}) to {directory}: {len(written)} files")
 
 
@@ -236,3 +249,5 @@ def versions(as_json: bool) -> None:
     for v in listed:
         name = f"version {v.number}" if v.number else "draft"
         click.echo(f"{name:<12} {v.label:<16} {v.status:<10} {v.published_at or v.updated_at}  {v.sha256[:12]}  {v.summary[:60]}")
+        if v.number:
+            click.echo(f"{'':<12} {figures_line(v.accuracy)}")

@@ -1,56 +1,31 @@
-"""Named queries the rules editor's impact and feedback views read, and the impact of a draft over every stored result."""
+"""Named queries the rules editor's impact and feedback views read, and the impact of a draft on past submitted intakes."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, Text, cast, func, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
-from triage.db.clock import utcnow
-from triage.db.evaluations import version_ruleset
+from triage.db.clock import as_utc, utcnow
+from triage.db.evaluations import ruleset_in_force
 from triage.db.intakes import load_answers
 from triage.db.models import Answer, DifferentialFeedback, Evaluation, Intake
-from triage.db.rulesets import published_by_sha
 from triage.domain.engine.evaluate import Ruleset
-from triage.domain.engine.impact import ImpactReport
-from triage.domain.engine.what_if import StoredRow, what_if
-from triage.domain.questionnaire.questions import Answer as AnswerValue
+from triage.domain.engine.impact import Compared, DraftReport, PastIntake, compare_answers, draft_impact
 
 EVALUATED = ("submitted", "reviewed")
 
 
 def submitted_date(value: Any) -> dt.date:
-    """The UTC date of a submission time as newest_evaluations returns it (text on SQLite, a datetime on PostgreSQL)."""
+    """The UTC date of a stored time (a datetime, or ISO text as SQLite may hand it back); today when there is none."""
     if isinstance(value, dt.datetime):
-        return (value.astimezone(dt.UTC) if value.tzinfo else value).date()
+        return as_utc(value).astimezone(dt.UTC).date()
     return dt.date.fromisoformat(str(value)[:10]) if value else utcnow().date()
-
-
-def newest_evaluations(session: Session, last: int | None = None) -> list[StoredRow]:
-    """The newest evaluation of every submitted intake (or of the last N submitted), newest intake first, as plain tuples.
-
-    The fired rules come back as JSON text, so that rows a change cannot touch are never parsed. The
-    intake's date is its submission time (UTC), as re-evaluation uses it; stored results are not read.
-    """
-    newest = select(func.max(Evaluation.id).label("id")).group_by(Evaluation.intake_id).subquery()
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    submitted = cast(Intake.submitted_at, String) if sqlite else Intake.submitted_at
-    query = (
-        select(Evaluation.intake_id, Evaluation.id, Evaluation.ruleset_sha256, cast(Evaluation.fired_rules, Text), submitted)
-        .join(newest, newest.c.id == Evaluation.id)
-        .join(Intake, Intake.id == Evaluation.intake_id)
-        .where(Intake.status.in_(EVALUATED))
-        .order_by(Intake.submitted_at.desc(), Intake.id.desc())
-    )
-    if last:
-        query = query.limit(last)
-    return [tuple(row) for row in session.connection().execute(query)]  # type: ignore[misc]
 
 
 IN_CHUNK = 900  # bound parameters per query: below SQLite's oldest limit (999)
@@ -81,19 +56,6 @@ def answers_of(session: Session, intake_ids: Iterable[int] | None, questions: It
             if value is decoded:
                 value = decoded[text] = json.loads(text)
             found.setdefault(intake_id, {})[question_id] = value
-    return found
-
-
-def stored_results(session: Session, evaluation_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """Stored results by evaluation id."""
-    found: dict[int, dict[str, Any]] = {}
-    for chunk in _chunks(evaluation_ids):
-        found.update(
-            {
-                eid: dict(result)
-                for eid, result in session.execute(select(Evaluation.id, Evaluation.result).where(Evaluation.id.in_(chunk or [])))
-            }
-        )
     return found
 
 
@@ -133,35 +95,32 @@ def intake_refs(session: Session, intake_ids: Iterable[int]) -> dict[int, str]:
     return found
 
 
-@dataclass(frozen=True)
-class StoredCase:
-    """One submitted intake as the impact case view reads it: its reference, answers and newest stored result."""
-
-    intake_id: int
-    ref: str
-    ruleset_version: str
-    result: dict[str, Any]
-    answers: dict[str, AnswerValue]
+def submitted_count(session: Session) -> int:
+    """How many intakes have been submitted (and so evaluated)."""
+    return int(session.scalar(select(func.count(Intake.id)).where(Intake.status.in_(EVALUATED))) or 0)
 
 
-def stored_case(session: Session, intake_id: int) -> StoredCase | None:
-    """A submitted intake's newest stored result with its answers (None when it has none)."""
-    evaluation = newest_evaluation(session, intake_id)
-    if evaluation is None:
-        return None
-    intake = session.get(Intake, intake_id)
-    return StoredCase(
-        intake_id,
-        intake.ref if intake else "",
-        evaluation.ruleset_version,
-        dict(evaluation.result),
-        load_answers(session, intake_id),
+def past_intakes(session: Session, last: int | None = None) -> list[PastIntake]:
+    """Every submitted intake (or the last N submitted), newest first, with its questionnaire and submission date.
+
+    The date is the one re-evaluation uses: the submission time (or the creation time) as a UTC date.
+    """
+    query = (
+        select(Intake.id, Intake.questionnaire_version, Intake.submitted_at, Intake.created_at)
+        .where(Intake.status.in_(EVALUATED))
+        .order_by(Intake.submitted_at.desc(), Intake.id.desc())
     )
+    if last:
+        query = query.limit(last)
+    return [
+        PastIntake(intake_id, version or "", submitted_date(submitted or created))
+        for intake_id, version, submitted, created in session.execute(query)
+    ]
 
 
 @dataclass(frozen=True)
-class _StoredData:
-    """The stored answers and results of one session, read on demand by the what-if."""
+class _StoredAnswers:
+    """The stored answers of one session, read on demand by the impact."""
 
     session: Session
 
@@ -169,20 +128,30 @@ class _StoredData:
         """Answers by intake (see answers_of)."""
         return answers_of(self.session, intake_ids, questions)
 
-    def results(self, evaluation_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        """Stored results by evaluation id."""
-        return stored_results(self.session, evaluation_ids)
 
-    def submitted_on(self, submitted: Any) -> dt.date:
-        """The UTC date of a submission time as newest_evaluations returns it."""
-        return submitted_date(submitted)
+def compute_impact(session: Session, draft: Ruleset, last: int | None = None, published: Ruleset | None = None) -> DraftReport:
+    """What the draft changes for every submitted intake (or the last N), against the version now published."""
+    intakes = past_intakes(session, last)
+    base = published if published is not None else ruleset_in_force(session)
+    return draft_impact(base, draft, intakes, _StoredAnswers(session), every_submitted=not last)
 
 
-def compute_impact(session: Session, draft: Ruleset, last: int | None = None) -> ImpactReport:
-    """Compare the draft with every submitted intake's newest stored result (or the last N submitted)."""
-    started = time.perf_counter()
-    rows = newest_evaluations(session, last)
-    versions = published_by_sha(session, {row[2] for row in rows})
-    bases = {sha: version_ruleset(version) for sha, version in versions.items()}
-    changed = what_if(draft, rows, bases, _StoredData(session), every_submitted=not last, today=dt.date.today())
-    return ImpactReport(len(rows), tuple(changed), time.perf_counter() - started)
+@dataclass(frozen=True)
+class CaseImpact:
+    """One submitted intake evaluated with the published version and the draft, and the version of its stored result."""
+
+    intake_id: int
+    ref: str
+    stored_version: str
+    compared: Compared
+
+
+def case_impact(session: Session, published: Ruleset, draft: Ruleset, intake_id: int) -> CaseImpact | None:
+    """One submitted intake's answers evaluated with the published version and with the draft (None when not submitted)."""
+    intake = session.get(Intake, intake_id)
+    if intake is None or intake.status not in EVALUATED:
+        return None
+    stored = newest_evaluation(session, intake_id)
+    past = PastIntake(intake_id, intake.questionnaire_version or "", submitted_date(intake.submitted_at or intake.created_at))
+    compared = compare_answers(published, draft, load_answers(session, intake_id), past)
+    return CaseImpact(intake_id, intake.ref, stored.ruleset_version if stored else "", compared)

@@ -1,4 +1,4 @@
-"""Storing published ruleset versions: the next version text, the published row with its pinned results, and the ORM guard."""
+"""Storing published ruleset versions: the next version text, the published row with its figures and pinned results, the guard."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from triage.db.clock import utcnow
 from triage.db.models import Evaluation, RulesetVersion
+from triage.db.ruleset_accuracy import accuracy_at_publication
 from triage.db.rulesets import PublishedVersionImmutable, published_by_sha
+from triage.domain.engine.evaluate import load_ruleset_from_documents
 
 
 def next_label(label: str, taken: Iterable[str]) -> str:
@@ -37,7 +39,11 @@ def add_published(
     actor: str,
     summary: str,
 ) -> RulesetVersion:
-    """Store a validated, tested ruleset as the next published version and pin earlier results with its hash to it."""
+    """Store a validated, tested ruleset as the next published version, measured on the case library; pin earlier results.
+
+    The figures are left out (None) when the case library cannot be read: storing the default ruleset at first use
+    must not fail a patient's submission.
+    """
     number = (session.scalar(select(func.max(RulesetVersion.number))) or 0) + 1
     now = utcnow()
     row = RulesetVersion(
@@ -48,6 +54,7 @@ def add_published(
         documents=dict(documents),
         tests=dict(tests),
         test_report=dict(report),
+        accuracy=accuracy_at_publication(sha256, lambda: load_ruleset_from_documents(documents)),
         summary=summary,
         created_by=actor,
         created_at=now,

@@ -1,4 +1,4 @@
-"""Named queries for ruleset versions: list, find, and the one draft's life (open, save, approve, publish, discard)."""
+"""Named queries for ruleset versions: list, find, and the draft's life (open, save, approve, discard; see ruleset_publish)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from triage.db.clock import iso_seconds, utcnow
 from triage.db.models import AppSetting, RulesetVersion
+from triage.db.ruleset_accuracy import figures_json
 
 FOUR_EYES_KEY = "rules_four_eyes"
 
@@ -51,6 +52,7 @@ class VersionInfo:
     based_on: int | None
     lock: int
     tests: Mapping[str, Any]
+    accuracy: Mapping[str, Any] | None = None  # the case library's figures, stored at publication
 
     @property
     def tests_green(self) -> bool:
@@ -63,6 +65,7 @@ class VersionInfo:
         keys += ("published_at", "approved_by", "based_on")
         data = {k: getattr(self, k) for k in keys}
         data["tests"] = {"total": self.tests.get("total", 0), "passed": self.tests.get("passed", 0)}
+        data["accuracy"] = figures_json(self.accuracy)
         return data
 
 
@@ -93,6 +96,7 @@ def info(row: RulesetVersion, numbers: Mapping[int, int | None] | None = None) -
         based,
         row.lock_version,
         dict(row.test_report or {}),
+        dict(row.accuracy) if row.accuracy else None,
     )
 
 
@@ -190,7 +194,8 @@ def create_draft(
     return row
 
 
-def _checked_draft(session: Session, draft_id: int, lock: int) -> RulesetVersion:
+def checked_draft(session: Session, draft_id: int, lock: int) -> RulesetVersion:
+    """The open draft with this id, if nobody saved it since `lock`; DraftConflict otherwise."""
     row = session.get(RulesetVersion, draft_id)
     if row is None or row.status != "draft":
         raise DraftConflict("the draft was published or discarded in the meantime")
@@ -199,7 +204,8 @@ def _checked_draft(session: Session, draft_id: int, lock: int) -> RulesetVersion
     return row
 
 
-def _flush(session: Session) -> None:
+def flush_draft(session: Session) -> None:
+    """Write the draft's change; DraftConflict when another editor saved it at the same moment."""
     try:
         session.flush()
     except StaleDataError:
@@ -219,12 +225,12 @@ def save_draft(
     actor: str,
 ) -> RulesetVersion:
     """Store a new state of the draft if nobody saved it since `lock`; any earlier approval lapses."""
-    row = _checked_draft(session, draft_id, lock)
+    row = checked_draft(session, draft_id, lock)
     row.documents, row.tests, row.sha256, row.label, row.test_report = dict(documents), dict(tests), sha256, label, dict(report)
     row.updated_by, row.updated_at = actor, utcnow()
     row.editors = sorted({*(row.editors or []), actor})
     row.approved_by = row.approved_at = row.approved_sha256 = None
-    _flush(session)
+    flush_draft(session)
     return row
 
 
@@ -246,49 +252,19 @@ def set_four_eyes(session: Session, required: bool) -> None:
 
 def approve(session: Session, draft_id: int, lock: int, actor: str) -> RulesetVersion:
     """A second rules editor approves exactly this state of the draft."""
-    row = _checked_draft(session, draft_id, lock)
+    row = checked_draft(session, draft_id, lock)
     if actor in (row.editors or []):
         raise RulesetRefused("you changed this draft, so a second rules editor must approve it")
     if not tests_green(row.test_report or {}):
         raise RulesetRefused("every rule test must pass before the draft can be approved")
     row.approved_by, row.approved_at, row.approved_sha256 = actor, utcnow(), row.sha256
-    _flush(session)
-    return row
-
-
-def _without_version(documents: Mapping[str, Any]) -> dict[str, Any]:
-    header = documents.get("ruleset.yaml")
-    return {
-        **documents,
-        "ruleset.yaml": {k: v for k, v in header.items() if k != "version"} if isinstance(header, Mapping) else header,
-    }
-
-
-def publish(session: Session, draft_id: int, lock: int, actor: str, summary: str) -> RulesetVersion:
-    """Publish the draft as the next numbered version; from then on it never changes."""
-    row = _checked_draft(session, draft_id, lock)
-    current = latest_published(session)
-    if not tests_green(row.test_report or {}):
-        raise RulesetRefused("every rule test must pass before publishing")
-    if four_eyes_required(session) and (row.approved_by is None or row.approved_sha256 != row.sha256):
-        raise RulesetRefused("a second rules editor must approve this draft before it is published")
-    if current is not None and _without_version(current.documents) == _without_version(row.documents):
-        raise RulesetRefused(f"the draft's rules are the same as version {current.number}'s; there is nothing to publish")
-    taken = published_labels(session)
-    if row.label in taken:
-        raise RulesetRefused(
-            f"the version text '{row.label}' is already used by version {taken[row.label]}; change it in the ruleset settings"
-        )
-    row.number = (session.scalar(select(func.max(RulesetVersion.number))) or 0) + 1
-    row.status, row.draft_slot, row.summary = "published", None, summary
-    row.published_by, row.published_at = actor, utcnow()
-    _flush(session)
+    flush_draft(session)
     return row
 
 
 def discard(session: Session, draft_id: int, lock: int) -> RulesetVersion:
     """Close the draft without publishing it (its row is kept)."""
-    row = _checked_draft(session, draft_id, lock)
+    row = checked_draft(session, draft_id, lock)
     row.status, row.draft_slot = "discarded", None
-    _flush(session)
+    flush_draft(session)
     return row

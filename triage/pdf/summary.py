@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 import jinja2
 import weasyprint
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from triage.db.clinic_profile import ClinicProfile
 from triage.db.clock import utcnow
 from triage.db.intake_record import IntakeRecord, intake_record
 from triage.db.models import PdfCache
 from triage.db.session import Database
+from triage.domain.engine.result_view import answers_too_few
 from triage.domain.questionnaire.questions import Questionnaire
 from triage.domain.report.chart import severity_chart
 from triage.domain.report.model import AnswerRow, Report, build_report
 from triage.domain.report.versions import questionnaire_of
 from triage.paths import resource_dir
+from triage.pdf.assets import ASSETS, LOGO_URL, AssetFetcher, asset_bytes
 from triage.pdf.pool import RenderFailed, RenderTimeout, pool
 
 __all__ = [
@@ -40,12 +43,6 @@ __all__ = [
 
 log = logging.getLogger("triage.pdf.summary")
 
-ASSET_SCHEME = "triage-asset:"
-# The exact allowlist: the only URLs WeasyPrint may load are these bundled files.
-ASSETS: dict[str, str] = {
-    "css/pdf.css": "text/css",
-    **{f"fonts/{n}.ttf": "font/ttf" for n in ("DejaVuSans", "DejaVuSans-Bold", "DroidSansFallback", "Symbola-emoji")},
-}
 PAGE_CLASSES = {"A4": "a4", "LETTER": "letter"}
 RENDERER_VERSION = "1"
 PDF_NOTES = 5  # the newest notes; the workspace shows them all
@@ -64,6 +61,25 @@ class PdfSettings:
     timeout_seconds: float = 20.0
     memory_mb: int = 768
     workers: int = 2
+    address_lines: tuple[str, ...] = ()
+    letterhead: str = ""
+    phone: str = ""
+    logo: bytes = b""
+    logo_mime: str = ""
+
+    def with_clinic(self, profile: ClinicProfile) -> PdfSettings:
+        """These settings with the clinic's details as an admin set them (name, letterhead, logo, page size)."""
+        logo = profile.logo
+        return dataclasses.replace(
+            self,
+            clinic_name=profile.name,
+            page_size=profile.page_size.upper(),
+            address_lines=profile.address_lines,
+            letterhead=profile.letterhead,
+            phone=profile.phone,
+            logo=logo.data if logo else b"",
+            logo_mime=logo.mime if logo else "",
+        )
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> PdfSettings:
@@ -88,35 +104,6 @@ class PdfOutcome:
     cached: bool
     integrity_ok: bool
     ruleset_version: str
-
-
-@cache
-def asset_bytes(name: str) -> bytes:
-    """The content of one allowlisted bundled asset."""
-    if name not in ASSETS:
-        raise KeyError(name)
-    return (resource_dir("static") / name).read_bytes()
-
-
-class AssetFetcher(URLFetcher):
-    """WeasyPrint's only way out: serves the allowlisted bundled assets and refuses every other URL."""
-
-    def __init__(self) -> None:
-        # No protocol is allowed to the stock opener, and no redirects: fetch() below never reaches it anyway.
-        super().__init__(timeout=1, allowed_protocols=(), allow_redirects=False)
-        self.refused: list[str] = []
-
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        """Serve `triage-asset:<allowlisted name>`; raise for anything else (file, http(s), ftp, data, ...)."""
-        name = url[len(ASSET_SCHEME) :] if url.startswith(ASSET_SCHEME) else None
-        if name is None or name not in ASSETS:
-            self.refused.append(url[:120])
-            raise ValueError("refused: the PDF renderer loads only its bundled assets")
-        return URLFetcherResponse(url, body=asset_bytes(name), headers={"Content-Type": ASSETS[name]})
-
-    def open(self, url: Any, data: Any = None, timeout: Any = None) -> URLFetcherResponse:
-        """Route every open through fetch (and so through the allowlist)."""
-        return self.fetch(url if isinstance(url, str) else str(getattr(url, "full_url", "")))
 
 
 _ENV = jinja2.Environment(
@@ -163,6 +150,7 @@ def document_html(record: IntakeRecord, settings: PdfSettings, generated: str, q
     ]
     return _ENV.get_template("summary.html").render(
         report=report,
+        answers_too_few=answers_too_few(record.result),
         chart=severity_chart(report.severities),
         intake=record,
         evaluation=record.evaluation,
@@ -171,14 +159,21 @@ def document_html(record: IntakeRecord, settings: PdfSettings, generated: str, q
         feedback=feedback,
         groups={"diet": _diet_rows(report), "history": _history_rows(report)},
         clinic_name=settings.clinic_name,
+        clinic={
+            "letterhead": [line.strip() for line in settings.letterhead.splitlines() if line.strip()],
+            "address": list(settings.address_lines),
+            "phone": settings.phone,
+            "logo": LOGO_URL if settings.logo else "",
+        },
         page_class=PAGE_CLASSES[settings.page_size],
         generated=generated,
     )
 
 
-def _render_job(html: str) -> tuple[bytes, int]:
-    """Runs in the worker: HTML to PDF through the allowlisting fetcher, with no user-influenced options."""
-    fetcher = AssetFetcher()
+def _render_job(job: str | tuple[str, bytes, str]) -> tuple[bytes, int]:
+    """Runs in the worker: HTML (and the clinic's logo) to PDF through the allowlisting fetcher, no user-set options."""
+    html, logo, mime = (job, b"", "") if isinstance(job, str) else job
+    fetcher = AssetFetcher(logo, mime)
     pdf = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
     return pdf, len(fetcher.refused)
 
@@ -208,7 +203,9 @@ def start_workers(settings: PdfSettings) -> None:
 
 def render_pdf(html: str, settings: PdfSettings) -> bytes:
     """Render in a pooled worker with the configured time and memory limits (RenderTimeout/RenderFailed otherwise)."""
-    pdf, refused = pool(settings.workers, settings.memory_mb, _warm_up).call(_render_job, html, settings.timeout_seconds)
+    pdf, refused = pool(settings.workers, settings.memory_mb, _warm_up).call(
+        _render_job, (html, settings.logo, settings.logo_mime), settings.timeout_seconds
+    )
     if refused:
         log.warning("the PDF fetcher refused %d URL(s) while rendering", refused)
     return bytes(pdf)
@@ -232,6 +229,10 @@ def cache_key(record: IntakeRecord, settings: PdfSettings) -> str:
         [(a.id, a.urgency, a.acknowledged, a.acknowledged_by, a.action, a.note, a.escalated) for a in record.alerts],
         settings.clinic_name,
         settings.page_size,
+        list(settings.address_lines),
+        settings.letterhead,
+        settings.phone,
+        hashlib.sha256(settings.logo).hexdigest(),
         template_version(),
     ]
     return hashlib.sha256(json.dumps(state, separators=(",", ":")).encode()).hexdigest()

@@ -62,6 +62,8 @@ class RulesetVersion(Base):
     documents: Mapped[dict[str, Any]] = mapped_column(JSON)  # file name -> parsed YAML document
     tests: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # test file name -> {"cases": [...]}
     test_report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the last run of the rule tests
+    # The case library's figures (triage.db.ruleset_accuracy), measured at publication; None for older versions.
+    accuracy: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     based_on_id: Mapped[int | None] = mapped_column(ForeignKey("ruleset_versions.id"), nullable=True)
     created_by: Mapped[str] = mapped_column(String(254))

@@ -50,7 +50,7 @@ def _in_top_3(result: Result, expected: str) -> bool:
 
 def _suggested(result: Result) -> list[str]:
     # Tests deferred while an emergency stands are listed apart and are not suggestions for now.
-    return [i.test for i in result.investigations if not getattr(i, "deferred", False)]
+    return [i.test for i in result.investigations if not i.deferred]
 
 
 def _check_flags(check: CaseCheck, result: Result) -> None:
@@ -102,7 +102,7 @@ def check_library_case(case: LibraryCase, result: Result) -> CaseCheck:
     _check_ranking(check, result)
     _check_caveats_and_tests(check, result)
     wanted = case.expect.too_few_answers
-    said = bool(getattr(result, "answers_too_few", False))
+    said = result.answers_too_few
     if wanted is not None and wanted != said:
         check.failures.append(
             "the result should say the answers are too few to rely on, but it does not"

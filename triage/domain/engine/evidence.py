@@ -74,8 +74,11 @@ class Evidence:
         self.index, self.catalog, self.plan, self.values, self.facts = index, facts_catalog, plan, values, facts
         self._shown: dict[tuple[str, tuple[str | None, ...]], MatchedAnswer] = {}
 
-    def _supporting(self, root: int) -> list[Leaf]:
-        """Comparisons that made a true node true: every item of `all`, the true items of `any`/`at_least`."""
+    def _supporting(self, root: int, exclusions: bool = True) -> list[Leaf]:
+        """Comparisons that made a true node true: every item of `all`, the true items of `any`/`at_least`.
+
+        With exclusions=False the parts under a `not` (what must not hold) are left out, leaving the triggers.
+        """
         index, children, slot, values = self.index, self.plan.children, self.plan.slot, self.values
         found: list[Leaf] = []
         stack = [root]
@@ -85,7 +88,8 @@ class Evidence:
             if item is not None:
                 found.append(item)
             elif index.negates[k]:
-                found.extend((leaf[0], None) for leaf in index.leaf[k : index.last[k] + 1] if leaf is not None)
+                if exclusions:
+                    found.extend((leaf[0], None) for leaf in index.leaf[k : index.last[k] + 1] if leaf is not None)
             elif index.chooses[k]:
                 stack.extend(c for c in reversed(children[k]) if values[slot[c]])
             else:
@@ -97,6 +101,21 @@ class Evidence:
         grouped = self.index.fixed[rule]
         if grouped is None:
             grouped = _group(self._supporting(self.plan.roots[rule]))
+        return self._matched(grouped)
+
+    def triggers(self, rules: list[int]) -> tuple[MatchedAnswer, ...]:
+        """The answers that made these fired rules apply to this patient, without what they require to be absent (`not`s).
+
+        Several rules (one test suggested for several reasons) give one list, each answer once. A rule made only of
+        exclusions has no trigger of its own; its matched answers are given instead.
+        """
+        leaves: list[Leaf] = []
+        for rule in rules:
+            found = self._supporting(self.plan.roots[rule], exclusions=False)
+            leaves += found or self._supporting(self.plan.roots[rule])
+        return self._matched(_group(leaves))
+
+    def _matched(self, grouped: Grouped) -> tuple[MatchedAnswer, ...]:
         cache, found = self._shown, []
         for key in grouped:
             shown = cache.get(key)

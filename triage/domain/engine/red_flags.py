@@ -15,8 +15,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from triage.domain.engine.flag_groups import flag_order
 from triage.domain.engine.plan import Plan, compile_plan
 from triage.domain.engine.ruleset import Ruleset
+from triage.domain.engine.schema import DEFAULT_PRIORITY
 from triage.domain.questionnaire.derived import facts_for_rules
 from triage.domain.scales import Urgency
 
@@ -35,17 +37,22 @@ class Flag:
 
 @dataclass(frozen=True)
 class RedFlagPlan:
-    """The red-flag rules of one ruleset, compiled, with each rule's urgency and its place in the ruleset."""
+    """The red-flag rules of one ruleset, compiled, with each rule's urgency, priority and place in the ruleset."""
 
     sha256: str
     plan: Plan
     flags: tuple[Flag, ...]
     positions: tuple[int, ...]
+    priorities: tuple[int, ...] = ()
 
     def fired(self, facts: Mapping[str, Any]) -> tuple[Flag, ...]:
-        """The red flags that stand for these facts, most urgent first, then in ruleset order (as `evaluate` lists them)."""
-        standing = [(self.positions[i], self.flags[i]) for i in self.plan.fired_indexes(self.plan.function(facts)[0])]
-        return tuple(flag for _, flag in sorted(standing, key=lambda item: (item[1].urgency.rank, item[0])))
+        """The red flags that stand for these facts in the order `evaluate` lists them: tier, priority, ruleset order."""
+        priorities = self.priorities or (DEFAULT_PRIORITY,) * len(self.flags)
+        standing = [
+            (flag_order(self.flags[i].urgency, priorities[i], self.positions[i]), self.flags[i])
+            for i in self.plan.fired_indexes(self.plan.function(facts)[0])
+        ]
+        return tuple(flag for _, flag in sorted(standing, key=lambda item: item[0]))
 
 
 def compile_red_flags(ruleset: Ruleset) -> RedFlagPlan:
@@ -58,6 +65,7 @@ def compile_red_flags(ruleset: Ruleset) -> RedFlagPlan:
         plan=plan,
         flags=tuple(Flag(rule.id, Urgency(rule.urgency)) for _, rule in chosen),
         positions=tuple(index for index, _ in chosen),
+        priorities=tuple(rule.priority for _, rule in chosen),
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from triage.domain.engine.ranking import first_ranked, needs_ranks, with_ranks
 from triage.domain.engine.result_items import Caveat, DifferentialResult, Investigation, MissingQuestion, RedFlag
 from triage.domain.engine.result_text import render_text
 from triage.domain.errors import TriageError
@@ -30,6 +31,14 @@ def _section(data: Mapping[str, Any], key: str) -> list[Any]:
     return value
 
 
+def _flag(data: Mapping[str, Any], key: str) -> bool:
+    """A stored true/false; absent (older rows) is false."""
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise TypeError(f"'{key}' is not true or false")
+    return value
+
+
 @dataclass(frozen=True)
 class Result:
     """Everything the rules concluded for one intake, pinned to the ruleset version and hash."""
@@ -44,13 +53,35 @@ class Result:
     missing: tuple[MissingQuestion, ...]
     note: str
     fired_rules: tuple[str, ...]
+    # Fewer of the questions the rules read were answered than the ruleset's min_answered_questions.
+    answers_too_few: bool = False
 
     @property
     def top_differential(self) -> str | None:
-        """The id of the first-ranked differential, unless it is held back by a red flag."""
+        """The id of the first differential in the stored order, unless it is held back by a red flag (see ranked_first)."""
         if not self.differentials or self.differentials[0].held_back:
             return None
         return self.differentials[0].id
+
+    @property
+    def ranked_first(self) -> tuple[str, ...]:
+        """Every differential ranked first: one, or several when tied (none when the first is held back)."""
+        return first_ranked(self.differentials)
+
+    @property
+    def grouped_red_flags(self) -> tuple[RedFlag, ...]:
+        """The red flags as presented: each group's leading flag (its `also` names the others) and ungrouped flags."""
+        return tuple(flag for flag in self.red_flags if flag.leads)
+
+    @property
+    def suggested_investigations(self) -> tuple[Investigation, ...]:
+        """The tests suggested now (the deferred elective ones left out)."""
+        return tuple(i for i in self.investigations if not i.deferred)
+
+    @property
+    def deferred_investigations(self) -> tuple[Investigation, ...]:
+        """Elective tests held over until the emergency red flag is dealt with."""
+        return tuple(i for i in self.investigations if i.deferred)
 
     @property
     def top_urgency(self) -> str | None:
@@ -69,6 +100,7 @@ class Result:
             "missing": [m.to_dict() for m in self.missing],
             "note": self.note,
             "fired_rules": list(self.fired_rules),
+            "answers_too_few": self.answers_too_few,
         }
 
     @classmethod
@@ -81,17 +113,20 @@ class Result:
                 f"the stored result has format {data.get('format')!r}; this version reads format {RESULT_FORMAT}"
             )
         try:
+            differentials = tuple(DifferentialResult.from_dict(d) for d in _section(data, "differentials"))
             return cls(
                 ruleset_version=str(data["ruleset"]["version"]),
                 ruleset_sha256=str(data["ruleset"]["hash"]),
                 evaluated_on=str(data.get("evaluated_on", "")),
                 red_flags=tuple(RedFlag.from_dict(r) for r in _section(data, "red_flags")),
-                differentials=tuple(DifferentialResult.from_dict(d) for d in _section(data, "differentials")),
+                # Rows stored before ranks were written: ranks and ties follow from the stored order and scores.
+                differentials=with_ranks(differentials) if needs_ranks(differentials) else differentials,
                 investigations=tuple(Investigation.from_dict(i) for i in _section(data, "investigations")),
                 caveats=tuple(Caveat.from_dict(c) for c in _section(data, "caveats")),
                 missing=tuple(MissingQuestion.from_dict(m) for m in _section(data, "missing")),
                 note=str(data.get("note", "")),
                 fired_rules=tuple(str(r) for r in _section(data, "fired_rules")),
+                answers_too_few=_flag(data, "answers_too_few"),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ResultFormatError(f"the stored result is not in the expected shape ({type(error).__name__}: {error})") from None

@@ -67,8 +67,30 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class FlagRef:
+    """Another red flag of the same group, named under the flag that leads the group."""
+
+    id: str
+    title: str
+    urgency: Urgency
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data."""
+        return {"id": self.id, "title": self.title, "urgency": self.urgency.value}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FlagRef:
+        """Read back what to_dict wrote."""
+        return cls(str(data["id"]), str(data["title"]), Urgency(str(data["urgency"])))
+
+
+@dataclass(frozen=True)
 class RedFlag:
-    """An alarm feature that stands for this patient, with the action it warrants."""
+    """An alarm feature that stands for this patient, with the action it warrants.
+
+    Flags of one `group` are one presentation: the first (most urgent) leads and lists the others in `also`;
+    each of the others names the leader in `under`. Every raised flag stays in the result's list.
+    """
 
     id: str
     title: str
@@ -77,6 +99,14 @@ class RedFlag:
     because: tuple[MatchedAnswer, ...]
     explanation: str
     source: str
+    group: str = ""
+    also: tuple[FlagRef, ...] = ()
+    under: str = ""
+
+    @property
+    def leads(self) -> bool:
+        """Whether this flag is shown as its own item (it leads its group, or has none)."""
+        return not self.under
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data."""
@@ -88,11 +118,14 @@ class RedFlag:
             "because": [a.to_dict() for a in self.because],
             "explanation": self.explanation,
             "source": self.source,
+            "group": self.group,
+            "also": [a.to_dict() for a in self.also],
+            "under": self.under,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RedFlag:
-        """Read back what to_dict wrote."""
+        """Read back what to_dict wrote (rows stored before grouping have no group: each flag leads itself)."""
         return cls(
             str(data["id"]),
             str(data["title"]),
@@ -101,6 +134,9 @@ class RedFlag:
             _answers(data["because"]),
             str(data["explanation"]),
             str(data["source"]),
+            str(data.get("group") or ""),
+            tuple(FlagRef.from_dict(a) for a in data.get("also", ())),
+            str(data.get("under") or ""),
         )
 
 
@@ -116,6 +152,13 @@ class DifferentialResult:
     findings_for: tuple[Finding, ...]
     findings_against: tuple[Finding, ...]
     held_back: bool = False
+    rank: int = 0  # 1 first; differentials that tie share it (0: not yet ranked, as in rows stored before ranks)
+    tied: bool = False
+
+    @property
+    def rank_label(self) -> str:
+        """The rank as shown: "=2" when tied with another differential, "2" otherwise."""
+        return f"={self.rank}" if self.tied else str(self.rank)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data (`for` and `against` hold the findings)."""
@@ -126,6 +169,8 @@ class DifferentialResult:
             "score": self.score,
             "level": self.level.value,
             "held_back": self.held_back,
+            "rank": self.rank,
+            "tied": self.tied,
             "for": [f.to_dict() for f in self.findings_for],
             "against": [f.to_dict() for f in self.findings_against],
         }
@@ -142,25 +187,51 @@ class DifferentialResult:
             tuple(Finding.from_dict(f) for f in data["for"]),
             tuple(Finding.from_dict(f) for f in data["against"]),
             bool(data.get("held_back", False)),
+            int(data.get("rank", 0)),
+            bool(data.get("tied", False)),
         )
 
 
 @dataclass(frozen=True)
 class Investigation:
-    """A suggested test, once per test, with every reason and rule that suggested it."""
+    """A test, once per test, with every reason and rule that suggested it and the patient's answers behind them.
+
+    `because` holds only the answers that made the rules' conditions true for this patient (for an `any`, the
+    items that held), not every indication a rule lists. A `deferred` test is an elective one held over while an
+    emergency red flag stands: it is kept in the result but is not a suggestion now.
+    """
 
     test: str
     why: tuple[str, ...]
     rules: tuple[str, ...]
+    because: tuple[MatchedAnswer, ...] = ()
+    deferred: bool = False
+
+    @property
+    def suggested(self) -> bool:
+        """Whether the test is suggested now (not deferred)."""
+        return not self.deferred
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data."""
-        return {"test": self.test, "why": list(self.why), "rules": list(self.rules)}
+        return {
+            "test": self.test,
+            "why": list(self.why),
+            "rules": list(self.rules),
+            "because": [a.to_dict() for a in self.because],
+            "deferred": self.deferred,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Investigation:
-        """Read back what to_dict wrote."""
-        return cls(str(data["test"]), tuple(str(w) for w in data["why"]), tuple(str(r) for r in data["rules"]))
+        """Read back what to_dict wrote (older rows have no `because` and nothing deferred)."""
+        return cls(
+            str(data["test"]),
+            tuple(str(w) for w in data["why"]),
+            tuple(str(r) for r in data["rules"]),
+            _answers(data.get("because", ())),
+            bool(data.get("deferred", False)),
+        )
 
 
 @dataclass(frozen=True)
@@ -191,17 +262,26 @@ class Caveat:
 
 @dataclass(frozen=True)
 class MissingQuestion:
-    """A question the patient was shown but left blank, which would have changed a rule's outcome."""
+    """Something to ask at the visit: a question shown but left blank that would have changed a rule's outcome
+    (`reason` "blank"), or an alarm answer the patient gave as "not sure" (`reason` "not_sure"; `question` is then
+    the derived fact's id, e.g. vomited_blood)."""
 
     question: str
     label: str
     rules: tuple[str, ...]
+    reason: str = "blank"
+
+    @property
+    def unsure(self) -> bool:
+        """Whether the patient answered "not sure" rather than leaving it blank."""
+        return self.reason == "not_sure"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data."""
-        return {"question": self.question, "label": self.label, "rules": list(self.rules)}
+        return {"question": self.question, "label": self.label, "rules": list(self.rules), "reason": self.reason}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MissingQuestion:
-        """Read back what to_dict wrote."""
-        return cls(str(data["question"]), str(data["label"]), tuple(str(r) for r in data["rules"]))
+        """Read back what to_dict wrote (older rows list blanks only)."""
+        reason = str(data.get("reason", "blank"))
+        return cls(str(data["question"]), str(data["label"]), tuple(str(r) for r in data["rules"]), reason)

@@ -52,6 +52,8 @@ class Readable(Protocol):
     def missing(self) -> tuple[MissingQuestion, ...]: ...
     @property
     def note(self) -> str: ...
+    @property
+    def answers_too_few(self) -> bool: ...
 
 
 def _wrap(text: str, indent: str) -> list[str]:
@@ -74,11 +76,18 @@ def _finding(finding: Finding, sign: str, indent: str) -> list[str]:
     return lines
 
 
-def _differential(rank: int, d: DifferentialResult) -> list[str]:
-    lines = _wrap(f"{rank}. {d.name}: {_LEVEL_WORDS.get(d.level, d.level)} (score {d.score})", "  ")
+TOO_FEW_WORDS = (
+    "TOO FEW ANSWERS for a reliable suggestion: the patient answered fewer of the questions the rules read than the"
+    " ruleset's minimum. Read what follows as incomplete and take the history at the visit."
+)
+
+
+def _differential(d: DifferentialResult) -> list[str]:
+    tie = " (tied)" if d.tied else ""
+    lines = _wrap(f"{d.rank_label}. {d.name}{tie}: {_LEVEL_WORDS.get(d.level, d.level)} (score {d.score})", "  ")
     if d.held_back:
         lines += _wrap(
-            "Ranked after the other conditions because an alarm feature above stands:"
+            "Held back: listed after the conditions not held back because an alarm feature above stands;"
             " it must not be taken as the explanation until that is dealt with.",
             "     ",
         )
@@ -99,6 +108,8 @@ def _red_flags(result: Readable) -> list[str]:
         return ["ALARM FEATURES", "  None of the alarm features the rules look for was reported.", ""]
     lines = ["ALARM FEATURES (most urgent first; these come before any ranking below)"]
     for flag in result.red_flags:
+        if flag.under:
+            continue  # shown under the flag that leads its group
         lines += _wrap(f"[{_URGENCY_WORDS.get(flag.urgency, flag.urgency)}] {flag.title}", "  ")
         lines += _wrap(f"Action: {flag.action}", "     ")
         lines += _wrap(f"Why: {flag.explanation}", "     ")
@@ -106,7 +117,27 @@ def _red_flags(result: Readable) -> list[str]:
             lines.append("     Because the patient answered:")
             lines += _answers(flag.because, "       ")
         lines += _wrap(f"Source: {flag.source} [rule {flag.id}]", "     ")
+        for other in flag.also:
+            lines += _wrap(f"also: {other.title} ({other.urgency.value}) [rule {other.id}]", "     ")
     return lines + [""]
+
+
+def _tests(investigations: list[Investigation]) -> list[str]:
+    lines: list[str] = []
+    for inv in investigations:
+        lines += _wrap(f"* {inv.test}", "  ")
+        for why in inv.why:
+            lines += _wrap(f"why: {why}", "      ")
+        if inv.because:
+            lines.append("      For this patient:")
+            lines += _answers(inv.because, "        ")
+        lines += _wrap(f"[rules {', '.join(inv.rules)}]", "      ")
+    return lines
+
+
+def _missing(missing: MissingQuestion) -> list[str]:
+    unsure = ' (answered "not sure")' if missing.unsure else ""
+    return _wrap(f"? {missing.label}{unsure} [{missing.question}; rules {', '.join(missing.rules)}]", "  ")
 
 
 def render_text(result: Readable) -> str:
@@ -116,20 +147,22 @@ def render_text(result: Readable) -> str:
         f"Ruleset {result.ruleset_version} (sha256 {result.ruleset_sha256[:12]}), evaluated on {result.evaluated_on}",
         "",
     ]
+    if result.answers_too_few:
+        lines += [*_wrap(TOO_FEW_WORDS, ""), ""]
     lines += _red_flags(result)
-    lines.append("CONDITIONS TO CONSIDER (highest score first)")
+    lines.append("CONDITIONS TO CONSIDER (highest level, then score, first; '=' marks a tie)")
     if not result.differentials:
         lines.append("  No rule pointed to any of the conditions the ruleset weighs up.")
-    for rank, d in enumerate(result.differentials, start=1):
-        lines += _differential(rank, d)
+    for d in result.differentials:
+        lines += _differential(d)
+    suggested = [i for i in result.investigations if not i.deferred]
+    deferred = [i for i in result.investigations if i.deferred]
     lines += ["", "TESTS TO CONSIDER"]
-    if not result.investigations:
+    if not suggested:
         lines.append("  None suggested by the rules.")
-    for inv in result.investigations:
-        lines += _wrap(f"* {inv.test}", "  ")
-        for why in inv.why:
-            lines += _wrap(f"why: {why}", "      ")
-        lines += _wrap(f"[rules {', '.join(inv.rules)}]", "      ")
+    lines += _tests(suggested)
+    if deferred:
+        lines += ["", "TESTS DEFERRED UNTIL THE EMERGENCY IS DEALT WITH (elective)", *_tests(deferred)]
     lines += ["", "CAVEATS ABOUT TESTS (medicines and diet that change results)"]
     if not result.caveats:
         lines.append("  None.")
@@ -139,10 +172,10 @@ def render_text(result: Readable) -> str:
             lines.append("      Because the patient answered:")
             lines += _answers(caveat.because, "        ")
         lines += _wrap(f"Source: {caveat.source} [rule {caveat.id}]", "      ")
-    lines += ["", "ASK ABOUT THIS AT THE VISIT (left unanswered, and it would change a rule's outcome)"]
+    lines += ["", 'ASK ABOUT THIS AT THE VISIT (left unanswered or answered "not sure", and it would change a rule\'s outcome)']
     if not result.missing:
         lines.append("  Nothing.")
     for missing in result.missing:
-        lines += _wrap(f"? {missing.label} [{missing.question}; rules {', '.join(missing.rules)}]", "  ")
+        lines += _missing(missing)
     lines += ["", "NOTE", *_wrap(result.note, "  ")]
     return "\n".join(lines) + "\n"

@@ -6,12 +6,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from triage.domain.engine.answer_text import answer_texts, question_label, shown_value, text_of
 from triage.domain.engine.result import Result, ResultFormatError
-from triage.domain.engine.result_items import Caveat, DifferentialResult, Finding, Investigation, MatchedAnswer, RedFlag
-from triage.domain.questionnaire.answers import display_answer
-from triage.domain.questionnaire.derived import DERIVED_BY_ID
+from triage.domain.engine.result_items import Caveat, DifferentialResult, Finding, Investigation, RedFlag
 from triage.domain.questionnaire.questions import Questionnaire
 from triage.domain.scales import Level, Urgency
+
+__all__ = ["answer_texts", "shown_value", "text_of"]  # re-exported: the report model reads answers through this module
 
 # What a result that cannot be read shows as: nothing, so the intake page and the PDF still open.
 EMPTY_RESULT = Result("", "", "", (), (), (), (), (), "", ())
@@ -30,7 +31,10 @@ class FindingView:
 
 @dataclass(frozen=True)
 class FlagView:
-    """A RedFlag as the report shows it: urgency, action and source, with the answers that raised it as text."""
+    """A RedFlag as the report shows it: urgency, action and source, with the answers that raised it as text.
+
+    A flag leading a group carries the group's other flags in `also`, shown under it as one presentation.
+    """
 
     id: str
     title: str
@@ -39,6 +43,7 @@ class FlagView:
     because: tuple[str, ...]
     explanation: str
     source: str
+    also: tuple[FlagView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,26 +59,34 @@ class DifferentialView:
     held_back: bool
     findings_for: tuple[FindingView, ...]
     findings_against: tuple[FindingView, ...]
+    tied: bool = False
 
     @property
     def suggested(self) -> bool:
         """Whether the rules suggest it at all (a level of low or above)."""
         return self.level.suggested
 
+    @property
+    def rank_label(self) -> str:
+        """The rank as shown: "=2" when tied with another differential, "2" otherwise."""
+        return f"={self.rank}" if self.tied else str(self.rank)
+
 
 @dataclass(frozen=True)
 class Item:
-    """A suggested investigation or a caveat: what, why, and the rule's source."""
+    """A suggested investigation or a caveat: what, why, and the rule's source.
+
+    For a test, `because` holds the patient's answers that triggered it, and `deferred` marks an elective test
+    held over until an emergency red flag is dealt with.
+    """
 
     id: str
     title: str
     text: str
     source: str
-
-
-def text_of(value: Any) -> str:
-    """A stored value as text ('' for None)."""
-    return "" if value is None else str(value)
+    because: tuple[str, ...] = ()
+    deferred: bool = False
+    reasons: tuple[str, ...] = ()  # a test's reasons one by one (`text` joins them)
 
 
 def read_result(stored: Mapping[str, Any] | Result) -> Result:
@@ -86,51 +99,40 @@ def read_result(stored: Mapping[str, Any] | Result) -> Result:
         return EMPTY_RESULT
 
 
-def _label(questionnaire: Questionnaire, key: str) -> str:
-    question = questionnaire.by_id.get(key)
-    if question is not None:
-        return question.label
-    derived = DERIVED_BY_ID.get(key)
-    return derived.label if derived is not None else key
-
-
-def shown_value(questionnaire: Questionnaire, key: str, value: Any) -> str:
-    """An answer as a clinician reads it (choice labels and units for known questions)."""
-    question = questionnaire.by_id.get(key)
-    if question is not None and isinstance(value, (str, int, float, bool, list)):
-        return display_answer(question, value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return "; ".join(text_of(v) for v in value)
-    return text_of(value)
-
-
-def answer_texts(questionnaire: Questionnaire, matched: Iterable[MatchedAnswer]) -> tuple[str, ...]:
-    """The patient's matched answers as 'question: answer' lines (a question's own label when none was stored)."""
-    lines = []
-    for entry in matched:
-        label = entry.label or _label(questionnaire, entry.question)
-        lines.append(f"{label} {entry.answer}" if label.endswith("?") else f"{label}: {entry.answer}")
-    return tuple(lines)
-
-
 def _finding(questionnaire: Questionnaire, finding: Finding) -> FindingView:
     return FindingView(
         finding.rule, finding.title, finding.explanation, finding.source, answer_texts(questionnaire, finding.answers)
     )
 
 
-def _flag(questionnaire: Questionnaire, flag: RedFlag) -> FlagView:
+def _flag(questionnaire: Questionnaire, flag: RedFlag, also: tuple[FlagView, ...] = ()) -> FlagView:
     because = answer_texts(questionnaire, flag.because)
-    return FlagView(flag.id, flag.title, flag.urgency, flag.action, because, flag.explanation, flag.source)
+    return FlagView(flag.id, flag.title, flag.urgency, flag.action, because, flag.explanation, flag.source, also)
 
 
-def _differential(questionnaire: Questionnaire, rank: int, d: DifferentialResult) -> DifferentialView:
+def flag_views(questionnaire: Questionnaire, flags: Iterable[RedFlag]) -> tuple[FlagView, ...]:
+    """The red flags as presented, most urgent first: one view per group (its other flags under `also`) or lone flag."""
+    flags = tuple(flags)
+    members: dict[str, list[FlagView]] = {}
+    for flag in flags:
+        if flag.under:
+            members.setdefault(flag.under, []).append(_flag(questionnaire, flag))
+    # A member whose leader is missing from the list (a hand-edited row) is shown on its own rather than lost.
+    leaders = {flag.id for flag in flags if not flag.under}
+    shown = [
+        _flag(questionnaire, flag, tuple(members.get(flag.id, ())))
+        for flag in flags
+        if not flag.under or flag.under not in leaders
+    ]
+    return tuple(sorted(shown, key=lambda f: f.urgency.rank))
+
+
+def _differential(questionnaire: Questionnaire, d: DifferentialResult) -> DifferentialView:
     return DifferentialView(
         id=d.id,
         name=d.name or d.id,
-        rank=rank,
+        rank=d.rank,
+        tied=d.tied,
         score=d.score,
         level=d.level,
         description=d.description,
@@ -143,16 +145,20 @@ def _differential(questionnaire: Questionnaire, rank: int, d: DifferentialResult
 def result_parts(
     questionnaire: Questionnaire, result: Mapping[str, Any] | Result
 ) -> tuple[tuple[FlagView, ...], tuple[DifferentialView, ...]]:
-    """The red flags (most urgent first) and ranked differentials of a stored result."""
+    """The red flags as presented (grouped, most urgent first) and the ranked differentials of a stored result."""
     model = read_result(result)
-    flags = sorted((_flag(questionnaire, f) for f in model.red_flags), key=lambda f: f.urgency.rank)
-    differentials = tuple(_differential(questionnaire, rank, d) for rank, d in enumerate(model.differentials, start=1))
-    return tuple(flags), differentials
+    differentials = tuple(_differential(questionnaire, d) for d in model.differentials)
+    return flag_views(questionnaire, model.red_flags), differentials
 
 
-def investigation_items(result: Result) -> tuple[Item, ...]:
-    """The suggested tests as items: the test, and its reasons joined."""
-    return tuple(_investigation_item(i) for i in result.investigations)
+def investigation_items(result: Result, questionnaire: Questionnaire | None = None) -> tuple[Item, ...]:
+    """The tests as items, suggested ones first: the test, its reasons joined, the patient's answers behind them."""
+    return tuple(_investigation_item(i, questionnaire) for i in result.investigations)
+
+
+def answers_too_few(stored: Mapping[str, Any] | Result) -> bool:
+    """Whether a stored result says the answers are too few for a reliable suggestion."""
+    return read_result(stored).answers_too_few
 
 
 def caveat_items(result: Result) -> tuple[Item, ...]:
@@ -160,8 +166,10 @@ def caveat_items(result: Result) -> tuple[Item, ...]:
     return tuple(_caveat_item(c) for c in result.caveats)
 
 
-def _investigation_item(investigation: Investigation) -> Item:
-    return Item(investigation.test, investigation.test, "; ".join(investigation.why), "")
+def _investigation_item(investigation: Investigation, questionnaire: Questionnaire | None = None) -> Item:
+    because = answer_texts(questionnaire, investigation.because)
+    why = investigation.why
+    return Item(investigation.test, investigation.test, "; ".join(why), "", because, investigation.deferred, why)
 
 
 def _caveat_item(caveat: Caveat) -> Item:
@@ -183,8 +191,13 @@ def item_list(raw: Any, text_keys: tuple[str, ...]) -> tuple[Item, ...]:
 
 
 def missing_labels(questionnaire: Questionnaire, result: Result) -> tuple[str, ...]:
-    """The labels of the questions the rules needed but the patient left blank, once each."""
-    return tuple(dict.fromkeys(m.label or _label(questionnaire, m.question) for m in result.missing))
+    """The labels of the questions the rules needed but the patient left blank or answered "not sure", once each."""
+    return tuple(
+        dict.fromkeys(
+            (m.label or question_label(questionnaire, m.question)) + (" (answered \u201cnot sure\u201d)" if m.unsure else "")
+            for m in result.missing
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -227,10 +240,11 @@ def compare_results(
 ) -> ResultChanges:
     """Compare two stored results of the same intake."""
     old_model, new_model = read_result(old), read_result(new)
-    old_flags, old_diffs = result_parts(questionnaire, old_model)
-    new_flags, new_diffs = result_parts(questionnaire, new_model)
-    old_flag_ids = {f.id: f.title for f in old_flags}
-    new_flag_ids = {f.id: f.title for f in new_flags}
+    _, old_diffs = result_parts(questionnaire, old_model)
+    _, new_diffs = result_parts(questionnaire, new_model)
+    # Every raised flag counts, including those shown under another flag of their group.
+    old_flag_ids = {f.id: f.title for f in old_model.red_flags}
+    new_flag_ids = {f.id: f.title for f in new_model.red_flags}
     before = {d.id: d for d in old_diffs}
     after = {d.id: d for d in new_diffs}
     moves = []

@@ -12,6 +12,7 @@ from triage.domain.engine.conditions import ConditionReader, Where
 from triage.domain.engine.facts import Fact
 from triage.domain.engine.nodes import Node
 from triage.domain.engine.schema import (
+    DEFAULT_PRIORITY,
     HEADER_FIELDS,
     RULE_ADAPTER,
     RULE_FIELDS,
@@ -45,6 +46,9 @@ class Rule:
     action: str = ""
     test: str = ""
     why: str = ""
+    group: str = ""
+    priority: int = DEFAULT_PRIORITY
+    elective: bool = False
 
     @property
     def awaits_confirmation(self) -> bool:
@@ -89,6 +93,32 @@ def check_header(raw: Any, header: RulesetHeader | None, problems: ProblemList) 
         seen.add(diff.id)
 
 
+def check_held_back_by(raw: Any, header: RulesetHeader | None, rules: list[Rule], problems: ProblemList) -> None:
+    """Record a `held_back_by` entry that names no red-flag rule, and one that repeats `held_back_by_red_flags: true`."""
+    if header is None:
+        return
+    kinds = {rule.id: rule.kind for rule in rules}
+    flags = [rule.id for rule in rules if rule.kind == "red_flag"]
+    raw_items = raw.get("differentials") if isinstance(raw, dict) else None
+    for i, diff in enumerate(header.differentials):
+        item = raw_items[i] if isinstance(raw_items, list) and i < len(raw_items) else None
+        listed = item.get("held_back_by") if isinstance(item, dict) else None
+        if diff.held_back_by and diff.held_back_by_red_flags:
+            problems.add(
+                f"the differential '{diff.id}' has both held_back_by_red_flags: true (held back by any red flag) and"
+                " held_back_by (only by these red flags); keep one of the two",
+                line_of(item, "held_back_by"),
+            )
+        for j, flag_id in enumerate(diff.held_back_by):
+            kind = kinds.get(flag_id)
+            what = "no rule has this id" if kind is None else f"it is a {kind} rule, not a red flag"
+            if kind != "red_flag":
+                problems.add(
+                    f"the differential '{diff.id}' is held back by '{flag_id}', but {what}." + did_you_mean(flag_id, flags),
+                    line_of(listed, j) or line_of(item, "held_back_by"),
+                )
+
+
 def _rule_from(model: Any, when: Node, file: str) -> Rule:
     common = dict(
         id=model.id,
@@ -102,7 +132,10 @@ def _rule_from(model: Any, when: Node, file: str) -> Rule:
         when=when,
     )
     fields = type(model).model_fields
-    extra = {k: getattr(model, k) for k in ("differential", "weight", "urgency", "action", "test", "why") if k in fields}
+    named = ("differential", "weight", "urgency", "action", "test", "why", "priority", "elective")
+    extra = {k: getattr(model, k) for k in named if k in fields}
+    if "group" in fields:
+        extra["group"] = model.group or ""
     return Rule(**common, **extra)
 
 

@@ -11,8 +11,22 @@ from typing import Any
 
 from triage.domain.engine.evidence import EvidenceIndex
 from triage.domain.engine.facts import Fact, fact_catalog
+from triage.domain.engine.gaps import (
+    DEFAULT_MIN_ANSWERED,
+    ENGINE_PARAMETERS,
+    check_engine_parameters,
+    min_answered,
+    relevant_questions,
+)
 from triage.domain.engine.plan import Plan, compile_plan
-from triage.domain.engine.rule_files import Rule, RuleContext, check_header, read_header, read_rule_file
+from triage.domain.engine.rule_files import (
+    Rule,
+    RuleContext,
+    check_header,
+    check_held_back_by,
+    read_header,
+    read_rule_file,
+)
 from triage.domain.engine.schema import Differential, Parameter, RulesetHeader
 from triage.domain.engine.yaml_source import number_problems, read_yaml_file, ruleset_size_problem, shape_problem
 from triage.domain.errors import ProblemList, RuleProblem, RulesetError, line_of
@@ -39,6 +53,9 @@ class Ruleset:
     plan: Plan
     evidence: EvidenceIndex
     question_order: Mapping[str, int]
+    # The questions behind the facts any rule reads, and how many of them must be answered for a reliable result.
+    relevant_questions: frozenset[str] = frozenset()
+    min_answered_questions: int = DEFAULT_MIN_ANSWERED
 
     @property
     def documents(self) -> dict[str, Any]:
@@ -109,8 +126,12 @@ def _build(documents: Mapping[str, Any], questionnaire: Questionnaire) -> Rulese
         problems.add("there are no rule files next to ruleset.yaml")
     first_seen: dict[str, tuple[str, int | None]] = {}
     rules = [rule for name in rule_files for rule in read_rule_file(name, documents[name], context, first_seen)]
+    check_held_back_by(raw_header, header, rules, problems)
+    check_engine_parameters(raw_header, parameters, problems)
     # Unused parameters are only worth reporting once everything else is right (a broken rule may be their user).
-    for name in [p for p in parameters if p not in context.used_parameters and not problems.items]:
+    # The engine reads some parameters itself (ENGINE_PARAMETERS); no rule needs to use those.
+    unused = [p for p in parameters if p not in context.used_parameters and p not in ENGINE_PARAMETERS]
+    for name in [p for p in unused if not problems.items]:
         problems.add(
             f"the parameter '{name}' is declared but no rule uses it",
             line_of(raw_header.get("parameters"), name) if isinstance(raw_header, dict) else None,
@@ -144,6 +165,8 @@ def _assemble(
         plan=plan,
         evidence=EvidenceIndex.build(plan),
         question_order={q.id: i for i, q in enumerate(questionnaire.questions)},
+        relevant_questions=relevant_questions(plan.rules_reading, facts),
+        min_answered_questions=min_answered(header.parameters),
     )
 
 

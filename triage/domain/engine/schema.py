@@ -26,6 +26,7 @@ Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 RULE_KINDS = ("differential", "red_flag", "investigation", "caveat")
 MAX_WEIGHT = 10
+MIN_PRIORITY, DEFAULT_PRIORITY, MAX_PRIORITY = 1, 5, 9
 # Every number in a ruleset (a threshold, a weight, a value compared with an answer) is a clinical quantity: ages,
 # durations, doses and counts. The bounds keep them meaningful and keep every later step (formatting, float
 # conversion, JSON storage on PostgreSQL) from overflowing: a 5,000-digit integer or 1e400 is refused here, in words.
@@ -111,6 +112,8 @@ class Differential(_Strict):
     description: Text
     thresholds: Thresholds
     held_back_by_red_flags: bool = False
+    # Held back only while one of these red flags stands (checked against the red-flag rules when the ruleset loads).
+    held_back_by: list[Identifier] = Field(default_factory=list)
 
 
 class RulesetHeader(_Strict):
@@ -173,6 +176,20 @@ class RedFlagRule(_Rule):
     # Spelled out because pydantic and mypy need literal words; tests/unit/test_scales.py checks they are Urgency.flag_tiers().
     urgency: Literal["emergency", "urgent", "soon"]
     action: Text
+    # Flags of one group are one presentation: the most urgent leads, the others are shown under it.
+    group: Identifier | None = None
+    # 1 = most harm from delay; within an urgency tier flags are ordered by priority, then ruleset order.
+    priority: int = DEFAULT_PRIORITY
+
+    @field_validator("priority")
+    @classmethod
+    def _priority(cls, value: int) -> int:
+        if not MIN_PRIORITY <= value <= MAX_PRIORITY:
+            raise ValueError(
+                f"priority must be a whole number from {MIN_PRIORITY} (most harm from delay) to {MAX_PRIORITY};"
+                f" leave it out for {DEFAULT_PRIORITY}"
+            )
+        return value
 
 
 class InvestigationRule(_Rule):
@@ -181,6 +198,8 @@ class InvestigationRule(_Rule):
     kind: Literal["investigation"]
     test: Text
     why: Text
+    # An elective test is deferred (listed apart, not suggested) while an emergency red flag stands.
+    elective: bool = False
 
 
 class CaveatRule(_Rule):
@@ -191,6 +210,12 @@ class CaveatRule(_Rule):
 
 Rule = Annotated[DifferentialRule | RedFlagRule | InvestigationRule | CaveatRule, Field(discriminator="kind")]
 RULE_ADAPTER: TypeAdapter[Any] = TypeAdapter(Rule)
+_KIND_MODELS: dict[str, type[_Rule]] = {
+    "differential": DifferentialRule,
+    "red_flag": RedFlagRule,
+    "investigation": InvestigationRule,
+    "caveat": CaveatRule,
+}
 RULE_FIELDS = sorted(
     {name for model in (DifferentialRule, RedFlagRule, InvestigationRule, CaveatRule) for name in model.model_fields}
 )
@@ -223,6 +248,9 @@ def _message(error: Any, vocabulary: list[str]) -> str:
     kind, loc = error["type"], tuple(error["loc"])
     name = _field(loc)
     if kind == "extra_forbidden":
+        owners = [k for k, model in _KIND_MODELS.items() if name in model.model_fields and k not in loc]
+        if owners and loc and loc[0] in _KIND_MODELS:
+            return f"'{name}' is not a field of a {loc[0]} rule; only {' and '.join(owners)} rules have it"
         return f"'{name}' is not a known field here.{did_you_mean(name, vocabulary)}"
     if kind == "missing":
         return f"the field '{name}' is missing"

@@ -132,6 +132,16 @@ def condition_words(node: Any, facts: Mapping[str, Fact], parameters: Mapping[st
     return f"(unreadable condition '{key}')"
 
 
+def _flag_words(rule: Mapping[str, Any]) -> str:
+    """A red flag's urgency, with its priority and group when the rule sets them."""
+    words = [str(rule.get("urgency"))]
+    if rule.get("priority") is not None:
+        words.append(f"priority {rule.get('priority')}")
+    if rule.get("group"):
+        words.append(f"group {rule.get('group')}")
+    return ", ".join(words)
+
+
 def effect_words(rule: Mapping[str, Any], differential_names: Mapping[str, str]) -> str:
     """What a rule does when it fires, e.g. "coeliac disease +2" or "red flag (urgent): refer..."."""
     kind = rule.get("kind")
@@ -141,9 +151,10 @@ def effect_words(rule: Mapping[str, Any], differential_names: Mapping[str, str])
         return f"{name} {weight:+d}" if isinstance(weight, int) and not isinstance(weight, bool) else f"{name} (weight missing)"
     if kind == "red_flag":
         # The stored word is shown as written, so a half-edited rule with an unknown urgency still reads back.
-        return f"red flag ({rule.get('urgency')}): {rule.get('action', '')}"
+        return f"red flag ({_flag_words(rule)}): {rule.get('action', '')}"
     if kind == "investigation":
-        return f"suggest the test: {rule.get('test', '')}"
+        elective = " (elective: deferred while an emergency red flag stands)" if rule.get("elective") is True else ""
+        return f"suggest the test{elective}: {rule.get('test', '')}"
     if kind == "caveat":
         return f"caveat: {rule.get('title', '')}"
     return f"(unknown kind '{kind}')"

@@ -1,4 +1,4 @@
-"""Checking a questionnaire document as a whole: its header, its steps and the sections they are grouped in."""
+"""Checking a questionnaire document as a whole: its header, its steps, their grids and the sections they are grouped in."""
 
 from __future__ import annotations
 
@@ -66,6 +66,40 @@ def _check_sections(
             problems.add("no step is in this section", line_of(raw_sections, index), item=section.id, kind="section")
 
 
+GRID_NUMBERS = ("integer", "number")
+
+
+def _grid_kind(row: CheckedQuestion) -> str:
+    return "numbers" if row.fields.type in GRID_NUMBERS else row.fields.type
+
+
+def _grid_row_problem(row: CheckedQuestion, first: CheckedQuestion, own: set[str]) -> str | None:
+    """Why a compact question cannot be a row of its step's grid (None when it can)."""
+    if row.shown_when is not None and row.shown_when[0] in own:
+        return f"a row of the step's grid cannot follow '{row.shown_when[0]}' on the same page: ask it on a later step"
+    if row.fields.type not in (*GRID_NUMBERS, "single") or row.fields.choices_from is not None:
+        kind = row.fields.type + (" with choices_from" if row.fields.choices_from else "")
+        return (
+            "a compact question on a step with an intro is a row of the step's grid: it must be an integer, a number"
+            f" or a single choice with its own choices, not {kind}"
+        )
+    if _grid_kind(row) != _grid_kind(first):
+        return f"the rows of a grid are all numbers or all single choices, but '{first.id}' is {first.fields.type}"
+    if [(c.value, c.label) for c in row.choices] != [(c.value, c.label) for c in first.choices]:
+        return f"the single-choice rows of a grid share one line of column headings: give the choices of '{first.id}'"
+    return None
+
+
+def _check_grid(step: CheckedStep, problems: Problems) -> None:
+    """A step's grid (its compact questions, under its intro): all numbers, or all single choices with the same choices."""
+    rows = [q for q in step.questions if q.fields.compact] if step.fields.intro else []
+    own = {q.id for q in step.questions}
+    for row in rows:
+        problem = _grid_row_problem(row, rows[0], own)
+        if problem is not None:
+            problems.add(problem, row.line, item=row.id)
+
+
 def check_document(document: Any, problems: Problems) -> CheckedFile | None:
     """Check a whole questionnaire document, recording every problem; the checked file when there were none."""
     if not isinstance(document, dict):
@@ -99,6 +133,7 @@ def check_document(document: Any, problems: Problems) -> CheckedFile | None:
         for q_index, raw in enumerate(fields.questions):
             checker.question(raw, line_of(raw_step.get("questions"), q_index), questions)
         steps.append(CheckedStep(fields, tuple(questions)))
+        _check_grid(steps[-1], problems)
     if header is not None:
         _check_sections(header, document, placed, problems)
     if header is None or problems.items:

@@ -82,7 +82,7 @@ class Question:
     required: bool = False
     shown_when: ShownWhen | None = None
     short_label: str = ""  # YAML `short:`, the name used in messages and on the review page ("" when none)
-    compact: bool = False  # rendered as one compact row (the per-symptom duration grid)
+    compact: bool = False  # one row of its step's grid (see Step.grid), or a compact row on a step without an intro
     choices_from: str = ""  # a single whose choices are those of this multi question ("" when its own)
     imperial: str = ""  # "feet_inches" (on cm) or "stones_pounds" (on kg): boxes offered beside the metric one
     min_age: int | None = None  # a date of birth: the youngest age it may give, in years on the day of answering
@@ -168,3 +168,19 @@ class Step:
     questions: tuple[Question, ...]
     is_review: bool = False
     section: str = ""
+
+    @property
+    def grid(self) -> tuple[Question, ...]:
+        """The rows of the step's grid: its compact questions, drawn as one question whose legend is the intro.
+
+        Number rows are a label, a box and the unit; single-choice rows share one line of column headings (the
+        choices), each row a line of radio buttons. A step without an intro has no grid: its compact questions
+        are compact rows of their own.
+        """
+        return tuple(q for q in self.questions if q.compact) if self.intro else ()
+
+    @property
+    def grid_choices(self) -> tuple[Choice, ...]:
+        """The column headings of a grid of single-choice rows (empty for a grid of numbers, or no grid)."""
+        rows = self.grid
+        return rows[0].choices if rows and rows[0].type == "single" else ()

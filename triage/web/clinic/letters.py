@@ -9,6 +9,7 @@ from flask import Response, current_app
 
 from triage.pdf import summary as pdf
 from triage.web.access import database, record_staff_event, role_required
+from triage.web.clinic_details import clinic
 from triage.web.errors import render_error
 from triage.web.forms import ActionForm
 from triage.web.routes import RouteTable
@@ -23,7 +24,7 @@ def download_pdf(intake_id: int) -> Any:
     """The PDF summary as an attachment (rendered once per state, then served from the cache)."""
     if not ActionForm().validate_on_submit():
         return render_error(400)
-    settings = pdf.PdfSettings.from_config(current_app.config)
+    settings = pdf.PdfSettings.from_config(current_app.config).with_clinic(clinic())
     try:
         outcome = pdf.intake_pdf(database(), intake_id, settings)
     except (pdf.RenderTimeout, pdf.RenderFailed) as error:

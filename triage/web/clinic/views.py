@@ -12,7 +12,7 @@ from triage.db import alert_queue, decisions, intake_record, worklist
 from triage.db import intakes as queries
 from triage.db.evaluations import evaluate_for_storage, ruleset_in_force
 from triage.db.models import INTAKE_STATUSES
-from triage.domain.engine.result_view import compare_results
+from triage.domain.engine.result_view import answers_too_few, compare_results
 from triage.domain.errors import RulesetError
 from triage.domain.questionnaire.questions import default_questionnaire
 from triage.domain.report.chart import severity_chart
@@ -155,6 +155,7 @@ def intake_page(intake_id: int, note_form: NoteForm | None = None, decision_form
         "clinic/intake.html",
         record=record,
         report=report,
+        answers_too_few=answers_too_few(record.result) if record.evaluation else False,
         chart=severity_chart(report.severities) if report else None,
         changes=changes,
         names=names,

@@ -14,6 +14,7 @@ from triage.domain.questionnaire.questions import Question, Questionnaire, Step
 from triage.web.patient.fields import Condition, field_views, link_label, summary_labels
 from triage.web.patient.flow import Progress
 from triage.web.patient.forms import pending_errors
+from triage.web.patient.grids import page_items, shows_intro
 
 # The query parameter (and hidden field) of a step opened with a review page's Change link.
 FROM_FIELD = "from"
@@ -110,14 +111,16 @@ def render_step(
     status: int = 200,
     from_review: bool = False,
 ) -> tuple[str, int]:
-    """A step's page: section progress, error summary, one macro call per question, Continue and Back."""
+    """A step's page: section progress, error summary, one macro call per question (or grid), Continue and Back."""
     questionnaire = progress.questionnaire
     questions, hidden = page_questions(questionnaire, step, visible)
     conditions = same_page_conditions(questionnaire, step)
+    fields = field_views(questions, shown, errors, hidden, conditions, answers=progress.answers)
     html = render_template(
         "patient/step.html",
         step=step,
-        fields=field_views(questions, shown, errors, hidden, conditions, answers=progress.answers),
+        items=page_items(step, fields),
+        show_intro=shows_intro(step),
         has_followups=bool(conditions),
         errors=errors,
         error_labels=summary_labels(questionnaire.by_id, errors),

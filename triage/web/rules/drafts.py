@@ -16,7 +16,8 @@ from triage.domain.engine.diff import rules_by_id
 from triage.domain.engine.evaluate import Ruleset, load_ruleset_from_documents
 from triage.domain.engine.yaml_source import plain
 from triage.domain.errors import RulesetError
-from triage.web.rules.forms import HEADER_FILE, Lines, drop_unused_parameters, ylist, ymap
+from triage.web.rules.forms import HEADER_FILE, Lines, ylist, ymap
+from triage.web.rules.kept import UNSHOWN_DIFFERENTIAL_FIELDS, drop_unused_parameters
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ def check_differential(
         fields = {"id": differential_id, "name": values["name"], "description": values["description"], "thresholds": thresholds}
         if values["held_back_by_red_flags"] or "held_back_by_red_flags" in item:
             fields["held_back_by_red_flags"] = values["held_back_by_red_flags"]
+        fields |= {k: item[k] for k in UNSHOWN_DIFFERENTIAL_FIELDS if k in item}  # not on the form: kept as stored
         items.append(
             ymap(
                 fields,

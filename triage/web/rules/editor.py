@@ -18,6 +18,7 @@ from triage.web.rules.common import EDITOR, after_save, audit, no_draft, on_conf
 from triage.web.rules.controls import control, row_views, rule_controls
 from triage.web.rules.drafts import Draft, current_draft, find_rule, start_draft, store, topics, without_rule
 from triage.web.rules.forms import check_rule, ordered_rule, read_rule_fields
+from triage.web.rules.kept import keep_unshown
 from triage.web.rules.posted import RuleForm, text_of
 from triage.web.rules.tree import apply_action, rows_from_form, rows_from_tree, tree_from_rows
 from triage.web.rules.views import feedback_by_rule, parameter_rows, rule_sections
@@ -149,6 +150,7 @@ def edit_rule(rule_id: str | None = None) -> Any:
         return _rule_page(draft, rule, rows_from_tree(rule.get("when")), file, {}, [], rule_id)
     form = RuleForm()
     fields, errors = read_rule_fields(request.form, rule_id)
+    fields = keep_unshown(fields, found[1] if found else None)
     rows = rows_from_form(request.form)
     if rows is None:
         return render_error(400, "The condition rows of this form were not in a shape the editor made. Open the rule again.")

@@ -17,6 +17,7 @@ from triage.domain.engine.evaluate import load_ruleset_from_documents
 from triage.domain.engine.schema import RULE_ADAPTER, RULE_FIELDS, report_schema_errors
 from triage.domain.engine.yaml_source import YamlList, YamlMap
 from triage.domain.errors import ProblemList, RuleProblem, RulesetError
+from triage.web.rules.kept import drop_unused_parameters
 from triage.web.rules.tree import Row
 
 HEADER_FILE = "ruleset.yaml"
@@ -202,32 +203,6 @@ def _schema_errors(rule: dict[str, Any], line: int, key_lines: Mapping[str, int]
         )
         return problems.items
     return []
-
-
-def used_parameters(documents: Mapping[str, Any]) -> set[str]:
-    """The names of the parameters some rule's condition uses."""
-    used: set[str] = set()
-    stack = [doc for name, doc in documents.items() if name != HEADER_FILE]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Mapping):
-            if isinstance(node.get("param"), str) and len(node) == 1:
-                used.add(node["param"])
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return used
-
-
-def drop_unused_parameters(documents: dict[str, Any]) -> list[str]:
-    """Remove parameters no rule uses any more (the engine refuses unused ones); returns their names."""
-    header = documents.get(HEADER_FILE)
-    if not isinstance(header, dict) or not isinstance(header.get("parameters"), dict):
-        return []
-    parameters: dict[str, Any] = header["parameters"]
-    unused = sorted(set(parameters) - used_parameters(documents))
-    header["parameters"] = {k: v for k, v in parameters.items() if k not in unused}
-    return unused
 
 
 @dataclass

@@ -11,6 +11,7 @@ from triage.db import intakes as queries
 from triage.db import rulesets
 from triage.db.evaluations import bundled_ruleset, run_stored_tests, version_ruleset
 from triage.db.models import Intake
+from triage.db.ruleset_accuracy import FIGURES, figures, stored_report
 from triage.domain.engine.diff import diff_documents
 from triage.domain.engine.what_if import evaluated_on
 from triage.domain.report.versions import questionnaire_of
@@ -30,13 +31,11 @@ from triage.web.rules.cases import (
 from triage.web.rules.common import EDITOR, after_save, audit, no_draft, on_conflict, on_refusal, posted_lock
 from triage.web.rules.controls import control
 from triage.web.rules.drafts import current_draft, store
-from triage.web.rules.forms import clean_text
-from triage.web.rules.posted import CaseForm, FourEyesForm, PublishForm, text_of
+from triage.web.rules.posted import CaseForm, FourEyesForm
+from triage.web.rules.publishing import publish_page, publish_posted
 from triage.web.rules.views import diff_view
 
 routes = RouteTable()
-
-MAX_SUMMARY = 2000
 
 
 @routes.route("/draft/tests")
@@ -154,46 +153,26 @@ def approve() -> Any:
     return redirect(url_for("rules.index"), code=303)
 
 
-@routes.route("/draft/publish", methods=["POST"])
+@routes.route("/draft/publish", methods=["GET", "POST"])
 @role_required(EDITOR)
 @on_conflict(
     "The draft changed since you opened the page ({error}); it was not published.", back=lambda _args: url_for("rules.index")
 )
 @on_refusal("ruleset.publish", "Not published")
 def publish() -> Any:
-    """Publish the draft as the next version; new submissions use it from now on."""
-    form = PublishForm()
-    summary, problem = clean_text(text_of(form, "summary"), "summary")
-    with database().session() as session:
-        draft = rulesets.open_draft(session)
-        if draft is None:
-            return no_draft()
-        if problem or not summary or len(summary) > MAX_SUMMARY:
-            flash(f"Write a short summary of the change before publishing. {problem or ''}".strip(), "error")
-            return redirect(url_for("rules.index"), code=303)
-        four_eyes = rulesets.four_eyes_required(session)
-        row = rulesets.publish(session, draft.id, form.posted_lock(), signed_in_staff().email, summary)
-        detail = (
-            f"version {row.number} sha256 {row.sha256}; approved by {row.approved_by}"
-            if four_eyes
-            else f"version {row.number} sha256 {row.sha256}; four-eyes approval is switched off"
-        )
-        audit(session, "ruleset.publish", detail, ruleset_version=row.label)
-        number = row.number
-    flash(
-        f"Version {number} is published: new submissions are evaluated with it. Earlier results keep the version that made them.",
-        "info",
-    )
-    return redirect(url_for("rules.index"), code=303)
+    """GET: the draft's accuracy beside the published version's, and the form; POST: publish it as the next version."""
+    return publish_page() if request.method == "GET" else publish_posted()
 
 
 @routes.route("/versions")
 @role_required(EDITOR)
 def versions() -> Any:
-    """Every published version (newest first) and the open draft."""
+    """Every published version (newest first) with its accuracy on the case library, and the open draft."""
     with database().session() as session:
         listed = rulesets.list_versions(session)
-    return render_template("rules/versions.html", versions=listed)
+    # Each version's figures as measured on the case library when it was published (older versions: not measured).
+    rows = [(v, figures(stored_report(v.accuracy))) for v in listed]
+    return render_template("rules/versions.html", versions=rows, measures=[label for _key, label in FIGURES])
 
 
 def _side(session: Any, key: str) -> tuple[Any, Any, str] | None:

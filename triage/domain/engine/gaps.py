@@ -1,0 +1,95 @@
+"""What the answers leave open: questions to ask at the visit (blanks and "not sure" alarm answers), and too few answers.
+
+A rule reads facts; each fact reads one or more questions (a derived fact reads several, of either questionnaire
+version). The questions behind the facts any rule reads are the clinically relevant ones; when fewer of them than
+the ruleset's `min_answered_questions` parameter were answered, the result says the answers are too few for a
+reliable suggestion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
+
+from triage.domain.engine.facts import Fact
+from triage.domain.engine.outcomes import Outcomes
+from triage.domain.engine.result_items import MissingQuestion
+from triage.domain.errors import ProblemList, line_of
+
+MIN_ANSWERED_PARAMETER = "min_answered_questions"
+# Without the parameter: at least 6 answered relevant questions (date of birth, sex, the symptom list, the warning
+# signs and two follow-ups); fewer leaves most rules unable to come out either way. A full questionnaire answers 15-30.
+# General knowledge [GK], not a guideline figure.
+DEFAULT_MIN_ANSWERED = 6
+# Parameters the engine itself reads by name; no rule needs to use them.
+ENGINE_PARAMETERS = frozenset({MIN_ANSWERED_PARAMETER})
+NOT_SURE = "not_sure"
+BLANK, UNSURE = "blank", "not_sure"
+
+
+def relevant_questions(fact_ids: Iterable[str], catalog: Mapping[str, Fact]) -> frozenset[str]:
+    """The question ids behind the facts the rules read (a derived fact's questions of either version)."""
+    return frozenset(question for fact_id in fact_ids if fact_id in catalog for question in catalog[fact_id].reads)
+
+
+def answered(value: Any) -> bool:
+    """Whether an answer was given (a blank, an empty text or an empty tick list is no answer)."""
+    return value not in (None, "", [])
+
+
+def answered_count(questions: Collection[str], answers: Mapping[str, Any]) -> int:
+    """How many of these questions have an answer."""
+    return sum(1 for question in questions if answered(answers.get(question)))
+
+
+def min_answered(parameters: Mapping[str, Any]) -> int:
+    """The ruleset's threshold of answered relevant questions, or the built-in default."""
+    parameter = parameters.get(MIN_ANSWERED_PARAMETER)
+    value = getattr(parameter, "value", None)
+    return value if isinstance(value, int) and not isinstance(value, bool) else DEFAULT_MIN_ANSWERED
+
+
+def check_engine_parameters(raw_header: Any, parameters: Mapping[str, Any], problems: ProblemList) -> None:
+    """Record an engine parameter whose value cannot be used (min_answered_questions must be a whole number of 0 or more)."""
+    parameter = parameters.get(MIN_ANSWERED_PARAMETER)
+    if parameter is None:
+        return
+    value = parameter.value
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raw_parameters = raw_header.get("parameters") if isinstance(raw_header, dict) else None
+        problems.add(
+            f"the parameter '{MIN_ANSWERED_PARAMETER}' counts questions: its value must be a whole number of 0 or more",
+            line_of(raw_parameters.get(MIN_ANSWERED_PARAMETER) if isinstance(raw_parameters, dict) else None, "value"),
+        )
+
+
+def missing_questions(
+    ruleset: Any, facts: Mapping[str, Any], outcomes: Outcomes, fired: Collection[int]
+) -> tuple[MissingQuestion, ...]:
+    """Questions to ask at the visit: shown but skipped where a rule still depends on them, and alarm answers "not sure"."""
+    needed: dict[str, list[str]] = {}
+    for index in outcomes.undecided_rules():
+        rule = ruleset.rules[index]
+        for fact_id in outcomes.undecided_facts(index):
+            for question_id in outcomes.blanks.get(fact_id, ()):
+                needed.setdefault(question_id, []).append(rule.id)
+    order = ruleset.question_order
+    blanks = [
+        (order.get(q, len(order)), 0, MissingQuestion(q, ruleset.facts[q].label, tuple(dict.fromkeys(rules))))
+        for q, rules in needed.items()
+    ]
+    return tuple(item for *_, item in sorted(blanks + _unsure(ruleset, facts, fired), key=lambda item: item[:2]))
+
+
+def _unsure(ruleset: Any, facts: Mapping[str, Any], fired: Collection[int]) -> list[tuple[int, int, MissingQuestion]]:
+    """Facts a rule reads that the patient answered "not sure" (the warning signs), placed where their question is asked."""
+    order, found = ruleset.question_order, []
+    for position, (fact_id, readers) in enumerate(ruleset.plan.rules_reading.items()):
+        if facts.get(fact_id) != NOT_SURE:
+            continue
+        # The rules that could still come out differently: those a definite answer might make fire.
+        rules = tuple(ruleset.rules[i].id for i in readers if i not in fired) or tuple(ruleset.rules[i].id for i in readers)
+        fact = ruleset.facts[fact_id]
+        where = min((order[q] for q in fact.reads if q in order), default=len(order))
+        found.append((where, 1 + position, MissingQuestion(fact_id, fact.label, rules, UNSURE)))
+    return found
