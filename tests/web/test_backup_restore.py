@@ -59,7 +59,8 @@ def seed_clinic(app: Flask, tmp_path: Path) -> None:
         outbox.enqueue(session, kind="alert", recipient="gi@clinic.test", dedupe_key="backup-test", subject="s", body="b")
         audit.record(session, actor="clinician@demo.test", role="clinician", action="intake.view", intake_id=first.id)
         first_id = first.id
-    write_report(app.extensions["triage_settings"], db, first_id, tmp_path / "letter.pdf")  # the letter: a cached PDF and its audit row
+    # The letter: a cached PDF and its audit row.
+    write_report(app.extensions["triage_settings"], db, first_id, tmp_path / "letter.pdf")
 
 
 def contents(app: Flask) -> dict[str, list[dict[str, Any]]]:
