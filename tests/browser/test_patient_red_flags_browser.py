@@ -31,7 +31,11 @@ WIDTHS = (NARROW["width"], PHONE["width"], LAPTOP["width"])
 def test_an_emergency_answer_shows_the_interrupt_page_then_the_form_goes_on(
     new_context: Any, live_server: LiveServer, mode: str
 ) -> None:
-    live_server.app.config.update(CLINIC_PHONE=PHONE_NUMBER, EMERGENCY_INSTRUCTION=INSTRUCTION)
+    # The clinic details come from the typed settings (an admin's values over them), not from app.config.
+    changed = {"CLINIC_PHONE": PHONE_NUMBER, "EMERGENCY_INSTRUCTION": INSTRUCTION}
+    live_server.app.config.update(changed)
+    settings = live_server.app.extensions["triage_settings"]
+    live_server.app.extensions["triage_settings"] = settings.model_copy(update=changed)
     token, intake_id = new_invitation(live_server, f"RF-{mode}")
     page = new_context(viewport=PHONE, java_script_enabled=mode == "js").new_page()
     page.goto(f"/i/{token}")
