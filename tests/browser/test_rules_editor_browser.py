@@ -8,6 +8,7 @@ screenshotted and checked with axe-core.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -21,7 +22,7 @@ from triage.db.evaluations import bundled_ruleset, current_ruleset, evaluate_for
 from triage.db.models import RulesetVersion
 from triage.domain.engine.cases import RuleCase, load_rule_tests
 from triage.domain.engine.evaluate import evaluate, load_ruleset_from_documents
-from triage.domain.engine.impact import summary_of_result
+from triage.domain.engine.impact import changes_between
 from triage.domain.questionnaire.questions import default_questionnaire
 from triage.paths import resource_dir
 
@@ -43,19 +44,17 @@ def seed_past_intakes(server: Any) -> list[RuleCase]:
 
 
 def expected_changes(cases: list[RuleCase], weight: int) -> int:
-    """How many of these intakes' results the one-rule change alters, from a full evaluation of each (the oracle)."""
+    """How many of these intakes' results the one-rule change alters, from a full evaluation of each (the oracle).
+
+    The impact view evaluates each intake with both versions on the day it was submitted (today, in UTC)."""
     documents = bundled_ruleset().documents
     for name, document in documents.items():
         for rule in document.get("rules", []) if name != "ruleset.yaml" else []:
             if rule["id"] == RULE:
                 rule["weight"] = weight
     draft, current = load_ruleset_from_documents(documents), bundled_ruleset()
-    return sum(
-        1
-        for c in cases
-        if summary_of_result(evaluate(current, c.answers, on=c.on).to_dict())
-        != summary_of_result(evaluate(draft, c.answers, on=c.on).to_dict())
-    )
+    today = dt.datetime.now(dt.UTC).date()
+    return sum(1 for c in cases if changes_between(evaluate(current, c.answers, on=today), evaluate(draft, c.answers, on=today)))
 
 
 def save_weight(page: Any, weight: str) -> None:

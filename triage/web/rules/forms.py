@@ -155,7 +155,8 @@ def ordered_rule(rule: Mapping[str, Any], when: Any) -> dict[str, Any]:
 def _located_condition(node: Any, rows: list[Row], path: str, lines: Lines) -> Any:
     """The condition with made-up lines: each row's line, and the question/value/n fields' lines."""
     row_line = lines(f"c-{path}-row")
-    if not isinstance(node, dict):
+    if not isinstance(node, dict) or not node:
+        # An emptied group (its last row removed) is left for the schema check to name at its row.
         return node
     if "question" in node:
         op = next((k for k in node if k != "question"), "equals")
