@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test browser-deps lint bench audit clean
+.PHONY: run test install install-test browser-deps lint bench audit clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,14 @@ print(f"make run: no ready answer from http://{host}:{port}/readyz after 2 minut
 sys.exit(1)
 endef
 export WAIT_READY
+
+# The patient-facing messages (babel.cfg: forms/questionnaire.yaml, patient templates and views) into
+# translations/messages.pot, then merged into each language's .po (new messages arrive empty, to be translated).
+# No compile step: the app reads the .po files at start (triage/web/i18n.py), so a fresh clone needs nothing more.
+messages: install-test
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project=gut-triage \
+		--copyright-holder="gut-triage project" -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --ignore-obsolete --no-fuzzy-matching
 
 browser-deps:
 	@scripts/ensure-browser-deps

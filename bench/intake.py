@@ -106,7 +106,15 @@ def new_database(folder: Path) -> str:
 def form_for(page: str, variant: int = 0) -> dict[str, list[str]]:
     """The post for a page: an answer to every field it shows, plus its CSRF token."""
     questionnaire = default_questionnaire()
-    data = {n: answer_for(questionnaire.by_id[n], variant) for n in set(_NAMES.findall(page)) if n in questionnaire.by_id}
+    names = set(_NAMES.findall(page))
+    data = {n: answer_for(questionnaire.by_id[n], variant) for n in names if n in questionnaire.by_id}
+    # A date is asked in three boxes (day, month, year): each gets its part of the ISO answer.
+    for n in names:
+        base, _, part = n.rpartition("-")
+        question = questionnaire.by_id.get(base)
+        if question is not None and question.type == "date" and part in ("day", "month", "year"):
+            year, month, day = answer_for(question, variant)[0].split("-")
+            data[n] = [{"day": day, "month": month, "year": year}[part]]
     found = _CSRF.search(page)
     data["csrf_token"] = [found.group(1) if found else ""]
     return data
@@ -157,7 +165,7 @@ def measure_step(app: Any, client: Any, path: str, runs: int) -> dict[str, float
         visible, shown, (number, total) = (
             progress.visible(step),
             shown_values(step.questions, stored, progress.pending),
-            progress.position(step),
+            progress.section_position(step)[:2],
         )
         plain = app.jinja_env.from_string(PLAIN_SOURCE)
         same_fields = page_questions(default_questionnaire(), step, visible)[0]  # the visible ones and same-page follow-ups

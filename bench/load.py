@@ -3,7 +3,9 @@
 Each patient has its own cookie jar, opens an invitation link made beforehand, reads every step (1-3 s think time),
 posts valid answers with the page's CSRF token, reviews and submits, then takes the next link until the time is up.
 Loopback only; the run stops by itself. Prints figures and whether the target was met; asserts nothing.
-Run: .venv/bin/python bench/load.py [--seconds 60] [--patients 100] [--db sqlite|postgresql|both]
+With --pdfs both (the default) each database is run twice, without and then with 10 clinicians downloading PDFs
+nobody downloaded before (bench/load_clinicians.py); `triage worker` runs beside gunicorn in both runs.
+Run: .venv/bin/python bench/load.py [--seconds 60] [--patients 100] [--db sqlite|postgresql|both] [--pdfs both|with|without]
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import http.client
 import importlib.util
 import os
 import queue
+import re
 import secrets
 import signal
 import socket
@@ -32,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.load_clinicians import clinicians, pdf_summary, seed_clinicians, seed_submitted, start_worker  # noqa: E402
 from bench.load_patients import Patient, Stats  # noqa: E402
 from triage.db import audit, migrate  # noqa: E402
 from triage.db import intakes as queries  # noqa: E402
@@ -44,6 +48,7 @@ PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgre
 KINDS = ("open link", "step page GET", "step save POST", "review", "submit")
 TARGET_P95_MS = 25.0
 ACCESS_FORMAT = "%(m)s %(U)s %(s)s %(M)s"
+APP_ACCESS = re.compile(r'"([A-Z]+) ([^" ?]+)[^"]*" \d{3} ([\d.]+)ms')
 
 
 def kind_of(method: str, path: str) -> str | None:
@@ -66,15 +71,15 @@ def server_times(log: Path, offset: int) -> Stats:
             parts = line.split()
             if len(parts) == 4 and parts[3].isdigit() and (kind := kind_of(parts[0], parts[1])):
                 stats.add(kind, int(parts[3]) / 1000, None)
+            # The app's own access line (triage.web.gunicorn_conf): ... "POST /intake/x" 303 12.3ms
+            elif (found := APP_ACCESS.search(line)) and (kind := kind_of(found.group(1), found.group(2))):
+                stats.add(kind, float(found.group(3)) / 1000, None)
     return stats
 
 
-def start_gunicorn(url: str, folder: Path, audit_key: str) -> tuple[subprocess.Popen[bytes], int]:
-    """gunicorn -w 2 on a free port of 127.0.0.1 in its own process group, on a migrated database, in development mode."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    env = os.environ | {
+def app_env(url: str, folder: Path, audit_key: str, port: int) -> dict[str, str]:
+    """The environment of the app and its worker: development mode on this database."""
+    return os.environ | {
         "TRIAGE_ENV": "development",
         "DATABASE_URL": url,
         "SECRET_KEY": secrets.token_urlsafe(48),
@@ -82,6 +87,15 @@ def start_gunicorn(url: str, folder: Path, audit_key: str) -> tuple[subprocess.P
         "TRIAGE_INSTANCE": str(folder),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
     }
+
+
+def start_gunicorn(url: str, folder: Path, audit_key: str) -> tuple[subprocess.Popen[bytes], int]:
+    """gunicorn -w 2 on a free port of 127.0.0.1 in its own process group, on a migrated database, in development mode."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    # The web workers render no PDF (the worker does): no warm PDF processes beside them.
+    env = app_env(url, folder, audit_key, port) | {"PDF_PREWARM": "0"}
     command = [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
     # gunicorn's own time per request (from the worker taking it to the last byte: no wait in the listen queue).
     command += ["--access-logfile", str(folder / "access.log"), "--access-logformat", ACCESS_FORMAT]
@@ -163,12 +177,14 @@ def report(kind: str, stats: Stats, server: Stats, stored: int, args: argparse.N
     return errors
 
 
-def run_load(kind: str, url: str, folder: Path, args: argparse.Namespace) -> tuple[float, int]:
-    """Migrate, make the links, start gunicorn, run the patients; print the table; return step-save p95 and errors."""
+def run_load(kind: str, url: str, folder: Path, args: argparse.Namespace, pdfs: bool) -> tuple[float, int, str]:
+    """Migrate, make the links, start gunicorn and the worker, run the patients (and clinicians downloading PDFs)."""
     migrate.upgrade(url)
     audit_key = secrets.token_urlsafe(48)
     db = Database(url, audit_key=audit_key)
     ensure_stored_ruleset(db)
+    accounts = seed_clinicians(db, args.clinicians) if pdfs else []
+    letters = seed_submitted(db, int(args.clinicians * args.seconds / 2) + 20) if pdfs else []
     version = default_questionnaire().version
     with db.session() as session:
         tokens = [
@@ -176,20 +192,34 @@ def run_load(kind: str, url: str, folder: Path, args: argparse.Namespace) -> tup
             for i in range(args.patients * (int(args.seconds // 12) + 2) + 6)
         ]
     process, port = start_gunicorn(url, folder, audit_key)
+    worker = start_worker(ROOT, app_env(url, folder, audit_key, port), folder)
     stats = Stats()
     try:
         crowd(port, tokens[:6], Stats(), 3, (0.0, 0.0), 30)  # warm both workers (imports, templates, ruleset); not measured
         warmed, offset = submitted_count(db), (folder / "access.log").stat().st_size
+        doctors, pdf_stats = clinicians(port, accounts, letters, args.seconds)
         crowd(port, tokens[6:], stats, args.patients, (args.min_pause, args.max_pause), args.seconds)
+        for doctor in doctors:
+            doctor.join(timeout=40)
     finally:
         stop(process)
+        stop(worker)
     stored = submitted_count(db) - warmed
     with db.session() as session:
         chain = audit.verify_chain(session)
     db.dispose()
-    errors = report(kind, stats, server_times(folder / "access.log", offset), stored, args)
+    server = server_times(folder / "access.log", offset)
+    errors = report(
+        f"{kind}, {'with' if pdfs else 'without'} {args.clinicians} clinicians downloading PDFs", stats, server, stored, args
+    )
     print(f"  audit chain: {'verifies' if chain.ok else f'BROKEN at row {chain.broken_id}: {chain.reason}'} ({chain.rows} rows)")
-    return percentile(stats.samples.get("step save POST", []), 95), errors
+    line = pdf_summary(pdf_stats, args.seconds) if pdfs else "no PDFs"
+    print(f"  PDFs: {line}")
+    for problem in sorted(set(pdf_stats.errors))[:5]:
+        print(f"    {problem}")
+    saves = server.samples.get("step save POST", [])
+    figures = f"server p50/p95 {percentile(saves, 50):.1f}/{percentile(saves, 95):.1f} ms; {line}"
+    return percentile(stats.samples.get("step save POST", []), 95), errors + len(pdf_stats.errors), figures
 
 
 @contextmanager
@@ -215,24 +245,30 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--min-pause", type=float, default=1.0, help="shortest think time per step, in seconds")
     parser.add_argument("--max-pause", type=float, default=3.0, help="longest think time per step, in seconds")
+    parser.add_argument("--pdfs", choices=("both", "with", "without"), default="both", help="clinicians downloading PDFs")
+    parser.add_argument("--clinicians", type=int, default=10, help="clinicians downloading PDFs at once (default 10)")
     args = parser.parse_args()
     if not (0 < args.seconds <= 3600 and 0 < args.patients <= 1000 and 0 <= args.min_pause <= args.max_pause <= 60):
         parser.error("--seconds must be in (0, 3600], --patients in 1..1000, and 0 <= --min-pause <= --max-pause <= 60")
-    results: dict[str, tuple[float, int]] = {}
+    results: dict[tuple[str, bool], tuple[float, int, str]] = {}
+    variants = {"both": (False, True), "with": (True,), "without": (False,)}[args.pdfs]
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
-        if args.db in ("sqlite", "both"):
-            (folder := Path(tmp) / "sqlite").mkdir()
-            results["SQLite"] = run_load("SQLite", f"sqlite:///{folder / 'load.db'}", folder, args)
-        if args.db in ("postgresql", "both"):
-            (folder := Path(tmp) / "postgresql").mkdir()
-            with pg_database() as url:
-                results["PostgreSQL"] = run_load("PostgreSQL", url, folder, args)
-    for kind, (p95, errors) in results.items():
-        print(f"{kind}: step save p95 {p95:.1f} ms, {errors} errors")
-    if "PostgreSQL" in results:
-        p95, errors = results["PostgreSQL"]
-        met = "met" if p95 < TARGET_P95_MS and errors == 0 else "NOT met"
-        print(f"target: step save p95 < {TARGET_P95_MS:g} ms on PostgreSQL, 0 errors: {met} (p95 {p95:.1f} ms, {errors} errors)")
+        for pdfs in variants:  # without and with the PDFs, one after the other on new databases
+            if args.db in ("sqlite", "both"):
+                (folder := Path(tmp) / f"sqlite-{pdfs}").mkdir()
+                results["SQLite", pdfs] = run_load("SQLite", f"sqlite:///{folder / 'load.db'}", folder, args, pdfs)
+            if args.db in ("postgresql", "both"):
+                (folder := Path(tmp) / f"postgresql-{pdfs}").mkdir()
+                with pg_database() as url:
+                    results["PostgreSQL", pdfs] = run_load("PostgreSQL", url, folder, args, pdfs)
+    print("\nside by side (step save p95 as the patients saw it):")
+    for (kind, pdfs), (p95, errors, figures) in results.items():
+        print(f"  {kind:<11} {'with' if pdfs else 'without':<8} PDFs: step save p95 {p95:.1f} ms, {errors} errors; {figures}")
+    for (kind, pdfs), (p95, errors, _figures) in results.items():
+        if kind == "PostgreSQL":
+            met = "met" if p95 < TARGET_P95_MS and errors == 0 else "NOT met"
+            when = "with" if pdfs else "without"
+            print(f"target: step save p95 < {TARGET_P95_MS:g} ms on PostgreSQL {when} PDFs, 0 errors: {met} (p95 {p95:.1f} ms)")
 
 
 if __name__ == "__main__":

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
-from werkzeug.serving import make_server
 
-from tests.helpers.apps import build_app
+from tests.helpers.apps import LiveServer, build_app
 from tests.helpers.axe import BROWSER_OF, NO_JS_CONTEXTS
 from tests.helpers.browser import PHONE
 
@@ -40,28 +37,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
-
-
-class LiveServer:
-    """The app served by a real HTTP server in a background thread."""
-
-    def __init__(self, app: Flask):
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.shutdown()
-        self.thread.join(timeout=5)
-
-    def session(self) -> Any:
-        """A database session of the served app (a context manager that commits on exit)."""
-        return self.app.extensions["triage_db"].session()
 
 
 @pytest.fixture

@@ -98,13 +98,16 @@ def test_clinician_on_a_laptop_reviews_an_intake_and_downloads_its_pdf(
         page.get_by_role("link", name=REF).click()
     assert page.url.endswith(f"/clinic/intakes/{intake_id}")
 
-    # Red flags first, then the differentials with their reasons and sources.
+    # The summary first (urgency and red flags, then the differentials); in full below: red flags, then differentials.
     assert page.locator("h1").inner_text().startswith(f"Intake {REF}")
+    summary = page.locator("#summary").inner_text()
+    assert summary.index("Urgency:") < RED_FLAG.search(summary).start() < summary.index(TOP_DIFFERENTIAL)  # type: ignore[union-attr]
     flags = page.locator("section.red-flags")
     assert flags.is_visible() and RED_FLAG.search(flags.inner_text())
     assert "Action:" in flags.inner_text()
-    headings = page.locator("main h2").all_inner_texts()
-    assert headings.index("Red flags") < headings.index("Differentials")
+    sections = page.locator("main details.more-section > summary .summary-title").all_inner_texts()
+    assert sections.index("Red flags") < sections.index("Differentials")
+    page.locator("#differentials > summary").click()
     first = page.locator("#differentials article.differential").first
     assert first.locator("h3").inner_text().startswith(f"1. {TOP_DIFFERENTIAL}")
     assert "High" in first.locator(".badge").inner_text()
@@ -113,11 +116,12 @@ def test_clinician_on_a_laptop_reviews_an_intake_and_downloads_its_pdf(
     check_page(page, "clinician-05-intake")
 
     # Her view on the top differential, with a reason for the rule editors.
+    first.locator(".feedback-control > summary").click()
     first.get_by_label("Agree", exact=True).check()
-    first.get_by_label("Short reason (for the rule editors)").fill("Fits: anaemia, bloating, family history.")
+    first.get_by_label("Note for the rule editors").fill("Fits: anaemia, bloating, family history.")
     with page.expect_navigation():
         first.get_by_role("button", name="Save view").click()
-    assert "Your view on this differential was saved." in page.locator(".notice").inner_text()
+    assert "Your view on this differential was saved" in page.locator(".notice").inner_text()
     feedback = page.locator("#differentials article.differential").first.locator(".feedback")
     assert "agreed" in feedback.inner_text() and "Fits: anaemia" in feedback.inner_text()
     check_page(page, "clinician-06-feedback-saved")

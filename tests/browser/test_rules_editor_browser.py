@@ -1,9 +1,12 @@
-"""Two rules editors on laptops (1366x900) in Chromium: change a rule, see the tests and the impact, approve, publish.
+"""Two rules editors on laptops (1366x900) in Chromium: find a rule, change it, see tests and impact, review, publish.
 
-The author opens a draft, weighs iron deficiency against coeliac disease (the rule tests fail, in plain words),
-fixes the weight (the tests pass), reads the impact on past patients and opens one changed case side by side.
-She cannot approve her own change; a second editor approves it; she publishes it as version 2. Every page is
-screenshotted and checked with axe-core.
+The rules index is at most three screens tall by default and finds a rule by a word as the editor types. The author
+opens a draft, weighs iron deficiency against coeliac disease (the rule tests fail, in plain words), fixes the
+weight (the tests pass), reads the impact on past patients and opens one changed case side by side, then sends the
+draft for review with a rationale. She cannot approve her own change; a second editor sees the draft waiting in the
+header, must open the diff, the impact and the tests (the server checks), and approves with a comment; she publishes
+it as version 2, and the history names author, reviewer, comment and publisher. Every page is screenshotted and
+checked with axe-core.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from triage.paths import resource_dir
 
 RULE = "cd_iron_deficiency"
 SUMMARY = "Iron deficiency counts +1, not +2, for coeliac disease."
+RATIONALE = "Iron deficiency is weaker evidence for coeliac disease than +2 said (BSG 2021)."
+COMMENT = "Checked the diff, the impact on past patients and the rule tests: agreed."
+SCREENS = 3
 
 
 def seed_past_intakes(server: Any) -> list[RuleCase]:
@@ -77,13 +83,31 @@ def test_rules_editors_change_a_rule_see_its_impact_and_publish_with_a_second_ap
 
     sign_in(page, author, "rules-author", start="/rules/")
     assert page.url.endswith("/rules/") and page.locator("h1").inner_text() == "Rules"
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height <= SCREENS * LAPTOP["height"], f"the rules index is {height} px tall by default"
     check_page(page, "rules-author-03-rules")
+    # Search as you type: one word finds the rule, its group opens, the others hide.
+    assert not page.locator(f"#rule-{RULE}").is_visible()  # in a collapsed group
+    page.get_by_label("Find a rule").press_sequentially("iron-deficiency")
+    page.locator(f"#rule-{RULE}").wait_for(state="visible")
+    assert "?q=iron-deficiency" in page.url
+    matching = re.match(r"(\d+) of (\d+) rules match", page.locator("[data-finder-count]").inner_text())
+    assert matching and 1 <= int(matching.group(1)) < int(matching.group(2)), matching
+    assert page.locator("[data-rule]:not([hidden])").count() == int(matching.group(1))
+    assert page.locator("details[data-group][open]").count() >= 1
+    check_page(page, "rules-author-03b-search")
+    with page.expect_navigation():
+        page.locator(f"#rule-{RULE} .rule-title a").click()
+    assert "Test cases covering this rule" in page.locator("main").inner_text()
+    check_page(page, "rules-author-03c-rule-page")
+    page.goto("/rules/")
     with page.expect_navigation():
         page.get_by_role("button", name="Start a draft to change the rules").click()
     assert "Draft opened." in page.locator(".notice").first.inner_text()
     check_page(page, "rules-author-04-draft-open")
 
-    # The rule, in plain words, then edited in a form.
+    # The rule, found by a word in the reloaded (server-filtered) page, then edited in a form.
+    page.goto("/rules/?q=iron-deficiency+anaemia")
     with page.expect_navigation():
         page.get_by_role("link", name=f"Edit rule {RULE}").click()
     assert page.locator("h1").inner_text() == f"Rule {RULE}"
@@ -119,20 +143,49 @@ def test_rules_editors_change_a_rule_see_its_impact_and_publish_with_a_second_ap
     assert "/rules/draft/impact/" in page.url
     check_page(page, "rules-author-09-impact-case")
 
-    # Four eyes: the author cannot approve her own change, and cannot publish it unapproved.
+    # The author sends the draft for review with her rationale.
     page.goto("/rules/")
-    assert page.get_by_role("button", name="Approve this draft").count() == 0
+    with page.expect_navigation():
+        page.get_by_role("link", name="Send for review").click()
+    page.get_by_label("Why the rules change").fill(RATIONALE)
+    check_page(page, "rules-author-09b-review-request")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send for review").click()
+    assert "The draft was sent for review" in page.locator(".notice").first.inner_text()
+
+    # Four eyes: the author cannot approve her own change, and cannot publish it unapproved.
+    assert page.get_by_role("link", name="Review this draft").count() == 0
     assert page.get_by_role("button", name="Publish as the next version").count() == 0
     assert "Awaiting approval by a second rules editor" in page.locator(".draft-panel").inner_text()
 
     second = new_context(viewport=LAPTOP).new_page()
     sign_in(second, reviewer, "rules-reviewer", start="/rules/")
+    assert "waits for your review" in second.locator(".staff-nav").inner_text()
+    assert RATIONALE in second.locator(".draft-panel").inner_text()
     check_page(second, "rules-reviewer-03-draft")
+    with second.expect_navigation():
+        second.get_by_role("link", name="Review this draft").click()
+    second.get_by_label("Your review comment").fill(COMMENT)
+    with second.expect_navigation():
+        second.get_by_role("button", name="Approve this draft").click()
+    assert "Open what the draft changes, the impact on past patients, the rule tests" in second.locator("form").last.inner_text()
+    assert second.get_by_label("Your review comment").input_value() == COMMENT  # nothing typed is lost
+    check_page(second, "rules-reviewer-04-refused")
+    for link in ("What the draft changes", "The impact on past patients", "The rule tests"):
+        second.goto("/rules/draft/approve")
+        with second.expect_navigation():
+            second.get_by_role("link", name=link).click()
+        if link == "What the draft changes":
+            assert "weight: 2 → 1" in second.locator("main").inner_text()
+            check_page(second, "rules-reviewer-05-diff")
+    second.goto("/rules/draft/approve")
+    assert second.locator(".review-checks").inner_text().count("opened") == 3
+    second.get_by_label("Your review comment").fill(COMMENT)
     with second.expect_navigation():
         second.get_by_role("button", name="Approve this draft").click()
     assert "You approved the draft." in second.locator(".notice").first.inner_text()
     assert f"Approved by {reviewer.email}" in second.locator(".draft-panel").inner_text()
-    check_page(second, "rules-reviewer-04-approved")
+    check_page(second, "rules-reviewer-06-approved")
 
     page.reload()
     page.get_by_label("Summary of the change").fill(SUMMARY)
@@ -144,8 +197,10 @@ def test_rules_editors_change_a_rule_see_its_impact_and_publish_with_a_second_ap
         page.get_by_role("link", name="Versions", exact=True).click()
     newest = page.locator("table.worklist tbody tr").first.inner_text()
     assert newest.startswith("2") and reviewer.email in newest and SUMMARY in newest
+    assert author.email in newest and RATIONALE in newest and COMMENT in newest
     check_page(page, "rules-author-11-versions")
 
     with live_server.session() as session:
         version = session.scalars(select(RulesetVersion).where(RulesetVersion.number == 2)).one()
         assert (version.status, version.approved_by, version.published_by) == ("published", reviewer.email, author.email)
+        assert (version.review_rationale, version.approval_comment) == (RATIONALE, COMMENT)

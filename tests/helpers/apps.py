@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from flask import Flask, url_for
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import IntegerConverter, UUIDConverter
+from werkzeug.serving import make_server
 
 from triage import create_app
 
@@ -51,3 +53,25 @@ def dummy_url(app: Flask, rule: Rule) -> str:
             values[name] = "placeholder"
     with app.test_request_context():
         return url_for(rule.endpoint, **values)
+
+
+class LiveServer:
+    """The app served by a real HTTP server in a background thread (for browsers and HTTP client libraries)."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+    def session(self) -> Any:
+        """A database session of the served app (a context manager that commits on exit)."""
+        return self.app.extensions["triage_db"].session()

@@ -142,3 +142,30 @@ def count_in(text: str, label: str) -> int:
     match = re.search(re.escape(label) + r"\s+(\d+)", text)
     assert match, f"no count for '{label}'"
     return int(match.group(1))
+
+
+RATIONALE = "Iron deficiency is weaker evidence for coeliac disease than the weight said (BSG 2021)."
+COMMENT = "Checked the diff, the impact on past patients and the rule tests."
+
+
+def send_for_review(author: FlaskClient, rationale: str = RATIONALE) -> TestResponse:
+    """The author sends the draft for review with a rationale, from the review-request page."""
+    page = "/rules/draft/review-request"
+    return post_from_page(author, page, page, {"rationale": rationale})
+
+
+def open_review_parts(reviewer: FlaskClient, parts: Iterable[str] = ("diff", "impact", "tests")) -> None:
+    """The reviewer opens what the draft changes, its impact and its rule tests, from the links on the approval page."""
+    page = reviewer.get("/rules/draft/approve").get_data(as_text=True)
+    diff = re.search(r'href="(/rules/compare\?old=\d+&amp;new=draft)"', page)
+    links = {"diff": diff.group(1).replace("&amp;", "&") if diff else "", "impact": "/rules/draft/impact"}
+    links["tests"] = "/rules/draft/tests"
+    for part in parts:
+        assert links[part], f"no link to {part} on the approval page"
+        assert reviewer.get(links[part]).status_code == 200
+
+
+def review_and_approve(reviewer: FlaskClient, comment: str = COMMENT) -> TestResponse:
+    """A second editor opens the diff, impact and tests, then approves with a comment."""
+    open_review_parts(reviewer)
+    return post_from_page(reviewer, "/rules/draft/approve", "/rules/draft/approve", {"comment": comment})

@@ -16,6 +16,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests.helpers.apps import csrf_token
+from tests.helpers.pdf_jobs import download
 from triage.db import intakes as queries
 from triage.db.evaluations import bundled_ruleset, evaluate_for_storage
 from triage.db.models import Evaluation
@@ -145,7 +146,7 @@ def test_hostile_text_is_visible_and_inert_in_the_pdf(
     staff_login(client)
     intake_id = seed(app, port)
     url = f"/clinic/intakes/{intake_id}"
-    reply = client.post(f"{url}/pdf", data={"csrf_token": csrf_token(client.get(url).data)})
+    reply = download(client, url, csrf_token(client.get(url).data))
     assert reply.status_code == 200
     reader = pypdf.PdfReader(io.BytesIO(reply.data))
     text = " ".join(page.extract_text() for page in reader.pages).replace("\n", " ")

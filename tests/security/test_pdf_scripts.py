@@ -22,6 +22,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.helpers.apps import csrf_token
+from tests.helpers.pdf_jobs import download as post_download
 from triage.db import intakes as queries
 from triage.db.evaluations import bundled_ruleset, evaluate_for_storage
 from triage.domain.questionnaire.answers import validate_answers
@@ -60,7 +61,7 @@ def seed(app: Flask, name: str, concern: str) -> int:
 def download(client: FlaskClient, intake_id: int) -> bytes:
     """The intake's PDF, as a clinician downloads it."""
     url = f"/clinic/intakes/{intake_id}"
-    reply = client.post(f"{url}/pdf", data={"csrf_token": csrf_token(client.get(url).data)})
+    reply = post_download(client, url, csrf_token(client.get(url).data))
     assert reply.status_code == 200
     return bytes(reply.data)
 

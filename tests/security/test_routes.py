@@ -81,7 +81,8 @@ def test_the_public_allowlist_is_a_deliberate_decision() -> None:
         "auth.sso_callback",
     }
     # ops: `/`, `/healthz`, `/readyz` and `/metrics` (behind its own bearer token), issue 20.
-    assert PUBLIC_BLUEPRINTS == {"patient", "ops"}
+    # fhir: the read-only FHIR API, behind API clients' Bearer tokens and never a staff session (issue 18).
+    assert PUBLIC_BLUEPRINTS == {"patient", "ops", "fhir"}
 
 
 def test_every_endpoint_is_covered_or_allowlisted(app: Flask) -> None:

@@ -58,10 +58,12 @@ def record() -> IntakeRecord:
 def test_page_size_follows_the_setting(size: str, points: tuple[int, int]) -> None:
     settings = pdf.PdfSettings.from_config({"PDF_PAGE_SIZE": size, "CLINIC_NAME": "Test clinic"})
     html = pdf.document_html(record(), settings, "2026-11-27 10:00 UTC")
-    page = pypdf.PdfReader(io.BytesIO(pdf.render_pdf(html, settings))).pages[0]
-    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == points
-    text = page.extract_text()
-    assert "Test clinic" in text and "Ann Example" in text and "Page 1 of 1" in text and "Bloating 4/10" in text
+    pages = pypdf.PdfReader(io.BytesIO(pdf.render_pdf(html, settings))).pages
+    assert all((round(float(p.mediabox.width)), round(float(p.mediabox.height))) == points for p in pages)
+    text = pages[0].extract_text()
+    # The letter on page 1, its appendix (with the severity chart) from page 2.
+    assert "Test clinic" in text and "Ann Example" in text and "Page 1 of 2" in text
+    assert "Bloating 4/10" in pages[1].extract_text()
 
 
 def test_settings_refuse_an_unknown_page_size() -> None:

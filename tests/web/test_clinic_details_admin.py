@@ -15,6 +15,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from tests.helpers.apps import csrf_token
+from tests.helpers.patient import new_invitation, open_link
+from tests.helpers.pdf_jobs import download
 from tests.web.test_clinic_decisions import submitted
 from triage.db.clock import as_utc, minute_text
 from triage.db.models import AuditEvent, Intake, User
@@ -196,7 +198,7 @@ def test_the_next_letter_carries_the_letterhead_address_phone_and_logo(app: Flas
     assert _save(client, logo=(io.BytesIO(_png()), "logo.png")).status_code == 302
     intake_id = submitted(app, "LETTER-1")
     token = csrf_token(client.get(f"/clinic/intakes/{intake_id}").data)
-    response = client.post(f"/clinic/intakes/{intake_id}/pdf", data={"csrf_token": token})
+    response = download(client, f"/clinic/intakes/{intake_id}", token)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     letter = pypdf.PdfReader(io.BytesIO(response.data))
     first = " ".join((letter.pages[0].extract_text() or "").split())
@@ -204,3 +206,19 @@ def test_the_next_letter_carries_the_letterhead_address_phone_and_logo(app: Flas
     assert "Ward 7" in first and "NF1 2AB" in first and "+44 20 7946 0000" in first
     assert len(letter.pages[0].images) == 1  # the logo, served to WeasyPrint from the stored image, nothing fetched
     assert letter.pages[0].mediabox.width == pytest.approx(612, abs=1)  # US Letter, as set
+
+
+def test_patient_pages_carry_the_clinic_name_set_by_the_admin_and_link_to_the_privacy_notice(
+    app: Flask, staff_login: Callable[..., Any]
+) -> None:
+    admin = app.test_client()
+    staff_login(admin, ("admin",))
+    _save(admin)
+    token, _intake_id = new_invitation(app, "PRIV-1")
+    patient = app.test_client()
+    start = open_link(patient, token)
+    while start.status_code in (302, 303):
+        start = patient.get(start.headers["Location"])
+    page = start.get_data(as_text=True)
+    assert "<title>Questions before your appointment - Northfield Gut Clinic</title>" in page
+    assert 'href="/privacy"' in page

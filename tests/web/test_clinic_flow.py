@@ -14,6 +14,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests.helpers.apps import csrf_token
+from tests.helpers.pdf_jobs import download as download_pdf
 from triage.db import intakes as queries
 from triage.db.demo import demo_patients
 from triage.db.evaluations import bundled_ruleset, evaluate_for_storage
@@ -82,7 +83,10 @@ def test_a_clinician_reviews_an_intake_and_downloads_its_pdf(app: Flask, staff_l
 
     intake_url = f"/clinic/intakes/{celiac}"
     page = client.get(intake_url).get_data(as_text=True)
-    assert page.index("Red flags") < page.index(flag) < page.index("Differentials") < page.index(top)
+    # The summary leads with the urgency and the red flag, then the top differential; the full sections follow it.
+    rest = page.index('id="all-flags"')
+    assert page.index('id="summary"') < page.index("Urgency:") < page.index(flag) < page.index(top) < rest
+    assert rest < page.index(flag, rest) < page.index('id="differentials"') < page.index(top, page.index('id="differentials"'))
     assert "35-year-old woman" in page
     assert "pertinent negative" in page and "<svg" in page
 
@@ -107,7 +111,7 @@ def test_a_clinician_reviews_an_intake_and_downloads_its_pdf(app: Flask, staff_l
     page = client.get(intake_url).get_data(as_text=True)
     assert f"by {account.email}" in page and "Check tTG-IgA" in page and "agreed" in page
 
-    download = post_form(client, intake_url, f"{intake_url}/pdf", {})
+    download = download_pdf(client, intake_url, csrf_token(client.get(intake_url).data))
     assert download.status_code == 200 and download.mimetype == "application/pdf"
     assert download.headers["Content-Disposition"] == f'attachment; filename="intake-{celiac}.pdf"'
     assert download.headers["Cache-Control"] == "no-store"
@@ -115,7 +119,7 @@ def test_a_clinician_reviews_an_intake_and_downloads_its_pdf(app: Flask, staff_l
     for expected in (
         top,
         flag,
-        "History of present illness",
+        "History",  # the letter's history paragraph
         "35-year-old woman with fatigue",
         "Decision support, not a diagnosis",
         "Page 1 of",
@@ -125,7 +129,7 @@ def test_a_clinician_reviews_an_intake_and_downloads_its_pdf(app: Flask, staff_l
         assert expected.split("(")[0][:40] in text.replace("\n", " "), expected
     assert result["ruleset"]["version"] in text and result["ruleset"]["hash"][:16] in text
 
-    again = post_form(client, intake_url, f"{intake_url}/pdf", {})
+    again = download_pdf(client, intake_url, csrf_token(client.get(intake_url).data))
     assert again.data == download.data
 
     rows = [r for r in audit_rows(app) if r[1] == account.email]
@@ -133,7 +137,7 @@ def test_a_clinician_reviews_an_intake_and_downloads_its_pdf(app: Flask, staff_l
     for action in ("intake.list", "intake.view", "intake.feedback", "intake.note", "intake.review", "intake.pdf"):
         assert action in actions, action
     pdf_rows = [r for r in rows if r[0] == "intake.pdf"]
-    assert [r[3] for r in pdf_rows] == ["rendered", "cached"] and all(r[2] == celiac for r in pdf_rows)
+    assert [r[3] for r in pdf_rows] == ["stored", "stored"] and all(r[2] == celiac for r in pdf_rows)
     assert all(r[2] == celiac for r in rows if r[0].startswith("intake.") and r[0] != "intake.list")
     with app.extensions["triage_db"].session() as session:
         intake = session.get(Intake, celiac)

@@ -12,13 +12,18 @@ from flask import Flask
 from sqlalchemy import func, select, text
 
 from tests.helpers.apps import csrf_token
+from tests.helpers.pdf_jobs import context_of, download, job_rows, run_jobs
 from triage.db import intakes as queries
+from triage.db.clock import utcnow
 from triage.db.demo import demo_patients
 from triage.db.evaluations import bundled_ruleset, evaluate_for_storage
 from triage.db.models import AuditEvent, DifferentialFeedback, Evaluation, Intake
 from triage.domain.questionnaire.answers import validate_answers
 from triage.domain.questionnaire.questions import default_questionnaire
+from triage.jobs.queue import JobContext
+from triage.jobs.runner import DbJobRunner
 from triage.pdf import summary as pdf
+from triage.pdf.pool import close_pools
 
 
 def _sleep_forever(_html: str) -> tuple[bytes, int]:
@@ -67,7 +72,7 @@ def test_tampered_answers_show_a_warning_and_write_an_audit_row(app: Flask, staf
     page = client.get(f"/clinic/intakes/{intake_id}").get_data(as_text=True)
     assert "Integrity warning" in page and 'role="alert"' in page
     assert ("intake.integrity_mismatch", intake_id, "alert") in actions(app)
-    reply = post(client, intake_id, "pdf")
+    reply = download(client, f"/clinic/intakes/{intake_id}", csrf_token(page))
     assert reply.status_code == 200 and reply.data.startswith(b"%PDF")
     refused = post(client, intake_id, "reevaluate")
     assert refused.status_code == 303 and "integrity check" in client.get(refused.location).get_data(as_text=True)
@@ -76,7 +81,7 @@ def test_tampered_answers_show_a_warning_and_write_an_audit_row(app: Flask, staf
         assert session.scalar(select(func.count()).select_from(Evaluation).where(Evaluation.intake_id == intake_id)) == 1
 
 
-def test_a_pdf_past_its_time_limit_gives_a_friendly_503_with_headers(
+def test_a_pdf_past_its_time_limit_never_holds_the_request_and_is_retried(
     make_app: Callable[..., Flask], staff_login: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app(PDF_TIMEOUT_SECONDS=0.5)
@@ -85,18 +90,20 @@ def test_a_pdf_past_its_time_limit_gives_a_friendly_503_with_headers(
     intake_id = seed(app)
     monkeypatch.setattr(pdf, "_render_job", _sleep_forever)
     started = time.monotonic()
-    reply = post(client, intake_id, "pdf")
-    assert time.monotonic() - started < 5
-    assert reply.status_code == 503 and reply.mimetype == "text/html"
-    assert "taking too long" in reply.get_data(as_text=True) and "Traceback" not in reply.get_data(as_text=True)
-    assert reply.headers["Retry-After"] == "30" and reply.headers["Cache-Control"] == "no-store"
-    assert (
-        "default-src 'none'" in reply.headers["Content-Security-Policy"] and reply.headers["X-Content-Type-Options"] == "nosniff"
-    )
-    assert ("intake.pdf", intake_id, "failed") in actions(app)
+    reply = post(client, intake_id, "pdf")  # the request only queues the render: it never waits for it
+    assert time.monotonic() - started < 5 and reply.status_code == 303
+    page = client.get(reply.location)
+    assert page.status_code == 200 and "being prepared" in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "no-store" and "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert run_jobs(app).retried == 1  # the worker's render passed its time limit: tried again later
+    assert job_rows(app)[0][3:] == (1, "RenderTimeout") and "being prepared" in client.get(reply.location).get_data(as_text=True)
     monkeypatch.undo()
-    app.config["PDF_TIMEOUT_SECONDS"] = 30
-    assert post(client, intake_id, "pdf").status_code == 200  # the killed worker was replaced
+    close_pools()  # the PDF worker that replaced the killed one was forked with the stand-in: start afresh
+    later = utcnow() + dt.timedelta(seconds=10)
+    patient = context_of(app)  # a time limit a real render meets
+    patient = JobContext(patient.db, patient.settings.model_copy(update={"PDF_TIMEOUT_SECONDS": 30}))
+    assert DbJobRunner(patient).run_due(now=later).done == 1  # the killed PDF worker was replaced
+    assert post(client, intake_id, "pdf").status_code == 200
 
 
 def test_other_roles_and_anonymous_visitors_are_refused(app: Flask, staff_login: Callable[..., Any]) -> None:
@@ -126,7 +133,7 @@ def test_refusals_change_nothing(app: Flask, staff_login: Callable[..., Any]) ->
     unknown = post(client, submitted, "feedback", {"evaluation_id": "1", "differential_id": "no_such_thing", "verdict": "agree"})
     assert unknown.status_code == 404
     missing_verdict = post(client, submitted, "feedback", {"evaluation_id": "1", "differential_id": "ibs"})
-    assert missing_verdict.status_code == 303
+    assert missing_verdict.status_code == 400 and "Your view: choose Agree" in missing_verdict.get_data(as_text=True)
     too_long = post(client, submitted, "notes", {"text": "x" * 4001})
     assert (
         too_long.status_code == 400
@@ -153,7 +160,7 @@ def test_downloading_the_pdf_of_tampered_answers_writes_its_own_audit_alert(app:
             text(f"UPDATE answers SET value = {cast} WHERE intake_id = :i AND question_id = 'main_concern'"),
             {"v": '"changed behind the clinic"', "i": intake_id},
         )
-    reply = post(client, intake_id, "pdf")
+    reply = download(client, f"/clinic/intakes/{intake_id}", csrf_token(client.get(f"/clinic/intakes/{intake_id}").data))
     assert reply.status_code == 200 and reply.data.startswith(b"%PDF")
     # The intake page was opened once (to read the CSRF token): one mismatch from the view, one from the download.
     assert [a for a in actions(app) if a[0] == "intake.integrity_mismatch"] == [

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.helpers.apps import csrf_token
+from tests.helpers.pdf_jobs import download
 from tests.helpers.report_versions import V1_ANSWERS
 from tests.helpers.rules_editor import post_from_page
 from triage.db import intakes as queries
@@ -51,7 +52,7 @@ def page_text(client: FlaskClient, url: str) -> str:
 def pdf_words(client: FlaskClient, intake_url: str) -> str:
     """The downloaded PDF's text, every run of whitespace as one space."""
     token = csrf_token(client.get(intake_url).data)
-    reply = client.post(f"{intake_url}/pdf", data={"csrf_token": token})
+    reply = download(client, intake_url, token)
     assert reply.status_code == 200 and reply.mimetype == "application/pdf"
     return " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(reply.data)).pages).split())
 

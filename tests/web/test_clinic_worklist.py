@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from flask import Flask
@@ -119,9 +120,14 @@ def test_filters_search_sort_and_pages(app: Flask) -> None:
         by_urgency = worklist.worklist_page(session, WorklistQuery(sort="urgency", per_page=100))
         ranks = [{"emergency": 3, "urgent": 2, "soon": 1, "": 0}[r.top_urgency] for r in by_urgency.rows]
         assert ranks == sorted(ranks, reverse=True)
-        by_ref = worklist.worklist_page(session, WorklistQuery(sort="ref", descending=False, per_page=5, page=2))
+        # Pages are reached by the cursor of the page before (keyset pagination), not by a number of rows to skip.
+        by_ref_query = WorklistQuery(sort="ref", descending=False, per_page=5)
+        first_five = worklist.worklist_page(session, by_ref_query)
+        by_ref = worklist.worklist_page(session, replace(by_ref_query, page=2, after=first_five.next_cursor))
         assert [r.ref for r in by_ref.rows] == [f"REF-{n:04d}" for n in range(5, 10)] and by_ref.pages == 5
-        beyond = worklist.worklist_page(session, WorklistQuery(per_page=10, page=99))
+        beyond = worklist.worklist_page(session, WorklistQuery(per_page=10))
+        while beyond.next_cursor:
+            beyond = worklist.worklist_page(session, WorklistQuery(per_page=10, page=beyond.page + 1, after=beyond.next_cursor))
         assert beyond.page == 3 and len(beyond.rows) == 4
         wildcard = worklist.worklist_page(session, WorklistQuery(q="%"))
         assert wildcard.total == 0
@@ -136,5 +142,7 @@ def test_the_worklist_page_links_sorts_and_pages(app: Flask, staff_login: Callab
     refs = re.findall(r">(REF-\d{4})</a>", html)
     assert refs == [f"REF-{n:04d}" for n in range(50)]
     assert "page=2" in html and "Page 1 of 2" in html
-    page_two = client.get("/clinic/?sort=ref&dir=asc&page=2").get_data(as_text=True)
+    next_link = re.search(r'<a rel="next" href="([^"]+)"', html)
+    assert next_link is not None and "after=" in next_link.group(1)  # the link carries the cursor of the last row shown
+    page_two = client.get(next_link.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert re.findall(r">(REF-\d{4})</a>", page_two) == [f"REF-{n:04d}" for n in range(50, 60)]

@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.helpers.apps import csrf_token
+from tests.helpers.pdf_jobs import download
 from triage.db import intakes as queries
 from triage.db.evaluations import evaluate_for_storage
 from triage.domain.engine.evaluate import Ruleset, load_ruleset_from_documents
@@ -92,7 +93,7 @@ def page_text(client: FlaskClient, url: str) -> str:
 def pdf_words(client: FlaskClient, intake_url: str) -> str:
     """The downloaded PDF's text, every run of whitespace as one space."""
     token = csrf_token(client.get(intake_url).data)
-    reply = client.post(f"{intake_url}/pdf", data={"csrf_token": token})
+    reply = download(client, intake_url, token)
     assert reply.status_code == 200 and reply.mimetype == "application/pdf"
     return " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(reply.data)).pages).split())
 
@@ -113,7 +114,7 @@ def test_the_intake_page_shows_ties_groups_held_back_ranks_reasons_and_deferred_
     client = app.test_client()
     staff_login(client)
     url = f"/clinic/intakes/{seed(app, 'VIEW-1', FULL, ruleset(minimum=0))}"
-    text = page_text(client, url)
+    text = page_text(client, url).split("In full", 1)[1]  # the sections below the one-screen summary
     symptoms = default_questionnaire().by_id["symptoms"]
     # Ties read as ties; the held-back differential shows its real rank and never "Ranked first".
     assert "=1. Crohn's disease Moderate tied" in text and "=1. Ulcerative colitis Moderate tied" in text
@@ -151,6 +152,7 @@ def test_too_few_answers_is_a_prominent_note_on_the_page_and_in_the_pdf(app: Fla
     staff_login(client)
     url = f"/clinic/intakes/{seed(app, 'VIEW-3', {'symptoms': ['bloating']}, ruleset(minimum=None))}"
     page = client.get(url).get_data(as_text=True)
-    assert 'id="too-few-answers"' in page and page.index("too-few-answers") < page.index('id="flags-heading"')
+    # The summary says so next to the urgency, and the note itself comes before the red flags in full.
+    assert page.index('href="#too-few-answers"') < page.index('id="too-few-answers"') < page.index('id="all-flags"')
     assert "Too few answers for a reliable suggestion" in page_text(client, url)
     assert "Too few answers for a reliable suggestion" in pdf_words(client, url)

@@ -16,9 +16,12 @@ from tests.helpers.rules_editor import (
     count_in,
     form_fields,
     newest_evaluation,
+    open_review_parts,
     post_from_page,
+    review_and_approve,
     rule_cases,
     seed_from_cases,
+    send_for_review,
     text_of,
     versions,
 )
@@ -76,7 +79,7 @@ def test_a_whole_cycle_over_http(app: Flask, staff_login: Callable[..., Any]) ->
     failing = re.search(r"(\d+) of (\d+) test cases pass; (\d+) fail", page)
     assert failing and int(failing.group(3)) >= 1
     assert "expected celiac_disease to rank first, but the ranking was" in page
-    assert b"Approve this draft" not in second.get("/rules/").data  # red tests: nothing to approve
+    assert b"Review this draft" not in second.get("/rules/").data  # red tests: nothing to send for review
 
     # ...and fixes it: a smaller weight for, and every test passes again.
     assert post_from_page(author, EDIT, EDIT, {"weight": "1"}, ("action", "save")).status_code == 303
@@ -99,11 +102,13 @@ def test_a_whole_cycle_over_http(app: Flask, staff_login: Callable[..., Any]) ->
     assert count_in(impact, "Suspicion level changed") >= 1
 
     # Four eyes: the author may not approve their own change, and nothing is published unapproved.
-    assert draft_post(author, "/rules/draft/approve").status_code == 303
+    assert send_for_review(author).status_code == 303
+    open_review_parts(author)
+    assert draft_post(author, "/rules/draft/approve", comment="Looks right to me").status_code == 303
     assert draft_post(author, "/rules/draft/publish", summary="too early").status_code == 303
     assert [v.status for v in versions(app)] == ["published", "draft"]
-    assert b"Approve this draft" in second.get("/rules/").data
-    assert post_from_page(second, "/rules/", "/rules/draft/approve").status_code == 303
+    assert b"Review this draft" in second.get("/rules/").data
+    assert review_and_approve(second).status_code == 303
     published = post_from_page(
         author, "/rules/", "/rules/draft/publish", {"summary": "Iron deficiency counts +1, not +2, for coeliac disease"}
     )

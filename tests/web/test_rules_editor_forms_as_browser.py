@@ -201,7 +201,10 @@ def test_every_other_editor_form_does_what_its_button_says(app: Flask, editor: F
     index = editor.get("/rules/").data
     posting = {f.action for f in forms_of(index) if f.method == "post"}
     assert "/rules/draft/discard" in posting
-    assert press(editor, "/rules/", "/rules/draft/discard", only_button()).status_code == 303
+    confirm = press(editor, "/rules/", "/rules/draft/discard", only_button())
+    assert confirm.status_code == 200 and b"Yes, discard the draft" in confirm.data  # a confirmation step first
+    form = form_posting_to(confirm.data, "/rules/draft/discard")
+    assert editor.post("/rules/draft/discard", data=form.post_data(form.buttons()[0], None)).status_code == 303
     with app.extensions["triage_db"].session() as session:
         assert rulesets.open_draft(session) is None
 

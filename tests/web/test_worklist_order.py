@@ -135,7 +135,8 @@ def test_the_default_order_is_urgency_then_waiting_time(app: Flask) -> None:
         assert (rows["IP-BOTH"].alert_urgency, rows["IP-BOTH"].alerts_open) == ("emergency", 2)
         assert rows["RE-EVALUATED"].top_urgency == "emergency" and rows["IP-EMERGENCY"].top_urgency == ""
         # Pages continue the same order.
-        second = worklist.worklist_page(session, WorklistQuery(per_page=5, page=2))
+        first = worklist.worklist_page(session, WorklistQuery(per_page=5))
+        second = worklist.worklist_page(session, WorklistQuery(per_page=5, page=2, after=first.next_cursor))
         assert [r.ref for r in second.rows] == EXPECTED[5:10]
 
 

@@ -12,6 +12,8 @@ from triage.cli.audit import audit_group
 from triage.cli.backup import backup, restore
 from triage.cli.db import db_group
 from triage.cli.demo import demo
+from triage.cli.export import export_group
+from triage.cli.fhir import fhir_group
 from triage.cli.invitations import intakes, invite
 from triage.cli.questions import questions_group
 from triage.cli.report import report
@@ -77,6 +79,8 @@ cli.add_command(restore)
 cli.add_command(worker)
 cli.add_command(alerts_group)
 cli.add_command(audit_group)
+cli.add_command(fhir_group)
+cli.add_command(export_group)
 
 
 def main() -> None:

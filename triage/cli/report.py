@@ -13,7 +13,9 @@ from triage.cli.context import database
 from triage.config import Settings
 from triage.db import audit
 from triage.db.clinic_profile import load_clinic_profile
+from triage.db.clock import times_shown_in
 from triage.db.session import Database
+from triage.pdf import stored
 from triage.pdf import summary as pdf
 
 
@@ -23,7 +25,9 @@ def write_report(app_settings: Settings, db: Database, intake_id: int, out: Path
         profile = load_clinic_profile(session, app_settings)
     settings = pdf.PdfSettings.from_config(app_settings.flask_config()).with_clinic(profile)
     try:
-        outcome = pdf.intake_pdf(db, intake_id, settings)
+        # The same stored PDF as the clinicians' download (times in the clinic's zone, as on the staff pages).
+        with times_shown_in(profile.time_zone):
+            outcome = stored.letter_pdf_now(db, intake_id, settings)
     except (pdf.RenderTimeout, pdf.RenderFailed) as error:
         with db.session() as session:
             audit.record(

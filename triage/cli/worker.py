@@ -1,9 +1,10 @@
-"""`triage worker [--once]`: send the outbox's due messages and run the periodic jobs (escalations), once or in a loop."""
+"""`triage worker [--once]`: send the outbox's due messages, run the periodic jobs and the background jobs, once or in a loop."""
 
 from __future__ import annotations
 
 import logging
 import signal
+import threading
 from types import FrameType
 
 import click
@@ -14,6 +15,8 @@ from triage.cli.context import database
 from triage.config import Settings
 from triage.db.alert_queue import escalate_due
 from triage.jobs.mail import transports_from_settings
+from triage.jobs.queue import JobContext
+from triage.jobs.rq_queue import RqJobQueue, serve
 from triage.jobs.worker import Job, OutboxWorker, RoundReport
 
 # The periodic jobs every round runs, in order, before it sends what is due (so an escalation goes out at once).
@@ -46,9 +49,13 @@ def worker(once: bool, poll_seconds: float) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings()
     transports = transports_from_settings(settings)
-    runner = OutboxWorker(database(), settings, transports=transports, jobs=JOBS)
+    on_redis = bool(settings.REDIS_URL)
+    runner = OutboxWorker(database(), settings, transports=transports, jobs=JOBS, background_jobs=not on_redis)
     if not transports:
         click.echo("SMTP_HOST is not set: emails stay queued until a mail server is configured.", err=True)
+    if on_redis:
+        _serve_rq(runner, settings, once, poll_seconds)
+        return
     if once:
         click.echo(runner.run_round().summary())
         return
@@ -60,4 +67,23 @@ def worker(once: bool, poll_seconds: float) -> None:
     signal.signal(signal.SIGINT, _stop)
     click.echo(f"worker started (polling every {poll_seconds:g} s; SIGTERM or Ctrl+C stops it)")
     runner.run_forever(poll_seconds, on_round=_echo_busy)
+    click.echo("worker stopped")
+
+
+def _serve_rq(runner: OutboxWorker, settings: Settings, once: bool, poll_seconds: float) -> None:
+    """With REDIS_URL: RQ takes the background jobs in the main thread (its time limits use signals), the outbox a thread."""
+    queue = RqJobQueue.from_url(settings.REDIS_URL, settings, settings.REDIS_QUEUE)
+    context = JobContext(database(), settings)
+    if once:
+        click.echo(runner.run_round().summary())
+        serve(context, queue, burst=True)
+        return
+    outbox = threading.Thread(target=runner.run_forever, args=(poll_seconds, _echo_busy), name="outbox", daemon=True)
+    outbox.start()
+    click.echo(f"worker started on the RQ queue {queue.name!r} (outbox every {poll_seconds:g} s; SIGTERM or Ctrl+C stops it)")
+    try:
+        serve(context, queue)  # returns after RQ's warm shutdown on SIGTERM or Ctrl+C: the job in hand finishes first
+    finally:
+        runner.stop()
+        outbox.join(timeout=30)
     click.echo("worker stopped")

@@ -132,6 +132,17 @@ class Settings(BaseSettings):
     WORKER_EXPECTED: bool = Field(
         False, description="a worker runs beside the app: `/readyz` also needs its heartbeat from the last 5 minutes"
     )
+    REDIS_URL: str = Field(
+        "",
+        description="Redis for the background jobs (PDF rendering), e.g. `redis://127.0.0.1:6379/0`: every `triage worker` "
+        "takes jobs from one RQ queue; unset: the jobs wait in the database and `triage worker` runs them",
+        repr=False,
+    )
+    REDIS_QUEUE: str = Field(
+        "triage",
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="the RQ queue's name (letters, digits, `_ . -`): installs sharing one Redis each need their own",
+    )
     LOG_FORMAT: Literal["text", "json"] = Field(
         "text",
         description="`text` (one readable line per event) or `json` (one JSON object per line, with the request id, for a "

@@ -260,6 +260,9 @@ def acknowledge(session: Session, alert_id: int, user_id: int, action: str, note
     found = session.execute(select(Alert.intake_id, Alert.urgency).where(Alert.id == alert_id)).first()
     if found is None:
         return Acknowledgement("missing")
+    # The intake's row first: the alert's worklist trigger (migration 0009) updates it, and a patient's save holds it
+    # before extending the alert, so taking both in that order cannot deadlock on PostgreSQL.
+    session.execute(select(Intake.id).where(Intake.id == found[0]).with_for_update())
     # Guarded: of two clinicians acknowledging at once, one changes the row and the other is told it was done.
     stored = session.execute(
         update(Alert)

@@ -17,6 +17,7 @@ from triage.db.intakes import load_answers
 from triage.db.models import Answer, DifferentialFeedback, Evaluation, Intake
 from triage.domain.engine.evaluate import Ruleset
 from triage.domain.engine.impact import Compared, DraftReport, PastIntake, compare_answers, draft_impact
+from triage.domain.report.feedback_reasons import reason_label
 
 EVALUATED = ("submitted", "reviewed")
 
@@ -71,15 +72,35 @@ def newest_evaluation(session: Session, intake_id: int) -> Evaluation | None:
 
 
 def feedback_with_fired(session: Session) -> list[tuple[str, bool, str, list[str]]]:
-    """Every clinician verdict on a differential with the rules that fired in the evaluation it was given on."""
+    """Every clinician verdict on a differential with the rules that fired in the evaluation it was given on.
+
+    A disagreement's reason reads as the rule editors see it: its coded reason (a CDS Hooks override reason), the
+    ruleset version it was given on, and the clinician's note, e.g. "Not relevant for this patient (ruleset 2026.1):
+    stool culture pending"; feedback stored before reason codes keeps its note alone.
+    """
     query = (
         select(
-            DifferentialFeedback.differential_id, DifferentialFeedback.agrees, DifferentialFeedback.reason, Evaluation.fired_rules
+            DifferentialFeedback.differential_id,
+            DifferentialFeedback.agrees,
+            DifferentialFeedback.reason,
+            DifferentialFeedback.reason_code,
+            Evaluation.ruleset_version,
+            Evaluation.fired_rules,
         )
         .join(Evaluation, Evaluation.id == DifferentialFeedback.evaluation_id)
         .order_by(DifferentialFeedback.id.desc())
     )
-    return [(d, bool(agrees), reason or "", list(fired or ())) for d, agrees, reason, fired in session.execute(query)]
+    return [
+        (d, bool(agrees), _coded_reason(code, version, reason or ""), list(fired or ()))
+        for d, agrees, reason, code, version, fired in session.execute(query)
+    ]
+
+
+def _coded_reason(code: str | None, version: str, note: str) -> str:
+    if not code:
+        return note
+    coded = f"{reason_label(code, agrees=False)} (ruleset {version})"
+    return f"{coded}: {note}" if note else coded
 
 
 def intake_refs(session: Session, intake_ids: Iterable[int]) -> dict[int, str]:

@@ -13,6 +13,7 @@ from triage.db.alert_queue import ACTIONS
 from triage.db.clock import as_utc, minute_text
 from triage.db.decisions import DecisionInfo, decision_history
 from triage.db.intakes import answers_sha256, load_answers
+from triage.db.letters import LetterState, Referral, Sender, letter_sender, letter_state, referral_of
 from triage.db.models import Alert, ClinicianNote, DifferentialFeedback, Evaluation, Intake, User
 from triage.db.users import shown_name
 from triage.domain.questionnaire.questions import Answer
@@ -55,6 +56,7 @@ class FeedbackInfo:
     reason: str
     author: str
     created: str
+    reason_code: str = ""  # the coded override reason of a disagreement (triage.domain.report.feedback_reasons)
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,10 @@ class IntakeRecord:
     assignee: str = ""
     assignee_id: int | None = None
     alerts: tuple[AlertInfo, ...] = ()
+    # The referral's details, the letter's stored edits and signature, and who the letter is from (triage.db.letters).
+    referral: Referral = Referral()
+    letter: LetterState | None = None
+    sender: Sender | None = None
 
     @property
     def decision(self) -> DecisionInfo | None:
@@ -151,6 +157,7 @@ def intake_record(session: Session, intake_id: int, evaluation_id: int | None = 
         .order_by(DifferentialFeedback.id)
     ).all()
     submitted = as_utc(intake.submitted_at or intake.created_at)
+    letter = letter_state(session, intake_id)
     return IntakeRecord(
         id=intake.id,
         ref=intake.ref,
@@ -169,13 +176,25 @@ def intake_record(session: Session, intake_id: int, evaluation_id: int | None = 
         result=result or {},
         notes=tuple(NoteInfo(n[0], n[1], minute_text(n[2]), n[3]) for n in notes),
         feedback=tuple(
-            FeedbackInfo(f.id, f.evaluation_id, f.differential_id, f.agrees, f.reason, email, minute_text(f.created_at))
+            FeedbackInfo(
+                f.id,
+                f.evaluation_id,
+                f.differential_id,
+                f.agrees,
+                f.reason,
+                email,
+                minute_text(f.created_at),
+                f.reason_code or "",
+            )
             for f, email in feedback
         ),
         decisions=decision_history(session, intake_id),
         assignee=assigned or "",
         assignee_id=intake.assigned_to,
         alerts=intake_alerts(session, intake_id),
+        referral=referral_of(intake),
+        letter=letter,
+        sender=letter_sender(session, intake_id, letter),
     )
 
 

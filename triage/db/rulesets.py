@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from triage.db.clock import iso_seconds, utcnow
 from triage.db.models import AppSetting, RulesetVersion
 from triage.db.ruleset_accuracy import figures_json
+from triage.db.ruleset_review_info import ReviewInfo, review_info
 
 FOUR_EYES_KEY = "rules_four_eyes"
 
@@ -53,6 +54,7 @@ class VersionInfo:
     lock: int
     tests: Mapping[str, Any]
     accuracy: Mapping[str, Any] | None = None  # the case library's figures, stored at publication
+    review: ReviewInfo | None = None  # the change request: rationale, reviewer's comment, discard and restore
 
     @property
     def tests_green(self) -> bool:
@@ -97,6 +99,7 @@ def info(row: RulesetVersion, numbers: Mapping[int, int | None] | None = None) -
         row.lock_version,
         dict(row.test_report or {}),
         dict(row.accuracy) if row.accuracy else None,
+        review_info(row, numbers or {}),
     )
 
 
@@ -166,8 +169,13 @@ def create_draft(
     label: str,
     report: Mapping[str, Any],
     actor: str,
+    tests: Mapping[str, Any] | None = None,
+    restored_from: int | None = None,
 ) -> RulesetVersion:
-    """Open the one draft, copied from a published version; DraftConflict when another draft is already open."""
+    """Open the one draft, copied from a published version; DraftConflict when another draft is already open.
+
+    A rollback passes the earlier version's tests and id (`restored_from`); the draft is still based on `base`.
+    """
     now = utcnow()
     row = RulesetVersion(
         status="draft",
@@ -175,7 +183,8 @@ def create_draft(
         label=label,
         sha256=sha256,
         documents=dict(documents),
-        tests=dict(base.tests or {}),
+        tests=dict(base.tests or {} if tests is None else tests),
+        restored_from_id=restored_from,
         test_report=dict(report),
         summary="",
         based_on_id=base.id,
@@ -229,7 +238,7 @@ def save_draft(
     row.documents, row.tests, row.sha256, row.label, row.test_report = dict(documents), dict(tests), sha256, label, dict(report)
     row.updated_by, row.updated_at = actor, utcnow()
     row.editors = sorted({*(row.editors or []), actor})
-    row.approved_by = row.approved_at = row.approved_sha256 = None
+    row.approved_by = row.approved_at = row.approved_sha256 = row.approval_comment = None
     flush_draft(session)
     return row
 
@@ -262,9 +271,12 @@ def approve(session: Session, draft_id: int, lock: int, actor: str) -> RulesetVe
     return row
 
 
-def discard(session: Session, draft_id: int, lock: int) -> RulesetVersion:
-    """Close the draft without publishing it (its row is kept)."""
+def discard(session: Session, draft_id: int, lock: int, actor: str, *, admin: bool = False) -> RulesetVersion:
+    """Close the draft without publishing it (its row is kept, restorable for a while); only its author or an admin may."""
     row = checked_draft(session, draft_id, lock)
+    if actor != row.created_by and not admin:
+        raise RulesetRefused(f"only the draft's author ({row.created_by}) or an administrator can discard it")
     row.status, row.draft_slot = "discarded", None
+    row.discarded_by, row.discarded_at = actor, utcnow()
     flush_draft(session)
     return row

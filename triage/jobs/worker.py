@@ -1,4 +1,6 @@
-"""The outbox worker: each round runs the periodic jobs, then sends every due message once, retrying with backoff.
+"""The outbox worker: each round runs the periodic jobs, sends each due message once, then runs the due background jobs.
+
+Messages are retried with backoff; background jobs are those of the database queue (no REDIS_URL, triage.jobs.runner).
 
 Log lines written while a job runs carry its name; those written while a message is sent carry the message's id and
 the id of the web request that queued it (kept in the message's details), so one request can be followed to its mail.
@@ -25,6 +27,8 @@ from triage.db.session import Database
 from triage.jobs import log_context
 from triage.jobs.backoff import retry_delay
 from triage.jobs.mail import NOT_CONFIGURED
+from triage.jobs.queue import JobContext
+from triage.jobs.runner import DbJobRunner
 from triage.jobs.transport import DeliveryError, Outgoing, Transport
 
 log = logging.getLogger("triage.jobs.worker")
@@ -35,6 +39,7 @@ CHANNELS = ("email", "sms")
 WAITING_REASONS = {"email": NOT_CONFIGURED}
 # In the loop a round ends after this many messages, so that escalations still run while a large backlog drains.
 ROUND_LIMIT = 500
+BACKGROUND_LIMIT = 20  # background jobs a round runs at most before it sends the messages due again
 
 
 @dataclass
@@ -69,6 +74,7 @@ class OutboxWorker:
         transports: Mapping[str, Transport],
         jobs: Sequence[Job] = (),
         rng: random.Random | None = None,
+        background_jobs: bool = False,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -76,6 +82,9 @@ class OutboxWorker:
         self.jobs = list(jobs)
         self.rng = rng or random.Random()
         self.stopping = threading.Event()
+        # The database job queue (no REDIS_URL): its due jobs run after the messages, so that no render delays an alert.
+        context = JobContext(db, settings)
+        self.background = DbJobRunner(context, rng=self.rng, stopping=self.stopping) if background_jobs else None
         # The lease must outlast a whole send (connect, TLS, login, data: each may take the timeout) or another
         # worker would take the message while it is still being sent.
         self.lease = dt.timedelta(seconds=max(60.0, 4 * settings.SMTP_TIMEOUT_SECONDS))
@@ -155,6 +164,8 @@ class OutboxWorker:
             ops.record_heartbeat(session, now or utcnow())
         jobs = self.run_jobs(now or utcnow())
         report = self.deliver_due(now, limit)
+        if self.background is not None:
+            jobs["background_jobs"] = self.background.run_due(limit=BACKGROUND_LIMIT).done
         report.jobs = jobs
         return report
 

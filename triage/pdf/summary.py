@@ -24,10 +24,11 @@ from triage.db.session import Database
 from triage.domain.engine.result_view import answers_too_few
 from triage.domain.questionnaire.questions import Questionnaire
 from triage.domain.report.chart import severity_chart
-from triage.domain.report.model import AnswerRow, Report, build_report
+from triage.domain.report.model import build_report
 from triage.domain.report.versions import questionnaire_of
 from triage.paths import resource_dir
 from triage.pdf.assets import ASSETS, LOGO_URL, AssetFetcher, asset_bytes
+from triage.pdf.letter_context import letter_context
 from triage.pdf.pool import RenderFailed, RenderTimeout, pool
 
 __all__ = [
@@ -45,11 +46,6 @@ log = logging.getLogger("triage.pdf.summary")
 
 PAGE_CLASSES = {"A4": "a4", "LETTER": "letter"}
 RENDERER_VERSION = "1"
-PDF_NOTES = 5  # the newest notes; the workspace shows them all
-# The diet line: the diet section (version 1's diet step, version 2's food and drink section).
-DIET_SECTIONS = ("diet", "food_drink")
-# The history line: conditions, family history and earlier tests, in whichever section the version asks them.
-HISTORY_QUESTIONS = ("conditions", "conditions_other", "family_history", "family_cancer_age", "previous_tests")
 
 
 @dataclass(frozen=True)
@@ -125,39 +121,18 @@ def template_version() -> str:
     return digest.hexdigest()
 
 
-def _diet_rows(report: Report) -> list[AnswerRow]:
-    return [row for group in report.groups if group.section in DIET_SECTIONS for row in group.rows]
-
-
-def _history_rows(report: Report) -> list[AnswerRow]:
-    return [
-        row
-        for group in report.groups
-        if group.id != "other"
-        for row in group.rows
-        if row.question_id in HISTORY_QUESTIONS or row.question_id.startswith("test_")
-    ]
-
-
 def document_html(record: IntakeRecord, settings: PdfSettings, generated: str, questionnaire: Questionnaire | None = None) -> str:
     """The summary's HTML, answers read with the intake's questionnaire version; only plain data reaches the template."""
     questionnaire = questionnaire or questionnaire_of(record.questionnaire_version)  # the questions this patient was asked
     report = build_report(questionnaire, record.answers, record.result, record.submitted_on)
-    names = {d.id: d.name for d in report.differentials}
-    feedback = [
-        {"author": f.author, "agrees": f.agrees, "reason": f.reason, "name": names.get(f.differential_id, f.differential_id)}
-        for f in record.feedback
-    ]
+    # Clinicians' notes and differential feedback are internal (for the clinic and the rule editors): never in the letter.
     return _ENV.get_template("summary.html").render(
         report=report,
         answers_too_few=answers_too_few(record.result),
         chart=severity_chart(report.severities),
         intake=record,
         evaluation=record.evaluation,
-        notes=record.notes[-PDF_NOTES:],
-        earlier_notes=max(0, len(record.notes) - PDF_NOTES),
-        feedback=feedback,
-        groups={"diet": _diet_rows(report), "history": _history_rows(report)},
+        **letter_context(record, report),
         clinic_name=settings.clinic_name,
         clinic={
             "letterhead": [line.strip() for line in settings.letterhead.splitlines() if line.strip()],
@@ -225,6 +200,9 @@ def cache_key(record: IntakeRecord, settings: PdfSettings) -> str:
         [n.id for n in record.notes],
         [f.id for f in record.feedback],
         [d.id for d in record.decisions],
+        dataclasses.astuple(record.referral),
+        record.letter.newest_id if record.letter else None,
+        dataclasses.astuple(record.sender) if record.sender else None,
         record.assignee,
         [(a.id, a.urgency, a.acknowledged, a.acknowledged_by, a.action, a.note, a.escalated) for a in record.alerts],
         settings.clinic_name,

@@ -48,7 +48,8 @@ PUBLIC_ENDPOINTS: frozenset[str] = frozenset(
     }
 )
 # ops: the staff start page, health checks for load balancers and /metrics (which checks its own token).
-PUBLIC_BLUEPRINTS: frozenset[str] = frozenset({"patient", "ops"})
+# fhir: the read-only FHIR API, which takes no staff session but an API client's Bearer token (triage.web.fhir_api).
+PUBLIC_BLUEPRINTS: frozenset[str] = frozenset({"patient", "ops", "fhir"})
 SIGNOUT_NOTICES = {
     "idle": "You were signed out due to inactivity. Please sign in again.",
     "expired": "Your session reached its time limit. Please sign in again.",
@@ -259,6 +260,8 @@ NAV_LINKS = (
     ("Audit log", "admin.audit"),
     ("Alerts report", "admin.alerts_report"),
     ("Deliveries", "admin.deliveries"),
+    ("API clients", "admin.api_clients"),
+    ("Research export", "admin.research_export"),
     ("Clinic details", "admin.clinic_details"),
     ("Settings", "admin.settings"),
     ("Your account", "auth.account"),

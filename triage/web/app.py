@@ -14,7 +14,21 @@ from triage.config import Settings, load_settings
 from triage.db.session import Database
 from triage.paths import resource_dir
 from triage.pdf import summary as pdf
-from triage.web import access, clinic, clinic_details, errors, logs, ops, patient, request_id, rules, security, staff
+from triage.web import (
+    access,
+    clinic,
+    clinic_details,
+    errors,
+    fhir_api,
+    i18n,
+    logs,
+    ops,
+    patient,
+    request_id,
+    rules,
+    security,
+    staff,
+)
 from triage.web.proxies import TrustedProxyFix
 
 PATIENT_SESSION_HOURS = 24
@@ -68,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, settings: Settings | 
     # The audit chain's key comes from the settings and is never stored in the database.
     app.extensions["triage_db"] = Database(loaded.DATABASE_URL, audit_key=loaded.AUDIT_KEY)
     CSRFProtect(app)
+    i18n.init_app(app)  # patient pages in the patient's language; staff pages stay English
     security.init_app(app)
     errors.init_app(app)
     _register_blueprints(app)
@@ -84,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(patient.build_blueprint())
     app.register_blueprint(clinic.build_blueprint())
     app.register_blueprint(rules.build_blueprint())
+    app.register_blueprint(fhir_api.build_blueprint())  # /fhir: API clients' Bearer tokens only (issue 18)
 
 
 def _start_pdf_pool(app: Flask, settings: Settings) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -33,7 +35,16 @@ def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
     return render_template("error.html", title=title, message=detail or message, code=code), code
 
 
-def _http_error(error: HTTPException) -> tuple[str, int]:
+# An API mounted under a path prefix answers its errors in its own format (the FHIR API: an OperationOutcome), also
+# those raised before a route of its own matched (405 for a method it does not offer); set by the API's blueprint.
+API_ERRORS = "api_error_renderers"
+
+
+def _http_error(error: HTTPException) -> Any:
+    renderers: dict[str, Callable[[HTTPException], Any]] = current_app.extensions.get(API_ERRORS, {})
+    for prefix, render in renderers.items():
+        if request.path.startswith(prefix):
+            return render(error)
     return render_error(error.code or 500)
 
 

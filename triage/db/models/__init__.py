@@ -6,13 +6,19 @@ This package lists every model so that `Base.metadata` (read by the migrations a
 from __future__ import annotations
 
 from triage.db.models.alerts import Alert, OutboxMessage, PatientInterrupt, PatientSession, TriageDecision
+from triage.db.models.api_clients import ApiClient
 from triage.db.models.base import NAMING, Base
 from triage.db.models.intakes import INTAKE_STATUSES, Answer, Evaluation, Intake, Invitation, PdfCache
+from triage.db.models.jobs import BackgroundJob
+from triage.db.models.letters import LetterRevision
 from triage.db.models.records import AuditEvent, RateLimitHit, RulesetVersion
+from triage.db.models.ruleset_review import RulesetReviewOpen
 from triage.db.models.staff import AppSetting, ClinicianNote, DifferentialFeedback, RecoveryCode, StaffSession, User
+from triage.db.models.worklist import IntakeStatusCount
 
 __all__ = [
     "Alert",
+    "ApiClient",
     "OutboxMessage",
     "PatientInterrupt",
     "PatientSession",
@@ -22,15 +28,19 @@ __all__ = [
     "Answer",
     "AppSetting",
     "AuditEvent",
+    "BackgroundJob",
     "Base",
     "ClinicianNote",
     "DifferentialFeedback",
     "Evaluation",
     "Intake",
+    "IntakeStatusCount",
     "Invitation",
+    "LetterRevision",
     "PdfCache",
     "RateLimitHit",
     "RecoveryCode",
+    "RulesetReviewOpen",
     "RulesetVersion",
     "StaffSession",
     "User",

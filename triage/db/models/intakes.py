@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
     UniqueConstraint,
 )
@@ -30,12 +31,12 @@ class Intake(Base):
     __tablename__ = "intakes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ref: Mapped[str] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="invited", index=True)
+    ref: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="invited")
     questionnaire_version: Mapped[str] = mapped_column(String(32))
     appointment_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     answers_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # Raw inputs that did not validate yet, kept so the patient never loses what was typed.
@@ -43,8 +44,33 @@ class Intake(Base):
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # The standing triage decision and assignee (the newest TriageDecision row), kept here to filter the worklist.
-    decision: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
-    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    decision: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # The worklist's columns, kept by database triggers (migration 0009) in the transaction that changes what they
+    # summarise, whoever writes it; the app never sets them. The newest evaluation: its urgency rank (3 emergency,
+    # 2 urgent, 1 soon, 0 none) and top differential. The alerts: the most urgent one's rank, how many wait for
+    # acknowledgement, when the first was raised.
+    urgency_rank: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    top_differential: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    alert_rank: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    alerts_open: Mapped[int] = mapped_column(Integer, server_default="0")
+    first_alert_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Derived from the row: the queue tier, 0 for the most urgent to 3 for no red flag, 4 for an intake that waits for
+    # nobody; the queue time, since when it waits (its submission, or in progress its first alert) or else its last
+    # change; and the reference folded for search.
+    queue_order: Mapped[int] = mapped_column(SmallInteger, server_default="4")
+    queue_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default="1970-01-01 00:00:00.000000")
+    ref_key: Mapped[str] = mapped_column(String(64), server_default="")
+    # The referral's optional details (migration 0010), captured on the invitation and editable by clinic staff;
+    # '' when not given. The FHIR export reads nhs_number and mrn.
+    nhs_number: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    mrn: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    referrer_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    referrer_practice: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    referrer_contact: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # The language the patient reads the questionnaire in (migration 0015): answers are stored as the same choice
+    # values in every language; only the pages and free text differ.
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
 
     answers: Mapped[list[Answer]] = relationship(back_populates="intake", cascade="all, delete-orphan", order_by="Answer.id")
     invitation: Mapped[Invitation | None] = relationship(back_populates="intake", uselist=False)
@@ -115,3 +141,26 @@ class PdfCache(Base):
 
 # For the rules editor's impact view: one question's answers across all intakes, without reading the rest.
 Index("ix_answers_question_intake", Answer.question_id, Answer.intake_id)
+
+# The worklist reads a page by walking one of these in order from its cursor (triage.db.worklist_order): a column
+# sort with the id as tie-break, and the default order (queue tier, then queue time) alone or behind a filter.
+QUEUE = (Intake.queue_order, Intake.queue_time, Intake.id)
+WORKLIST_INDEXES = {
+    "sort_ref": (Intake.ref, Intake.id),
+    "sort_status": (Intake.status, Intake.id),
+    "sort_updated": (Intake.updated_at, Intake.id),
+    "sort_created": (Intake.created_at, Intake.id),
+    "sort_submitted": (Intake.submitted_at, Intake.id),
+    "sort_appointment": (Intake.appointment_date, Intake.id),
+    "sort_urgency": (Intake.urgency_rank, Intake.id),
+    "queue": QUEUE,
+    "queue_status": (Intake.status, *QUEUE),
+    "queue_urgency": (Intake.urgency_rank, *QUEUE),
+    "queue_status_urgency": (Intake.status, Intake.urgency_rank, *QUEUE),
+    "queue_decision": (Intake.decision, *QUEUE),
+    "queue_assignee": (Intake.assigned_to, *QUEUE),
+}
+for name, columns in WORKLIST_INDEXES.items():
+    Index(f"ix_intakes_{name}", *columns)
+# Search by the start of the reference: byte-wise on PostgreSQL, so that the range ~>=~ prefix ~<~ walks the index.
+Index("ix_intakes_ref_key", Intake.ref_key, Intake.id, postgresql_ops={"ref_key": "varchar_pattern_ops"})

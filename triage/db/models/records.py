@@ -77,5 +77,13 @@ class RulesetVersion(Base):
     published_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    # The change request (migration 0011): the author's rationale, the reviewer's comment, discard and restore.
+    review_rationale: Mapped[str | None] = mapped_column(Text, nullable=True)
+    review_requested_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    review_requested_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    approval_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    discarded_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    discarded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    restored_from_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the earlier version a rollback copies
 
     __mapper_args__ = {"version_id_col": lock_version}

@@ -120,4 +120,7 @@ class DifferentialFeedback(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     agrees: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(Text, default="")
+    # A disagreement's coded reason (triage.domain.report.feedback_reasons, as CDS Hooks override reasons); None for
+    # an agree and for feedback stored before codes (migration 0012). `reason` is then the optional note.
+    reason_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -10,7 +10,7 @@ from triage.domain.engine.evidence import Evidence
 from triage.domain.engine.flag_groups import red_flags
 from triage.domain.engine.gaps import answered_count, missing_questions
 from triage.domain.engine.outcomes import Outcomes
-from triage.domain.engine.ranking import held_back, order_key, with_ranks
+from triage.domain.engine.ranking import held_back, order_key, shared_ranks, tie_key
 from triage.domain.engine.result import Result
 from triage.domain.engine.result_items import Caveat, DifferentialResult, Finding, Investigation, MatchedAnswer
 from triage.domain.engine.rule_files import Rule
@@ -55,7 +55,14 @@ def _differentials(ruleset: Ruleset, fired: Fired, standing_flags: frozenset[str
         score = sum(f.weight for _, f in found_for) + sum(f.weight for _, f in found_against)
         held = held_back(differential, standing_flags)
         level = level_of(differential, score)
-        result = DifferentialResult(
+        ordered.append(
+            (order_key(held, level, score, len(found_for), position), differential, score, level, held, found_for, found_against)
+        )
+    ordered.sort(key=lambda item: item[0])
+    # Ranks are known once the order is, so each result is built once, rank included.
+    places = shared_ranks([tie_key(held, level, score) for _, _, score, level, held, _, _ in ordered])
+    return tuple(
+        DifferentialResult(
             differential.id,
             differential.name,
             differential.description,
@@ -64,10 +71,11 @@ def _differentials(ruleset: Ruleset, fired: Fired, standing_flags: frozenset[str
             tuple(f for _, f in found_for),
             tuple(f for _, f in found_against),
             held,
+            rank,
+            tied,
         )
-        ordered.append((order_key(held, level, score, len(found_for), position), result))
-    ordered.sort(key=lambda item: item[0])
-    return with_ranks([result for _, result in ordered])
+        for (_, differential, score, level, held, found_for, found_against), (rank, tied) in zip(ordered, places, strict=True)
+    )
 
 
 def _investigations(fired: Fired, evidence: Evidence, emergency: bool) -> tuple[Investigation, ...]:

@@ -10,6 +10,7 @@ every comparison with NaN is false and nothing is `in ()`.
 from __future__ import annotations
 
 import ast
+import functools
 import types
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
@@ -44,8 +45,13 @@ def at(node: Located) -> Located:
     return node
 
 
+@functools.lru_cache(maxsize=16_384)
 def name(identifier: str) -> ast.expr:
-    """A variable read (or the empty tuple for the marker '()')."""
+    """A variable read (or the empty tuple for the marker '()').
+
+    Kept per identifier: compile() reads a node object wherever it appears, so one read of `t12` serves
+    every expression that reads it, and a ruleset's thousands of reads cost one node each.
+    """
     if identifier == "()":
         return at(ast.Tuple([], LOAD))
     return at(ast.Name(identifier, LOAD))
@@ -156,14 +162,21 @@ def comparison(node: Compare, variable: str) -> ast.expr:
     return at(ast.Compare(const(low), [ast.LtE(), ast.LtE()], [v, const(high)]))
 
 
-def build_function(function_name: str, body: list[ast.stmt], label: str) -> Callable[..., Any]:
-    """Compile `def function_name(facts, <helpers>): body` into a function without builtins."""
-    parameters = [at(ast.arg("facts")), *(at(ast.arg(helper)) for helper, _ in HELPERS)]
+def build_function(
+    function_name: str,
+    body: list[ast.stmt],
+    label: str,
+    inputs: tuple[str, ...] = ("facts",),
+    options: tuple[tuple[str, Any], ...] = (),
+) -> Callable[..., Any]:
+    """Compile `def function_name(<inputs>, <options>=..., <helpers>): body` into a function without builtins."""
+    defaults = (*options, *HELPERS)
+    parameters = [*(at(ast.arg(i)) for i in inputs), *(at(ast.arg(helper)) for helper, _ in defaults)]
     arguments = ast.arguments(posonlyargs=[], args=parameters, kwonlyargs=[], kw_defaults=[], defaults=[])
     definition = at(ast.FunctionDef(function_name, arguments, body, [], None))
     code = compile(ast.Module(body=[definition], type_ignores=[]), label, "exec")
     function_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
-    return types.FunctionType(function_code, {"__builtins__": {}}, function_name, tuple(value for _, value in HELPERS))
+    return types.FunctionType(function_code, {"__builtins__": {}}, function_name, tuple(value for _, value in defaults))
 
 
 def ordered_facts(nodes: Iterable[Any], kinds: Mapping[str, str]) -> list[tuple[str, str]]:

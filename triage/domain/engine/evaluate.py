@@ -21,7 +21,6 @@ from triage.domain.engine.result import Result
 from triage.domain.engine.rule_files import Rule
 from triage.domain.engine.ruleset import Ruleset, load_ruleset, load_ruleset_from_documents, read_ruleset_documents
 from triage.domain.errors import RuleProblem, RulesetError
-from triage.domain.questionnaire.derived import facts_for_rules
 
 __all__ = [
     "Result",
@@ -52,7 +51,7 @@ _OP_WORDS = {
 
 def fired_rules(ruleset: Ruleset, answers: Mapping[str, Any], on: dt.date | None = None) -> list[str]:
     """The fast path: ids of the rules that fire for these typed answers, in ruleset order."""
-    return ruleset.plan.fired(facts_for_rules(answers, on or dt.date.today()))
+    return ruleset.plan.fired(ruleset.facts_of(answers, on or dt.date.today()))
 
 
 def evaluate(ruleset: Ruleset, answers: Mapping[str, Any], on: dt.date | None = None) -> Result:
@@ -61,7 +60,7 @@ def evaluate(ruleset: Ruleset, answers: Mapping[str, Any], on: dt.date | None = 
     Answers of the wrong type for their question count as unanswered rather than raising.
     """
     on = on or dt.date.today()
-    facts = facts_for_rules(answers, on)
+    facts = ruleset.facts_of(answers, on)
     return build_result(ruleset, answers, facts, Outcomes.of(ruleset, facts, answers), on)
 
 
@@ -98,7 +97,7 @@ def explain_rule(ruleset: Ruleset, rule_id: str, answers: Mapping[str, Any], on:
     rule_index = next((i for i, rule in enumerate(ruleset.rules) if rule.id == rule_id), None)
     if rule_index is None:
         raise KeyError(rule_id)
-    facts = facts_for_rules(answers, on or dt.date.today())
+    facts = ruleset.facts_of(answers, on or dt.date.today())
     outcomes = Outcomes.of(ruleset, facts, answers)
     lines: list[str] = []
 

@@ -5,8 +5,8 @@ and `not` turns that into true. Three-valued (Kleene) codes tell whether an outc
 question the patient was shown but left blank: 0 known false, 1 undecided, 2 known true; with
 that order `all` is the minimum, `any` the maximum and `not` is 2 - code. A question that was
 not shown (a follow-up that does not apply) counts as known. Codes are worked out once per
-distinct sub-condition, only for those that read a blank question; that is how the result lists
-the questions to ask at the visit.
+distinct sub-condition by a generated function (gap_pass.py) the first time a plan meets a blank;
+that is how the result lists the questions to ask at the visit.
 """
 
 from __future__ import annotations
@@ -14,69 +14,63 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from triage.domain.engine.facts import unanswered_questions
-from triage.domain.engine.plan import OP_ALL, OP_ANSWERED, OP_ANY, OP_COMPARE, OP_NOT, Plan
-
-UNDECIDED = 1
-
-
-def kleene_at_least(n: int, codes: list[int]) -> int:
-    """Three-valued 'at least n of' over codes 0 (false), 1 (undecided), 2 (true)."""
-    true, undecided = codes.count(2), codes.count(UNDECIDED)
-    return 2 if true >= n else (0 if true + undecided < n else UNDECIDED)
+from triage.domain.engine.facts import Fact
+from triage.domain.engine.gap_pass import gap_pass
+from triage.domain.engine.plan import Plan
+from triage.domain.questionnaire.questions import Question, Questionnaire
 
 
-def _codes(plan: Plan, values: tuple[bool, ...], missing: Mapping[str, Any]) -> tuple[dict[int, int], dict[int, frozenset[str]]]:
-    """Kleene codes of the distinct nodes that read a blank fact (every other node is known), and for each
-    undecided node the blank facts it still depends on, reached only through undecided nodes."""
-    relevant = sorted({s for fact in missing for s in plan.slots_reading.get(fact, ())})
-    codes: dict[int, int] = {}
-    reach: dict[int, frozenset[str]] = {}
-    for s in relevant:  # distinct nodes are numbered children first
-        op = plan.slot_ops[s]
-        if op == OP_COMPARE:
-            codes[s] = UNDECIDED
-            reach[s] = plan.slot_facts[s]
+def fact_questions(plan: Plan, facts: Mapping[str, Fact], questionnaire: Questionnaire) -> dict[str, tuple[Question, ...]]:
+    """For each fact the plan reads, the questions of the questionnaire behind it, in the order the fact lists them."""
+    by_id = questionnaire.by_id
+    return {fact: tuple(by_id[q] for q in facts[fact].reads if q in by_id) for fact, _ in plan.facts if fact in facts}
+
+
+def blank_questions(
+    plan: Plan, unanswered: tuple[bool, ...], reads: Mapping[str, tuple[Question, ...]], answers: Mapping[str, Any]
+) -> dict[str, list[str]]:
+    """For each unanswered fact of the plan, the questions behind it the patient was shown but left blank (if any).
+
+    `reads` gives each fact's questions (those of the questionnaire, in the order the fact lists them); a
+    question several facts read is looked at once.
+    """
+    blanks: dict[str, list[str]] = {}
+    seen: dict[str, bool] = {}
+    for (fact, _), blank in zip(plan.facts, unanswered, strict=True):
+        if not blank:
             continue
-        if op == OP_ANSWERED:
-            codes[s] = 2 if values[s] else 0
-            continue
-        kids = [codes[c] if c in codes else (2 if values[c] else 0) for c in plan.slot_children[s]]
-        if op == OP_NOT:
-            code = 2 - kids[0]
-        elif op == OP_ALL:
-            code = min(kids)
-        elif op == OP_ANY:
-            code = max(kids)
-        else:
-            code = kleene_at_least(plan.slot_nodes[s].n, kids)  # type: ignore[union-attr]
-        codes[s] = code
-        if code == UNDECIDED:
-            reach[s] = frozenset().union(*(reach[c] for c, k in zip(plan.slot_children[s], kids, strict=True) if k == UNDECIDED))
-    return codes, reach
+        questions = []
+        for question in reads.get(fact, ()):
+            shown_blank = seen.get(question.id)
+            if shown_blank is None:
+                value = answers.get(question.id)
+                shown_blank = seen[question.id] = (value is None or value == "" or value == []) and question.is_shown(answers)
+            if shown_blank:
+                questions.append(question.id)
+        if questions:
+            blanks[fact] = questions
+    return blanks
 
 
 class Outcomes:
-    """Every condition node's outcome for one intake, with three-valued codes where a blank is read."""
+    """Every condition node's outcome for one intake, and where a blank is read, what it leaves undecided."""
 
     def __init__(self, plan: Plan, values: tuple[bool, ...], blanks: Mapping[str, list[str]]):
         self.plan = plan
         self.values = values
         self.blanks = blanks  # fact -> the shown-but-unanswered questions behind it
-        self.codes, self._reach = _codes(plan, values, blanks) if blanks else ({}, {})
+        self._pass = gap_pass(plan) if blanks else None
+        # Per distinct node, the bit set of the blank facts its outcome still depends on (0: decided).
+        self._reach = self._pass.reach(values, blanks) if self._pass is not None else None
+        self._facts_of: dict[int, frozenset[str]] = {}
 
     @classmethod
     def of(cls, ruleset: Any, facts: Mapping[str, Any], answers: Mapping[str, Any]) -> Outcomes:
         """Evaluate every rule's condition for these facts (answers decide which blanks were shown)."""
         plan: Plan = ruleset.plan
         values, unanswered = plan.run(facts)
-        blanks = {}
-        for (fact, _), blank in zip(plan.facts, unanswered, strict=True):
-            if blank:
-                questions = unanswered_questions(ruleset.facts[fact], ruleset.questionnaire, answers)
-                if questions:
-                    blanks[fact] = questions
-        return cls(plan, values, blanks)
+        reads = ruleset.fact_questions or fact_questions(plan, ruleset.facts, ruleset.questionnaire)
+        return cls(plan, values, blank_questions(plan, unanswered, reads, answers))
 
     def value(self, k: int) -> bool:
         """Whether node k holds."""
@@ -84,14 +78,18 @@ class Outcomes:
 
     def undecided(self, k: int) -> bool:
         """Whether node k's outcome depends on a question left blank."""
-        return self.codes.get(self.plan.slot[k]) == UNDECIDED
+        return self._reach is not None and self._reach[self.plan.slot[k]] != 0
 
     def undecided_rules(self) -> list[int]:
         """The rules whose outcome depends on a question left blank, in ruleset order."""
-        plan, codes = self.plan, self.codes
-        candidates = {rule for fact in self.blanks for rule in plan.rules_reading.get(fact, ())}
-        return sorted(rule for rule in candidates if codes.get(plan.slot[plan.roots[rule]]) == UNDECIDED)
+        return [] if self._reach is None else self.plan.fired_indexes(self._reach)
 
     def undecided_facts(self, rule: int) -> frozenset[str]:
         """Facts of comparisons an undecided rule still depends on (reached only through undecided nodes)."""
-        return self._reach.get(self.plan.slot[self.plan.roots[rule]], frozenset())
+        if self._reach is None or self._pass is None:
+            return frozenset()
+        bits = self._reach[self.plan.slot[self.plan.roots[rule]]]
+        found = self._facts_of.get(bits)
+        if found is None:  # rules that hang on the same blanks share one set
+            found = self._facts_of[bits] = self._pass.facts_of(bits)
+        return found

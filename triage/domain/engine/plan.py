@@ -38,19 +38,28 @@ class Plan:
     slot_ops: tuple[int, ...]
     slots_reading: Mapping[str, tuple[int, ...]]
     rules_reading: Mapping[str, tuple[int, ...]]
-    function: Callable[[Mapping[str, Any]], tuple[tuple[bool, ...], tuple[bool, ...]]]
-    _root_values: Callable[[tuple[bool, ...]], Any] = field(repr=False, compare=False, default=tuple)
+    # function(facts) gives (every distinct node's value, which facts were unanswered); function(facts, True) the
+    # value of each rule's root only, in ruleset order.
+    function: Callable[..., Any]
+    _root_values: Callable[[tuple[object, ...]], Any] = field(repr=False, compare=False, default=tuple)
+    # What is built from the plan on first use and kept with it (the gap pass of gap_pass.py).
+    cache: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     def run(self, facts: Mapping[str, Any]) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
         """The outcome of every distinct node (index with `slot[k]` for node k), and which facts were unanswered."""
-        return self.function(facts)
+        values: tuple[tuple[bool, ...], tuple[bool, ...]] = self.function(facts)
+        return values
 
     def fired(self, facts: Mapping[str, Any]) -> list[str]:
         """The ids of the rules whose condition holds, in ruleset order."""
-        return list(compress(self.rule_ids, self._root_values(self.function(facts)[0])))
+        return list(compress(self.rule_ids, self.function(facts, True)))
 
-    def fired_indexes(self, values: tuple[bool, ...]) -> list[int]:
-        """The positions of the rules whose condition holds, given the node values of one run."""
+    def fired_positions(self, facts: Mapping[str, Any]) -> list[int]:
+        """The positions of the rules whose condition holds, in ruleset order."""
+        return list(compress(range(len(self.roots)), self.function(facts, True)))
+
+    def fired_indexes(self, values: tuple[object, ...]) -> list[int]:
+        """The positions of the rules whose root is true in these per-node values (of one run, or the gap pass)."""
         return list(compress(range(len(self.roots)), self._root_values(values)))
 
 
@@ -93,7 +102,7 @@ def _value(node: Node, kids: list[int], variables: Mapping[str, str]) -> ast.exp
     return g.compare(g.total(values), ast.GtE(), g.const(node.n))
 
 
-def _root_picker(root_slots: list[int]) -> Callable[[tuple[bool, ...]], Any]:
+def _root_picker(root_slots: list[int]) -> Callable[[tuple[object, ...]], Any]:
     if not root_slots:
         return lambda values: ()
     if len(root_slots) == 1:
@@ -153,8 +162,11 @@ def compile_plan(rules: Sequence[tuple[str, Node]], kinds: Mapping[str, str]) ->
             reading.setdefault(fact, []).append(s)
     values = g.at(ast.Tuple([g.name(f"t{s}") for s in range(len(slots))], g.LOAD))
     unanswered = g.at(ast.Tuple([g.is_missing(variables[fact], kind) for fact, kind in facts], g.LOAD))
+    # Deciding which rules fire needs only each rule's root: that answer skips building the two long tuples.
+    root_values = g.at(ast.Tuple([g.name(f"t{slot[r]}") for r in roots], g.LOAD))
+    body.append(g.at(ast.If(g.name("roots_only"), [g.at(ast.Return(root_values))], [])))
     body.append(g.at(ast.Return(g.at(ast.Tuple([values, unanswered], g.LOAD)))))
-    function = g.build_function("rule_conditions", body, "<ruleset conditions>")
+    function = g.build_function("rule_conditions", body, "<ruleset conditions>", options=(("roots_only", False),))
     return Plan(
         rule_ids=tuple(rule_id for rule_id, _ in rules),
         nodes=tuple(nodes),

@@ -30,8 +30,24 @@ def held_back(differential: Differential, standing_flags: Collection[str]) -> bo
     return differential.held_back_by_red_flags or any(flag in standing_flags for flag in differential.held_back_by)
 
 
+def tie_key(held: bool, level: Level, score: int) -> tuple[bool, str, int]:
+    """What two neighbouring differentials must share to tie."""
+    return (held, level.value, score)
+
+
 def _tie_key(d: DifferentialResult) -> tuple[bool, str, int]:
-    return (d.held_back, d.level.value, d.score)
+    return tie_key(d.held_back, d.level, d.score)
+
+
+def shared_ranks(tie_keys: Sequence[object]) -> list[tuple[int, bool]]:
+    """(rank, tied) for each place of an ordered list, given each place's tie key (see with_ranks)."""
+    ranks: list[int] = []
+    for i, key in enumerate(tie_keys):
+        ranks.append(ranks[-1] if i and tie_keys[i - 1] == key else i + 1)
+    counts: dict[int, int] = {}
+    for rank in ranks:
+        counts[rank] = counts.get(rank, 0) + 1
+    return [(rank, counts[rank] > 1) for rank in ranks]
 
 
 def with_ranks(ordered: Sequence[DifferentialResult]) -> tuple[DifferentialResult, ...]:
@@ -40,10 +56,8 @@ def with_ranks(ordered: Sequence[DifferentialResult]) -> tuple[DifferentialResul
     A differential ties with its neighbour when both have the same level, score and held-back state; tied
     differentials share the rank of the first of them, and the next one down skips the shared places (1, =2, =2, 4).
     """
-    ranks: list[int] = []
-    for i, d in enumerate(ordered):
-        ranks.append(ranks[-1] if i and _tie_key(ordered[i - 1]) == _tie_key(d) else i + 1)
-    return tuple(dataclasses.replace(d, rank=rank, tied=ranks.count(rank) > 1) for d, rank in zip(ordered, ranks, strict=True))
+    places = shared_ranks([_tie_key(d) for d in ordered])
+    return tuple(dataclasses.replace(d, rank=rank, tied=tied) for d, (rank, tied) in zip(ordered, places, strict=True))
 
 
 def needs_ranks(differentials: Sequence[DifferentialResult]) -> bool:

@@ -19,7 +19,7 @@ from triage.domain.engine.flag_groups import flag_order
 from triage.domain.engine.plan import Plan, compile_plan
 from triage.domain.engine.ruleset import Ruleset
 from triage.domain.engine.schema import DEFAULT_PRIORITY
-from triage.domain.questionnaire.derived import facts_for_rules
+from triage.domain.questionnaire.derived import DerivedFact, derived_reading, facts_reading
 from triage.domain.scales import Urgency
 
 CACHE_SIZE = 8
@@ -44,13 +44,14 @@ class RedFlagPlan:
     flags: tuple[Flag, ...]
     positions: tuple[int, ...]
     priorities: tuple[int, ...] = ()
+    derived: tuple[DerivedFact, ...] = ()  # the derived facts the red-flag rules read: the only ones computed
 
     def fired(self, facts: Mapping[str, Any]) -> tuple[Flag, ...]:
         """The red flags that stand for these facts in the order `evaluate` lists them: tier, priority, ruleset order."""
         priorities = self.priorities or (DEFAULT_PRIORITY,) * len(self.flags)
         standing = [
             (flag_order(self.flags[i].urgency, priorities[i], self.positions[i]), self.flags[i])
-            for i in self.plan.fired_indexes(self.plan.function(facts)[0])
+            for i in self.plan.fired_positions(facts)
         ]
         return tuple(flag for _, flag in sorted(standing, key=lambda item: item[0]))
 
@@ -66,6 +67,7 @@ def compile_red_flags(ruleset: Ruleset) -> RedFlagPlan:
         flags=tuple(Flag(rule.id, Urgency(rule.urgency)) for _, rule in chosen),
         positions=tuple(index for index, _ in chosen),
         priorities=tuple(rule.priority for _, rule in chosen),
+        derived=derived_reading(fact for fact, _ in plan.facts),
     )
 
 
@@ -86,7 +88,8 @@ def red_flag_plan(ruleset: Ruleset) -> RedFlagPlan:
 
 def red_flags(ruleset: Ruleset, answers: Mapping[str, Any], on: dt.date | None = None) -> tuple[Flag, ...]:
     """The red flags that stand for these typed answers (the answers so far are enough), most urgent first."""
-    return red_flag_plan(ruleset).fired(facts_for_rules(answers, on or dt.date.today()))
+    found = red_flag_plan(ruleset)
+    return found.fired(facts_reading(answers, on or dt.date.today(), found.derived))
 
 
 def by_urgency(flags: Iterable[Flag]) -> dict[Urgency, tuple[str, ...]]:

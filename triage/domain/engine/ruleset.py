@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from triage.domain.engine.gaps import (
     min_answered,
     relevant_questions,
 )
+from triage.domain.engine.outcomes import fact_questions
 from triage.domain.engine.plan import Plan, compile_plan
 from triage.domain.engine.rule_files import (
     Rule,
@@ -28,9 +30,16 @@ from triage.domain.engine.rule_files import (
     read_rule_file,
 )
 from triage.domain.engine.schema import Differential, Parameter, RulesetHeader
-from triage.domain.engine.yaml_source import number_problems, read_yaml_file, ruleset_size_problem, shape_problem
+from triage.domain.engine.yaml_source import (
+    documents_pass_checks,
+    number_problems,
+    read_yaml_file,
+    ruleset_size_problem,
+    shape_problem,
+)
 from triage.domain.errors import ProblemList, RuleProblem, RulesetError, line_of
-from triage.domain.questionnaire.questions import Questionnaire, default_questionnaire
+from triage.domain.questionnaire.derived import DerivedFact, derived_reading, facts_reading
+from triage.domain.questionnaire.questions import Question, Questionnaire, default_questionnaire
 from triage.paths import resource_dir
 
 HEADER_FILE = "ruleset.yaml"
@@ -56,6 +65,14 @@ class Ruleset:
     # The questions behind the facts any rule reads, and how many of them must be answered for a reliable result.
     relevant_questions: frozenset[str] = frozenset()
     min_answered_questions: int = DEFAULT_MIN_ANSWERED
+    # For each fact a rule reads, the questionnaire's questions behind it (to tell which blanks were shown).
+    fact_questions: Mapping[str, tuple[Question, ...]] = field(default_factory=dict)
+    # The derived facts some rule reads: the only ones an evaluation computes (see facts_of).
+    derived: tuple[DerivedFact, ...] = ()
+
+    def facts_of(self, answers: Mapping[str, Any], on: dt.date) -> dict[str, Any]:
+        """What the rules read for these answers: as facts_for_rules gives it, for every fact a rule reads."""
+        return facts_reading(answers, on, self.derived)
 
     @property
     def documents(self) -> dict[str, Any]:
@@ -86,17 +103,21 @@ def load_ruleset_from_documents(documents: Mapping[str, Any], questionnaire: Que
     The documents are plain data as YAML or JSON parsing gives them (e.g. a ruleset kept in a database).
     """
     problems = ProblemList(HEADER_FILE)
-    _refuse_oversized(documents, problems)
+    checked = documents_pass_checks(documents)  # one walk instead of three when nothing is wrong
+    if not checked:
+        _refuse_oversized(documents, problems)
     for name, document in documents.items():
         reason = (
             "a file name must be text ending in .yaml"
             if not isinstance(name, str) or not name.endswith(".yaml")
+            else None
+            if checked
             else shape_problem(document)
         )
         if reason:
             problems.for_file(str(name)).add(reason)
     problems.raise_if_any()
-    return _build(documents, questionnaire or default_questionnaire())
+    return _build(documents, questionnaire or default_questionnaire(), checked)
 
 
 def _refuse_oversized(documents: Mapping[str, Any], problems: ProblemList) -> None:
@@ -107,13 +128,14 @@ def _refuse_oversized(documents: Mapping[str, Any], problems: ProblemList) -> No
         problems.raise_if_any()
 
 
-def _build(documents: Mapping[str, Any], questionnaire: Questionnaire) -> Ruleset:
+def _build(documents: Mapping[str, Any], questionnaire: Questionnaire, checked: bool | None = None) -> Ruleset:
     problems = ProblemList(HEADER_FILE)
-    _refuse_oversized(documents, problems)
-    # Numbers first: every later step may format, convert or store them, and none can take a 5,000-digit one.
-    for name, document in documents.items():
-        number_problems(str(name), document, problems)
-    problems.raise_if_any()
+    if not (documents_pass_checks(documents) if checked is None else checked):
+        _refuse_oversized(documents, problems)
+        # Numbers first: every later step may format, convert or store them, and none can take a 5,000-digit one.
+        for name, document in documents.items():
+            number_problems(str(name), document, problems)
+        problems.raise_if_any()
     if HEADER_FILE not in documents:
         problems.add("ruleset.yaml is missing: it declares the version, parameters and differentials")
         problems.raise_if_any()
@@ -167,6 +189,8 @@ def _assemble(
         question_order={q.id: i for i, q in enumerate(questionnaire.questions)},
         relevant_questions=relevant_questions(plan.rules_reading, facts),
         min_answered_questions=min_answered(header.parameters),
+        fact_questions=fact_questions(plan, facts, questionnaire),
+        derived=derived_reading(fact for fact, _ in plan.facts),
     )
 
 

@@ -94,3 +94,45 @@ def number_problems(name: str, document: Any, problems: ProblemList) -> None:
             line = line_of(container, key) if container is not None else None
             where = f"'{key}'" if isinstance(key, str) else "this entry"
             problems.for_file(name).add(f"{where}: {problem}", line or line_of(container), rule)
+
+
+def documents_pass_checks(documents: Mapping[str, Any], limit: int = MAX_RULESET_NODES) -> bool:
+    """Whether the documents pass the size, shape and number checks above, in one walk (the common case).
+
+    A ruleset that passes needs no further look; one that does not goes through the checks above, which
+    say what is wrong and where. Counted as ruleset_size_problem counts: every key's value and list item.
+    """
+    containers: list[tuple[Any, int]] = []
+    seen = len(documents)
+    if seen > limit or not _scalars_pass(documents.values(), containers, 1):
+        return False
+    while containers:
+        node, depth = containers.pop()
+        if depth > MAX_DEPTH:
+            return False
+        seen += len(node)
+        if seen > limit:
+            return False
+        if isinstance(node, dict):
+            if not all(map(str.__instancecheck__, node)):  # every key text, checked in C
+                return False
+            if not _scalars_pass(node.values(), containers, depth + 1):
+                return False
+        elif not _scalars_pass(node, containers, depth + 1):
+            return False
+    return True
+
+
+def _scalars_pass(values: Any, containers: list[tuple[Any, int]], depth: int) -> bool:
+    """Check the scalars among these values, queue the containers; False at the first value a ruleset may not hold."""
+    for value in values:
+        cls = value.__class__
+        if cls is str or value is None or cls is bool:
+            continue
+        if isinstance(value, (dict, list)):
+            containers.append((value, depth))
+        elif isinstance(value, str) or isinstance(value, bool):
+            continue
+        elif not isinstance(value, (int, float)) or number_problem(value) is not None:
+            return False
+    return True

@@ -146,7 +146,16 @@ def display_answer(question: Question, value: Answer | None) -> str:
     if isinstance(value, float):
         value = fmt(value)
     return (
-        f"{value} {question.unit}".strip()
+        with_unit(value, question.unit)
         if question.unit and question.type != "scale"
         else (f"{value} out of 10" if question.type == "scale" else str(value))
     )
+
+
+def with_unit(value: object, unit: str) -> str:
+    """A number with its unit, singular for one: '1 month', '1 cup a day', '1 time a day', '3 months ago'."""
+    first, _space, rest = unit.strip().partition(" ")
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if (value == 1 if number else value in ("1", "1.0")) and first.endswith("s") and len(first) > 2:
+        first = first[:-1]  # the unit's first word is the counted noun: months, cups, times, days
+    return f"{value} {' '.join(w for w in (first, rest) if w)}".strip()

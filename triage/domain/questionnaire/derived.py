@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from triage.domain.questionnaire import derived_history as h
 from triage.domain.questionnaire import derived_medicines as m
@@ -11,7 +12,17 @@ from triage.domain.questionnaire.derived_lists import LIST_FACTS
 from triage.domain.questionnaire.derived_types import Compute, DerivedFact, DerivedValue, Facts
 from triage.domain.questionnaire.values import Answer
 
-__all__ = ["DERIVED_BY_ID", "DERIVED_FACTS", "UNITS_PER_DRINK", "DerivedFact", "DerivedValue", "derive_facts", "facts_for_rules"]
+__all__ = [
+    "DERIVED_BY_ID",
+    "DERIVED_FACTS",
+    "UNITS_PER_DRINK",
+    "DerivedFact",
+    "DerivedValue",
+    "derive_facts",
+    "derived_reading",
+    "facts_for_rules",
+    "facts_reading",
+]
 
 
 _LONGEST_READS = ("symptoms_started_months", "symptoms", *SYMPTOM_MONTHS)
@@ -234,4 +245,20 @@ def facts_for_rules(answers: Facts, on: dt.date) -> dict[str, Answer | DerivedVa
     """Answers plus derived facts: the single mapping the rules engine reads."""
     facts: dict[str, Answer | DerivedValue] = dict(answers)
     facts.update({k: v for k, v in derive_facts(answers, on).items() if v is not None})
+    return facts
+
+
+def derived_reading(fact_ids: Iterable[str]) -> tuple[DerivedFact, ...]:
+    """The derived facts among these fact ids, in the order facts_for_rules computes them."""
+    wanted = set(fact_ids)
+    return tuple(d for d in DERIVED_FACTS if d.id in wanted)
+
+
+def facts_reading(answers: Facts, on: dt.date, derived: tuple[DerivedFact, ...]) -> dict[str, Answer | DerivedValue]:
+    """Answers plus only the given derived facts: what facts_for_rules gives for every fact a ruleset reads."""
+    facts: dict[str, Answer | DerivedValue] = dict(answers)
+    for d in derived:
+        value = d.compute(answers, on)
+        if value is not None:
+            facts[d.id] = value
     return facts

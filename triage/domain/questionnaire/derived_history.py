@@ -69,9 +69,15 @@ def symptoms_longest_months(a: Facts, on: dt.date) -> DerivedValue:
     if isinstance(started, int) and not isinstance(started, bool):
         return started
     ticked = a.get("symptoms")
-    months = [a.get(f"{s}_months") for s in ticked if isinstance(s, str)] if isinstance(ticked, list) else []
-    whole = [m for m in months if isinstance(m, int) and not isinstance(m, bool)]
-    return max(whole) if whole else None
+    if not isinstance(ticked, list):
+        return None
+    longest = None
+    for s in ticked:  # one pass: this runs for every evaluation and every step's red-flag pass
+        if isinstance(s, str):
+            m = a.get(f"{s}_months")
+            if isinstance(m, int) and not isinstance(m, bool) and (longest is None or m > longest):
+                longest = m
+    return longest
 
 
 def onset_age(a: Facts, on: dt.date) -> DerivedValue:
@@ -139,18 +145,22 @@ def score(*keys: str) -> Callable[[Facts, dt.date], DerivedValue]:
 
     def compute(a: Facts, on: dt.date) -> DerivedValue:
         values = [a.get(k) for k in keys]
-        if any(not isinstance(v, str) or not v.isdigit() for v in values):
-            return None
-        return sum(int(str(v)) for v in values)
+        for v in values:
+            if not isinstance(v, str) or not v.isdigit():
+                return None
+        return sum([int(str(v)) for v in values])
 
     return compute
+
+
+_AUDIT_C_ITEMS = score("alcohol_frequency", "alcohol_typical_drinks", "alcohol_six_or_more")
 
 
 def audit_c(a: Facts, on: dt.date) -> DerivedValue:
     """AUDIT-C score (0 for a patient who never drinks)."""
     if a.get("alcohol_frequency") == "0":
         return 0
-    return score("alcohol_frequency", "alcohol_typical_drinks", "alcohol_six_or_more")(a, on)
+    return _AUDIT_C_ITEMS(a, on)
 
 
 def bmi(a: Facts, on: dt.date) -> DerivedValue:

@@ -65,10 +65,23 @@ def _ticked_in(a: Facts, list_id: str, value: str, unsure: object) -> DerivedVal
 
 
 def _compute(fact_id: str) -> Compute:
-    def compute(a: Facts, on: dt.date) -> DerivedValue:
-        return answer_of(a, fact_id)
+    # The list each fact is read from, fixed per fact: answer_of's choice made once, not on every evaluation.
+    list_id = "warning_signs" if fact_id in WARNING_SIGNS else "bowel_features" if fact_id in BOWEL_FEATURES else None
+    if list_id is None:
 
-    return compute
+        def compute(a: Facts, on: dt.date) -> DerivedValue:
+            return answer_of(a, fact_id)
+
+        return compute
+    unsure_id = "warning_signs_unsure" if list_id == "warning_signs" else None
+
+    def from_list(a: Facts, on: dt.date) -> DerivedValue:
+        stored = a.get(fact_id)
+        if isinstance(stored, str):
+            return stored  # version 1 asked it directly
+        return _ticked_in(a, list_id, fact_id, a.get(unsure_id) if unsure_id else None)
+
+    return from_list
 
 
 def _fact(fact_id: str, label: str, *reads: str) -> DerivedFact:

@@ -89,6 +89,7 @@ class Question:
     max_age: int | None = None
     columns: tuple[Column, ...] = ()  # a table question's columns
     max_rows: int = DEFAULT_MAX_ROWS  # a table question's most rows
+    copied_for: str = ""  # a for_each copy: the choice of its source it was copied for ("" when written out)
 
     @property
     def choice_values(self) -> tuple[str, ...]:

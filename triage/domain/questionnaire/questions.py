@@ -13,6 +13,7 @@ from triage.domain.questionnaire.derived import DERIVED_FACTS
 from triage.domain.questionnaire.document import check_document
 from triage.domain.questionnaire.model import Choice, Column, Question, Section, ShownWhen, Step
 from triage.domain.questionnaire.problems import Problems, QuestionnaireError
+from triage.domain.questionnaire.schema import TemplateModel
 from triage.domain.questionnaire.values import DEFAULT_MAX_LENGTH, DEFAULT_MAX_ROWS
 from triage.domain.questionnaire.values import Answer as Answer
 from triage.domain.yaml_lines import read_yaml_file
@@ -111,6 +112,7 @@ def _question(checked: CheckedQuestion, step_id: str) -> Question:
         max_age=fields.max_age,
         columns=tuple(Column(c.id, c.label) for c in fields.columns or ()),
         max_rows=fields.max_rows or DEFAULT_MAX_ROWS,
+        copied_for=str(checked.shown_when[2]) if isinstance(fields, TemplateModel) and checked.shown_when else "",
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from triage.domain.questionnaire.derived import DerivedValue, derive_facts
 from triage.domain.questionnaire.questions import Answer, Questionnaire
+from triage.domain.report.history_extra import anaemia_details, earlier_results, other_medicines, times
 from triage.domain.report.medicines import acid_medicines, medicines_sentence
 from triage.domain.report.phrases import (
     ALARM_TERMS,
@@ -27,7 +28,6 @@ from triage.domain.report.phrases import (
 from triage.domain.report.words import choices, days_ago, duration, is_number, join_words
 
 __all__ = [
-    "MAX_SYMPTOMS",
     "acid_medicines",
     "alarm_answers",
     "choices",
@@ -38,7 +38,6 @@ __all__ = [
     "severity_of",
 ]
 
-MAX_SYMPTOMS = 5
 Facts = Mapping[str, DerivedValue]
 
 
@@ -87,29 +86,15 @@ def _opening(a: Mapping[str, Answer], facts: Facts) -> str:
         return f"{who} with no gastrointestinal symptoms selected"
     severity = severity_of(a)
     ranked = sorted(symptoms, key=lambda s: -severity.get(s, -1))
-    # Version 1 asked one onset for all symptoms; version 2 asks each symptom's own duration.
+    # Version 1 asked one onset for all symptoms; version 2 asks each symptom's own duration. Every symptom is named.
     span = duration(a.get("symptoms_started_months"))
-    terms = [_symptom_term(a, s, severity.get(s), with_span=not span) for s in ranked[:MAX_SYMPTOMS]]
-    extra = len(ranked) - MAX_SYMPTOMS
-    if extra > 0:
-        terms.append(f"{extra} other symptom" + ("s" if extra > 1 else "") + _longest_unnamed(a, ranked, span, facts))
+    terms = [_symptom_term(a, s, severity.get(s), with_span=not span) for s in ranked]
     text = f"{who} with " + (f"{span} of " if span else "") + join_words(terms)
-    triggers = [TRIGGER_TERMS[t] for t in choices(a, "triggers") if t in TRIGGER_TERMS]
-    if triggers:
-        text += ", worse after " + join_words(triggers)
     trend = TREND_TERMS.get(str(a.get("symptoms_trend")))
-    return text + (f", {trend}" if trend else "")
-
-
-def _longest_unnamed(a: Mapping[str, Answer], ranked: list[str], span: str, facts: Facts) -> str:
-    """' (the longest for 3 years)' when the longest-lasting symptom is among those not named."""
-    longest = facts.get("symptoms_longest_months")
-    if span or not is_number(longest):
-        return ""
-    named = [a.get(f"{s}_months") for s in ranked[:MAX_SYMPTOMS]]
-    if any(is_number(m) and float(m) >= float(longest) for m in named):  # type: ignore[arg-type]
-        return ""
-    return f" (the longest for {duration(longest)})"
+    text += f", {trend}" if trend else ""
+    triggers = [TRIGGER_TERMS[t] for t in choices(a, "triggers") if t in TRIGGER_TERMS]
+    # The triggers are the patient's for the symptoms overall, not for the last one named.
+    return text + (". Symptoms worse after " + join_words(triggers) if triggers else "")
 
 
 def _symptom_term(a: Mapping[str, Answer], symptom: str, severity: int | None, with_span: bool) -> str:
@@ -137,7 +122,7 @@ def _bowels(a: Mapping[str, Answer]) -> str:
     per_day = a.get("bowel_movements_per_day")
     if isinstance(per_day, (int, float)) and not isinstance(per_day, bool):
         shown = int(per_day) if float(per_day).is_integer() else per_day
-        parts.append(f"{shown} times a day")
+        parts.append(f"{times(shown)} a day")
     frequency = BOWEL_FREQUENCY_TERMS.get(str(a.get("bowel_frequency")))
     if frequency:
         parts.append(frequency)
@@ -170,11 +155,13 @@ def _alarms(a: Mapping[str, Answer], facts: Facts) -> str:
         if value in ("yes", "iron_deficiency", "b12_deficiency", "other"):
             detail = ""
             if qid == "blood_in_stool" and isinstance(a.get("bloody_stools_per_day"), int):
-                detail = f" (up to {a['bloody_stools_per_day']} times a day)"
+                detail = f" (up to {times(a['bloody_stools_per_day'])} a day)"
             elif qid == "unintended_weight_loss":
                 detail = _weight_loss(a, facts)
             elif qid == "known_anaemia":
                 term = ANAEMIA_TERMS.get(str(value), term)
+                extra = anaemia_details(a)
+                detail = f", {extra}" if extra else ""
             present.append(term + detail)
         elif value == "no":
             absent.append(term)
@@ -239,8 +226,10 @@ def history_paragraph(questionnaire: Questionnaire, answers: Mapping[str, Answer
         _bowels(answers),
         _alarms(answers, facts),
         medicines_sentence(questionnaire, answers),
+        other_medicines(questionnaire, answers),
         _diet(answers),
         _history(answers),
+        earlier_results(questionnaire, answers),
         _screens(facts),
     ]
     return " ".join(_sentence(s) for s in sentences if s)
@@ -248,4 +237,6 @@ def history_paragraph(questionnaire: Questionnaire, answers: Mapping[str, Answer
 
 def _sentence(text: str) -> str:
     text = text[0].upper() + text[1:]
+    # A phrase ending in a full stop before a joining ';' would read ".;": clauses never end in one.
+    text = text.replace(".;", ";").replace("..", ".")
     return text if text.endswith(".") else text + "."

@@ -51,7 +51,7 @@ ALARM_TERMS: dict[str, str] = {
     "unintended_weight_loss": "unintended weight loss",
     "fever_night_sweats": "fevers or night sweats",
     "perianal_problems": "perianal symptoms",
-    "abdominal_lump": "an abdominal or rectal mass",
+    "abdominal_lump": "abdominal or rectal mass",
     "jaundice": "jaundice",
     "known_anaemia": "known anaemia",
 }

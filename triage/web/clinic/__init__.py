@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from triage.web.clinic import alerts, decisions, letters, views
+from triage.web.clinic import alerts, decisions, intake, letter_page, letters, views
 
 
 def build_blueprint() -> Blueprint:
     """The clinic blueprint under /clinic."""
     blueprint = Blueprint("clinic", __name__, url_prefix="/clinic")
     views.routes.register(blueprint)
+    intake.routes.register(blueprint)
     alerts.routes.register(blueprint)
     decisions.routes.register(blueprint)
     letters.routes.register(blueprint)
+    letter_page.routes.register(blueprint)
     return blueprint

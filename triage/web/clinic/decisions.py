@@ -9,8 +9,9 @@ from flask import flash, redirect, url_for
 from triage.db import decisions
 from triage.web.access import database, record_staff_event, role_required, signed_in_staff
 from triage.web.clinic.forms import DecisionForm
-from triage.web.clinic.views import intake_page
+from triage.web.clinic.intake import intake_page
 from triage.web.errors import render_error
+from triage.web.job_queue import letter_changed
 from triage.web.routes import RouteTable
 
 routes = RouteTable()
@@ -39,5 +40,6 @@ def decide(intake_id: int) -> Any:
         record_staff_event(
             session, "intake.decision", intake_id=intake_id, detail=f"decision={decision} assigned_to={assignee or 'nobody'}"
         )
+    letter_changed(intake_id)
     flash(f"Decision recorded: {decisions.decision_label(decision)}.", "info")
     return redirect(url_for("clinic.intake", intake_id=intake_id) + "#decision", code=303)

@@ -14,9 +14,14 @@ from triage.db.decisions import DECISION_LABELS, Clinician
 from triage.db.decisions import NOTE_MAX as DECISION_NOTE_MAX
 from triage.db.models import INTAKE_STATUSES
 from triage.db.worklist import DECISION_FILTERS, DEFAULT_SORT, MAX_QUERY, SORTS, UNASSIGNED, URGENCIES, WorklistQuery
+from triage.db.worklist_order import MAX_CURSOR
+from triage.domain.report.feedback_reasons import VERDICTS
+from triage.web.clinic.referral_fields import referral_fields
 
 NOTE_MAX = 4000
 REASON_MAX = 500
+FEEDBACK_CHOICE = "Your view: choose Agree or one of the listed reasons."
+FEEDBACK_NOTE_LENGTH = f"Note for the rule editors: keep it to at most {REASON_MAX} characters."
 REF_MAX = 64
 MAX_PAGE = 100_000
 
@@ -27,6 +32,9 @@ def printable_text(_form: Any, field: Field) -> None:
         raise ValidationError("Remove the control characters from this field.")
 
 
+_REFERRAL = referral_fields(printable_text)
+
+
 class InvitationForm(FlaskForm):
     """A new patient invitation from the worklist."""
 
@@ -35,6 +43,12 @@ class InvitationForm(FlaskForm):
         validators=[DataRequired("Enter the clinic's patient reference."), Length(max=REF_MAX), printable_text],
     )
     appointment = DateField("Appointment date", validators=[Optional()], description="Optional.")
+    # The referral's optional details (validated as on the letter page, editable there later).
+    nhs_number = _REFERRAL["nhs_number"]
+    mrn = _REFERRAL["mrn"]
+    referrer_name = _REFERRAL["referrer_name"]
+    referrer_practice = _REFERRAL["referrer_practice"]
+    referrer_contact = _REFERRAL["referrer_contact"]
 
 
 class NoteForm(FlaskForm):
@@ -51,16 +65,33 @@ class NoteForm(FlaskForm):
 
 
 class FeedbackForm(FlaskForm):
-    """Agree or disagree with one differential of one stored result, with a short reason for the rule editors."""
+    """A clinician's view of one differential of one stored result: agree, or a coded override reason, and a note.
+
+    The reasons are CDS Hooks override reasons (triage.domain.report.feedback_reasons); the note is for the rule editors.
+    """
 
     evaluation_id = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
     differential_id = HiddenField(validators=[DataRequired(), Length(max=64)])
     verdict = RadioField(
         "Your view",
-        choices=[SelectChoice("agree", "Agree"), SelectChoice("disagree", "Disagree")],
-        validators=[InputRequired("Choose agree or disagree.")],
+        choices=[SelectChoice(code, label) for code, label in VERDICTS],
+        validators=[InputRequired(FEEDBACK_CHOICE)],
     )
-    reason = StringField("Short reason", validators=[Optional(), Length(max=REASON_MAX), printable_text])
+    reason = StringField(
+        "Note for the rule editors",
+        validators=[Optional(), Length(max=REASON_MAX, message=FEEDBACK_NOTE_LENGTH), printable_text],
+    )
+
+    def problems(self) -> dict[str, str]:
+        """Each failed field's message, every one naming its field (a tampered choice reads like a missing one)."""
+        found = {}
+        if self.verdict.errors:
+            found["verdict"] = FEEDBACK_CHOICE
+        if self.reason.errors:
+            found["reason"] = " ".join(str(e) for e in self.reason.errors)
+            if not found["reason"].startswith("Note"):
+                found["reason"] = f"Note for the rule editors: {found['reason']}"
+        return found
 
 
 NOBODY = ""  # the assignee select's value for "not assigned"
@@ -121,7 +152,14 @@ def worklist_query(args: Mapping[str, str]) -> WorklistQuery:
         sort=_choice(args.get("sort"), SORTS) or DEFAULT_SORT,
         descending=args.get("dir", "desc") != "asc",
         page=page,
+        # Page cursors: opaque to the web layer; the worklist reads them back, and ignores one it did not write.
+        after=_cursor_arg(args.get("after")),
+        before=_cursor_arg(args.get("before")),
     )
+
+
+def _cursor_arg(value: str | None) -> str:
+    return value if value and len(value) <= MAX_CURSOR and value.isascii() and value.isprintable() else ""
 
 
 def assignee_arg(value: str | None) -> int | str | None:
@@ -134,7 +172,7 @@ def assignee_arg(value: str | None) -> int | str | None:
 
 
 def query_args(query: WorklistQuery, **changes: Any) -> dict[str, Any]:
-    """The query-string arguments that reproduce a worklist view, with some changed (for sort and page links)."""
+    """The query-string arguments of a worklist view, with some changed (sort and page links); a cursor only when given."""
     args: dict[str, Any] = {
         "status": query.status,
         "urgency": query.urgency,

@@ -1,57 +1,95 @@
-"""The clinic's PDF summary download: rendered once per intake state in the worker pool, then served from the cache."""
+"""The clinic's PDF summary download: served from the stored file, rendered by a background job, never in the request.
+
+A download (POST, CSRF-checked, audited) sends the stored PDF when it was rendered from the letter's HTML as it is now.
+Otherwise it queues the job and redirects to a short "being prepared" page that refreshes itself (no script) until the
+PDF is ready, then offers the download button again; the web worker only ever builds the HTML to hash it.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response, current_app, redirect, render_template, url_for
 
+from triage.jobs.letter_pdf import enqueue_letter_pdf, letter_key
+from triage.pdf import stored
 from triage.pdf import summary as pdf
 from triage.web.access import database, record_staff_event, role_required
 from triage.web.clinic_details import clinic
 from triage.web.errors import render_error
 from triage.web.forms import ActionForm
+from triage.web.job_queue import job_queue
 from triage.web.routes import RouteTable
 
 log = logging.getLogger("triage.clinic")
 routes = RouteTable()
 
+REFRESH_SECONDS = 2
+NOT_SUBMITTED = "There is no summary for this intake yet: it has not been submitted."
 
-@routes.route("/intakes/<int:intake_id>/pdf", methods=["POST"])
-@role_required("clinician")
-def download_pdf(intake_id: int) -> Any:
-    """The PDF summary as an attachment (rendered once per state, then served from the cache)."""
-    if not ActionForm().validate_on_submit():
-        return render_error(400)
+
+def _state_and_pdf(intake_id: int) -> tuple[stored.LetterState | None, bytes | None]:
     settings = pdf.PdfSettings.from_config(current_app.config).with_clinic(clinic())
-    try:
-        outcome = pdf.intake_pdf(database(), intake_id, settings)
-    except (pdf.RenderTimeout, pdf.RenderFailed) as error:
-        log.warning("PDF for intake %d not rendered: %s", intake_id, error)
-        with database().session() as session:
-            record_staff_event(session, "intake.pdf", intake_id=intake_id, outcome="failed", detail=type(error).__name__)
-        body, code = render_error(503, "The PDF is taking too long to prepare. Please try again in a moment.")
-        return Response(body, code, headers={"Retry-After": "30"}, mimetype="text/html")
-    if outcome is None:
-        return render_error(404, "There is no summary for this intake yet: it has not been submitted.")
+    with database().session() as session:
+        state = stored.letter_state(session, intake_id, settings)
+        return state, (stored.stored_pdf(session, state) if state is not None else None)
+
+
+def _send(state: stored.LetterState, document: bytes) -> Response:
     with database().session() as session:
         record_staff_event(
-            session,
-            "intake.pdf",
-            intake_id=intake_id,
-            ruleset_version=outcome.ruleset_version,
-            detail="cached" if outcome.cached else "rendered",
+            session, "intake.pdf", intake_id=state.intake_id, ruleset_version=state.ruleset_version, detail="stored"
         )
-        if not outcome.integrity_ok:
+        if not state.integrity_ok:
             record_staff_event(
                 session,
                 "intake.integrity_mismatch",
-                intake_id=intake_id,
-                ruleset_version=outcome.ruleset_version,
+                intake_id=state.intake_id,
+                ruleset_version=state.ruleset_version,
                 outcome="alert",
                 detail="PDF downloaded; stored answers do not match the SHA-256 recorded at submission",
             )
     return Response(
-        outcome.pdf, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="intake-{intake_id}.pdf"'}
+        document,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="intake-{state.intake_id}.pdf"'},
+    )
+
+
+@routes.route("/intakes/<int:intake_id>/pdf", methods=["POST"])
+@role_required("clinician")
+def download_pdf(intake_id: int) -> Any:
+    """The PDF summary as an attachment when it is ready; else queue it and show the "being prepared" page."""
+    if not ActionForm().validate_on_submit():
+        return render_error(400)
+    state, document = _state_and_pdf(intake_id)
+    if state is None:
+        return render_error(404, NOT_SUBMITTED)
+    if document is not None:
+        return _send(state, document)
+    # Asked for again after a failure too: a clinician's retry is a new job.
+    enqueue_letter_pdf(job_queue(), intake_id)
+    return redirect(url_for("clinic.pdf_preparing", intake_id=intake_id), code=303)
+
+
+@routes.route("/intakes/<int:intake_id>/pdf/preparing", endpoint="pdf_preparing")
+@role_required("clinician")
+def pdf_preparing(intake_id: int) -> Any:
+    """While the PDF is being made: a page that refreshes itself; then the download button; or why it failed."""
+    state, document = _state_and_pdf(intake_id)
+    if state is None:
+        return render_error(404, NOT_SUBMITTED)
+    queue = job_queue()
+    job = None if document is not None else queue.state(letter_key(intake_id))
+    if document is None and job is None:  # no job left (it ran for an older letter, or a queue lost it): one more
+        enqueue_letter_pdf(queue, intake_id)
+        job = "queued"
+    status = "ready" if document is not None else ("failed" if job == "failed" else "preparing")
+    return render_template(
+        "clinic/pdf_preparing.html",
+        intake_id=intake_id,
+        status=status,
+        refresh=REFRESH_SECONDS if status == "preparing" else None,
+        form=ActionForm(),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_wtf.csrf import CSRFError
 
-from triage.web.patient import privacy, urgent, views
+from triage.web.patient import language, privacy, urgent, views
 
 
 def build_blueprint() -> Blueprint:
@@ -14,5 +14,6 @@ def build_blueprint() -> Blueprint:
     views.routes.register(blueprint)
     urgent.routes.register(blueprint)
     privacy.routes.register(blueprint)
+    language.routes.register(blueprint)
     blueprint.register_error_handler(CSRFError, views.csrf_failed)
     return blueprint

@@ -7,15 +7,17 @@ from dataclasses import dataclass
 
 from triage.domain.questionnaire.answers import CONSENT_TRUE
 from triage.domain.questionnaire.questions import Answer, Question
+from triage.web.patient.translate import N_
 
 AUTOCOMPLETE: dict[str, str] = {"full_name": "name", "date_of_birth": "bday"}
 INPUT_MODES = {"integer": "numeric", "number": "decimal"}
 # Dates are three text boxes (day, month, year): each shows back exactly what was typed, even when it is not
 # a date yet, and nobody scrolls through a date picker to a birth year.
-DATE_PARTS = (("day", "Day", "w2"), ("month", "Month", "w4"), ("year", "Year", "w4"))
+# The box labels are English here and translated by the field macro (N_ marks them for the catalogs).
+DATE_PARTS = (("day", N_("Day"), "w2"), ("month", N_("Month"), "w4"), ("year", N_("Year"), "w4"))
 IMPERIAL = {
-    "feet_inches": ("Or in feet and inches", "Feet", "Inches"),
-    "stones_pounds": ("Or in stones and pounds", "Stones", "Pounds"),
+    "feet_inches": (N_("Or in feet and inches"), N_("Feet"), N_("Inches")),
+    "stones_pounds": (N_("Or in stones and pounds"), N_("Stones"), N_("Pounds")),
 }
 BLANK_TABLE_ROWS = 3
 _TRAILING = "?:. \u00a0"

@@ -8,13 +8,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import render_template, url_for
+from flask_babel import format_date
 
-from triage.domain.questionnaire.answers import display_answer
 from triage.domain.questionnaire.questions import Question, Questionnaire, Step
+from triage.web.i18n import SOURCE_LANGUAGE
 from triage.web.patient.fields import Condition, field_views, link_label, summary_labels
 from triage.web.patient.flow import Progress
 from triage.web.patient.forms import pending_errors
 from triage.web.patient.grids import page_items, shows_intro
+from triage.web.patient.translate import (
+    answer_in_language,
+    language,
+    question_in_language,
+    step_in_language,
+    text,
+    translate_message,
+)
 
 # The query parameter (and hidden field) of a step opened with a review page's Change link.
 FROM_FIELD = "from"
@@ -98,7 +107,14 @@ def page_errors(progress: Progress, visible: list[Question], checked: Mapping[st
 
 def _progress_parts(progress: Progress, step: Step) -> dict[str, object]:
     number, total, title = progress.section_position(step)
-    return {"number": number, "total": total, "section_title": title}
+    return {"number": number, "total": total, "section_title": text(title)}
+
+
+def _shown_errors(questionnaire: Questionnaire, errors: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The page's messages and the error summary's link names, in the patient's language."""
+    shown = {qid: translate_message(message) for qid, message in errors.items()}
+    named = {qid: question_in_language(q, questionnaire) for qid, q in questionnaire.by_id.items() if qid in errors}
+    return shown, summary_labels(named, errors)
 
 
 def render_step(
@@ -115,15 +131,18 @@ def render_step(
     questionnaire = progress.questionnaire
     questions, hidden = page_questions(questionnaire, step, visible)
     conditions = same_page_conditions(questionnaire, step)
-    fields = field_views(questions, shown, errors, hidden, conditions, answers=progress.answers)
+    messages, labels = _shown_errors(questionnaire, errors)
+    questions = [question_in_language(q, questionnaire) for q in questions]
+    fields = field_views(questions, shown, messages, hidden, conditions, answers=progress.answers)
+    shown_step = step_in_language(step, questionnaire)
     html = render_template(
         "patient/step.html",
-        step=step,
-        items=page_items(step, fields),
-        show_intro=shows_intro(step),
+        step=shown_step,
+        items=page_items(shown_step, fields),
+        show_intro=shows_intro(shown_step),
         has_followups=bool(conditions),
-        errors=errors,
-        error_labels=summary_labels(questionnaire.by_id, errors),
+        errors=messages,
+        error_labels=labels,
         notice=notice,
         first_step=progress.previous_before(step) is None,
         from_review=from_review,
@@ -145,9 +164,11 @@ def review_answer(question: Question, value: Any) -> str:
         try:
             day = dt.date.fromisoformat(value)
         except ValueError:
-            return display_answer(question, value)
-        return f"{day.day} {day:%B} {day.year}"
-    return display_answer(question, value)
+            return answer_in_language(question, value)
+        if language() == SOURCE_LANGUAGE:
+            return f"{day.day} {day:%B} {day.year}"
+        return str(format_date(day, "long"))  # in the language's own way, month named: "1 de mayo de 1970", "1 maja 1970"
+    return answer_in_language(question, value)
 
 
 def review_groups(progress: Progress) -> list[ReviewGroup]:
@@ -157,14 +178,12 @@ def review_groups(progress: Progress) -> list[ReviewGroup]:
         if step.is_review:
             continue
         _number, section = progress.questionnaire.section_of(step)
-        rows = [
-            ReviewRow(q.id, link_label(q), review_answer(q, progress.answers.get(q.id)), _change_url(step, q))
-            for q in progress.visible(step)
-        ]
+        shown = [question_in_language(q, progress.questionnaire) for q in progress.visible(step)]
+        rows = [ReviewRow(q.id, link_label(q), review_answer(q, progress.answers.get(q.id)), _change_url(step, q)) for q in shown]
         if groups and groups[-1].section_id == section.id:
             groups[-1].rows.extend(rows)
         else:
-            groups.append(ReviewGroup(section.id, section.title, rows))
+            groups.append(ReviewGroup(section.id, text(section.title), rows))
     return groups
 
 
@@ -177,13 +196,16 @@ def render_review(
 ) -> tuple[str, int]:
     """The review page ("Check your answers"): every answer with a Change link, the consent boxes and Send."""
     step = progress.review
+    questionnaire = progress.questionnaire
+    messages, labels = _shown_errors(questionnaire, errors)
+    visible = [question_in_language(q, questionnaire) for q in progress.visible(step)]
     html = render_template(
         "patient/review.html",
-        step=step,
+        step=step_in_language(step, questionnaire),
         groups=review_groups(progress),
-        fields=field_views(progress.visible(step), shown, errors, answers=progress.answers),
-        errors=errors,
-        error_labels=summary_labels(progress.questionnaire.by_id, errors),
+        fields=field_views(visible, shown, messages, answers=progress.answers),
+        errors=messages,
+        error_labels=labels,
         notice=notice,
         **_progress_parts(progress, step),
     )

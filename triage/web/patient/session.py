@@ -10,7 +10,8 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, session
+from flask import current_app, g, session
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from triage.db import audit, patient_links, patient_sessions
@@ -19,6 +20,7 @@ from triage.db.models import Intake, Invitation
 from triage.domain.questionnaire.questions import Answer, Questionnaire, questionnaire_for
 from triage.web.errors import render_error
 from triage.web.patient.flow import Progress
+from triage.web.patient.translate import N_
 from triage.web.security import client_ip
 
 log = logging.getLogger("triage.patient")
@@ -26,9 +28,9 @@ log = logging.getLogger("triage.patient")
 SESSION_KEY = "patient"
 LINK_LIMIT_PREFIX = "patient-link:"
 MAX_TOKEN_CHARS = 128
-NO_SESSION = "We could not find your questionnaire. Please open the private link your clinic sent you again."
-LINK_CLOSED = "This link can no longer be used. Please ask your clinic for a new link."
-LOCKED = (
+NO_SESSION = N_("We could not find your questionnaire. Please open the private link your clinic sent you again.")
+LINK_CLOSED = N_("This link can no longer be used. Please ask your clinic for a new link.")
+LOCKED = N_(
     "Your answers have already been sent to your clinic, so they can no longer be changed. "
     "If something has changed, please tell the clinic."
 )
@@ -87,22 +89,23 @@ def load_bound(db_session: Session, lock: bool = False) -> Bound | None:
     if rows is None:
         return None
     intake, invitation = rows
+    g.patient_language = intake.language  # the locale selector (triage/web/i18n.py) shows the page in it
     return Bound(intake, invitation, queries.link_state(invitation))
 
 
 def closed_link_page() -> tuple[str, int]:
     """The page for a link that cannot be used any more (expired or revoked): 410, revealing nothing."""
-    return render_error(410, LINK_CLOSED)
+    return render_error(410, gettext(LINK_CLOSED))
 
 
 def no_session_page() -> tuple[str, int]:
     """The page for a browser whose session is bound to no intake."""
-    return render_error(404, NO_SESSION)
+    return render_error(404, gettext(NO_SESSION))
 
 
 def locked_page() -> tuple[str, int]:
     """The page for a change posted after submission."""
-    return render_error(409, LOCKED)
+    return render_error(409, gettext(LOCKED))
 
 
 def _limit_key() -> str:

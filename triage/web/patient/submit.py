@@ -8,6 +8,7 @@ import logging
 from triage.db import alerts, audit
 from triage.db import intakes as queries
 from triage.web.access import database
+from triage.web.job_queue import letter_changed
 from triage.web.patient.session import Bound, load_bound
 from triage.web.patient.urgent import alert_mail, patient_actor
 from triage.web.security import client_ip
@@ -62,9 +63,13 @@ def submit_bound_intake(bound: Bound) -> str:
     committed and the intake stays in progress with every answer.
     """
     try:
-        return _submit(bound, dt.date.today())
+        outcome = _submit(bound, dt.date.today())
     except Exception as error:  # noqa: BLE001 - any failure must leave the intake untouched and the patient a retry page
         log.error("submitting intake %d failed (%s); it stays in progress", bound.intake.id, type(error).__name__)
+    else:
+        if outcome == "submitted":  # the letter exists from now on: its PDF is made in the background
+            letter_changed(bound.intake.id)
+        return outcome
     with database().session() as db_session:
         after = load_bound(db_session)
         # A concurrent submit of the same intake may have won the race: that is success for the patient.

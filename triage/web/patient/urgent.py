@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from flask import current_app, redirect, render_template, url_for
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from triage.db import alerts
@@ -42,7 +43,8 @@ def help_lines() -> dict[str, str]:
     details = clinic()
     phone = details.phone.strip()
     link = "".join(c for i, c in enumerate(phone) if c.isdigit() or (c == "+" and i == 0))
-    return {"instruction": details.emergency_instruction, "phone": phone, "phone_link": link}
+    # The default instruction is in the catalogs; a clinic's own wording is shown as the clinic wrote it.
+    return {"instruction": gettext(details.emergency_instruction), "phone": phone, "phone_link": link}
 
 
 def after_save(

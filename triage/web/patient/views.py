@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,7 @@ from triage.web.patient.forms import JS_MARKER, changed_values, read_step, shown
 from triage.web.patient.guards import SEE_OTHER, bound_intake
 from triage.web.patient.pages import FROM_FIELD, FROM_REVIEW, page_errors, render_review, render_step, step_url
 from triage.web.patient.submit import submit_bound_intake
+from triage.web.patient.translate import N_
 from triage.web.patient.urgent import after_save, help_lines
 from triage.web.routes import RouteTable
 from triage.web.security import client_ip
@@ -36,18 +38,18 @@ log = logging.getLogger("triage.patient")
 
 routes = RouteTable()
 
-FINISH_FIRST = "Please finish this part first. Your answers so far are saved."
-NEW_FOLLOWUPS = "We have added a few questions based on your answers. Please answer them too, then press Continue."
-CSRF_EXPIRED = (
+FINISH_FIRST = N_("Please finish this part first. Your answers so far are saved.")
+NEW_FOLLOWUPS = N_("We have added a few questions based on your answers. Please answer them too, then press Continue.")
+CSRF_EXPIRED = N_(
     "This page was open for a long time, so your answers were not saved yet. "
     "They are still here: please check them and press the button again."
 )
-CSRF_FAILED = "We could not save this page. Please go back, reload the page and try again. Your earlier answers are safe."
-SESSION_ENDED = (
+CSRF_FAILED = N_("We could not save this page. Please go back, reload the page and try again. Your earlier answers are safe.")
+SESSION_ENDED = N_(
     "This page was open for too long, so it could not be saved. "
     "Please open the link your clinic sent you again. Your earlier answers are safe."
 )
-SUBMIT_FAILED = (
+SUBMIT_FAILED = N_(
     "We could not send your answers just now. Nothing has been lost. "
     "Please go back to the last page and press Send again in a moment."
 )
@@ -149,7 +151,7 @@ def save(db_session: Session, bound: ps.Bound, step_id: str) -> Any:
     from_review = request.form.get(FROM_FIELD) == FROM_REVIEW
     progress, stored = bound.progress(db_session)
     if not progress.is_reachable(target):
-        flash(FINISH_FIRST, "info")
+        flash(gettext(FINISH_FIRST), "info")
         return _see(step_url(progress.first_unfinished()))
     reading = read_step(questionnaire, target, request.form, stored, {q.id for q in progress.visible(target)})
     reshow_followups = reading.new_followups_blank and request.form.get(JS_MARKER) != "1"
@@ -172,7 +174,7 @@ def save(db_session: Session, bound: ps.Bound, step_id: str) -> Any:
     interrupt = after_save(db_session, bound, reading.answers, target, next_id, next_from_review)
     db_session.commit()  # saved (and the intake's lock released) before the next page is built
     if stays and not reading.errors:
-        flash(NEW_FOLLOWUPS, "info")  # shown on this step's page (after the interrupt page, if one comes first)
+        flash(gettext(NEW_FOLLOWUPS), "info")  # shown on this step's page (after the interrupt page, if one comes first)
     return _see(url_for("patient.urgent") if interrupt else next_url)
 
 
@@ -184,7 +186,7 @@ def review(db_session: Session, bound: ps.Bound) -> Any:
         return _see(url_for("patient.urgent"))
     progress, stored = bound.progress(db_session)
     if progress.first_unfinished() is not progress.review:
-        flash(FINISH_FIRST, "info")
+        flash(gettext(FINISH_FIRST), "info")
         return _see(step_url(progress.first_unfinished()))
     visible = progress.visible(progress.review)
     errors = page_errors(progress, visible, checked_errors(bound.intake.pending_inputs, progress.review.id))
@@ -198,7 +200,7 @@ def submit(db_session: Session, bound: ps.Bound) -> Any:
     questionnaire = bound.questionnaire
     progress, stored = bound.progress(db_session)
     if progress.first_unfinished() is not progress.review:
-        flash(FINISH_FIRST, "info")
+        flash(gettext(FINISH_FIRST), "info")
         return _see(step_url(progress.first_unfinished()))
     review_step = progress.review
     reading = read_step(questionnaire, review_step, request.form, stored, {q.id for q in progress.visible(review_step)})
@@ -220,7 +222,7 @@ def submit(db_session: Session, bound: ps.Bound) -> Any:
         return ps.no_session_page()
     if outcome in ("expired", "revoked"):
         return ps.closed_link_page()
-    return render_error(503, SUBMIT_FAILED)
+    return render_error(503, gettext(SUBMIT_FAILED))
 
 
 @routes.get("/intake/done")
@@ -245,8 +247,8 @@ def csrf_failed(error: CSRFError) -> Any:
         if page is not None:
             return page
     if ps.SESSION_KEY not in session:
-        return render_error(400, SESSION_ENDED)
-    return render_error(400, CSRF_FAILED)
+        return render_error(400, gettext(SESSION_ENDED))
+    return render_error(400, gettext(CSRF_FAILED))
 
 
 def _reshow_unsaved() -> Any:
@@ -263,7 +265,7 @@ def _reshow_unsaved() -> Any:
         progress, stored = bound.progress(db_session)
     if request.endpoint == "patient.submit" and progress.is_reachable(progress.review):
         reading = read_step(questionnaire, progress.review, request.form, stored)
-        return render_review(progress, reading.shown, {}, CSRF_EXPIRED, 400)
+        return render_review(progress, reading.shown, {}, gettext(CSRF_EXPIRED), 400)
     step_id = (request.view_args or {}).get("step_id")
     target = next((s for s in questionnaire.steps if s.id == step_id and not s.is_review), None)
     if request.endpoint != "patient.save" or target is None or not progress.is_reachable(target):
@@ -271,4 +273,4 @@ def _reshow_unsaved() -> Any:
     reading = read_step(questionnaire, target, request.form, stored)
     shown = shown_values(target.questions, stored, {}) | reading.shown
     from_review = request.form.get(FROM_FIELD) == FROM_REVIEW
-    return render_step(progress, target, reading.visible, shown, {}, CSRF_EXPIRED, 400, from_review)
+    return render_step(progress, target, reading.visible, shown, {}, gettext(CSRF_EXPIRED), 400, from_review)

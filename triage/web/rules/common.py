@@ -111,12 +111,17 @@ def no_draft() -> Response:
 
 def after_save(endpoint: str, message: str, report: Mapping[str, Any], **values: Any) -> Response:
     """Redirect after a save, with what the rule tests said."""
-    failed = len(report.get("failures", [])) + len(report.get("errors", []))
-    flash(
-        f"{message} Rule tests: {report.get('passed', 0)} of {report.get('total', 0)} passed"
-        + (f", {failed} failing; see below." if failed else "."),
-        "error" if failed else "info",
-    )
+    failed, broken = len(report.get("failures", [])), len(report.get("errors", []))
+    if broken:
+        # The cases could not all be read (e.g. they name a retired rule): no count of passes would mean anything.
+        words = f"{broken} problem{'' if broken == 1 else 's'}"
+        flash(f"{message} The rule tests could not run: the test cases have {words}; see the rule tests page.", "error")
+    else:
+        flash(
+            f"{message} Rule tests: {report.get('passed', 0)} of {report.get('total', 0)} passed"
+            + (f", {failed} failing; see below." if failed else "."),
+            "error" if failed else "info",
+        )
     return redirect(url_for(endpoint, **values), code=303)  # type: ignore[return-value]
 
 

@@ -35,8 +35,12 @@ def current_draft(session: Session) -> Draft | None:
     row = rulesets.open_draft(session)
     if row is None:
         return None
-    base = session.get(RulesetVersion, row.based_on_id) if row.based_on_id else None
-    info = rulesets.info(row, {base.id: base.number} if base else {})
+    numbers: dict[int, int | None] = {}
+    for version_id in (row.based_on_id, row.restored_from_id):
+        found = session.get(RulesetVersion, version_id) if version_id else None
+        if found is not None:
+            numbers[found.id] = found.number
+    info = rulesets.info(row, numbers)
     return Draft(info, copy.deepcopy(row.documents), copy.deepcopy(row.tests or {}), version_ruleset(row))
 
 

@@ -9,60 +9,22 @@ from flask import flash, redirect, render_template, request, url_for
 
 from triage.db import impact as impact_queries
 from triage.db import rulesets
-from triage.db.evaluations import bundled_ruleset, version_ruleset
 from triage.domain.errors import RulesetError
 from triage.web.access import database, role_required, signed_in_staff
 from triage.web.errors import render_error
 from triage.web.routes import RouteTable
 from triage.web.rules.common import EDITOR, after_save, audit, no_draft, on_conflict, posted_lock, sentence_of
-from triage.web.rules.controls import control, row_views, rule_controls
+from triage.web.rules.controls import row_views, rule_controls
 from triage.web.rules.drafts import Draft, current_draft, find_rule, start_draft, store, topics, without_rule
 from triage.web.rules.forms import check_rule, ordered_rule, read_rule_fields
 from triage.web.rules.kept import keep_unshown
+from triage.web.rules.lint_view import lint_for
 from triage.web.rules.posted import RuleForm, text_of
+from triage.web.rules.rule_page import covering_cases
 from triage.web.rules.tree import apply_action, rows_from_form, rows_from_tree, tree_from_rows
-from triage.web.rules.views import feedback_by_rule, parameter_rows, rule_sections
+from triage.web.rules.views import feedback_by_rule
 
 routes = RouteTable()
-
-
-@routes.route("/", endpoint="index")
-@role_required(EDITOR)
-def index() -> Any:
-    """Every rule as a plain-language sentence, grouped; the draft's state and what can be done next."""
-    number = request.args.get("version", type=int)
-    with database().session() as session:
-        draft = None if number else current_draft(session)
-        row = rulesets.by_number(session, number) if number else rulesets.latest_published(session)
-        if number and (row is None or row.status != "published"):
-            return render_error(404, "There is no published ruleset version with that number.")
-        shown = rulesets.info(row) if row is not None else None
-        documents, ruleset = (
-            (draft.documents, draft.ruleset)
-            if draft
-            else (row.documents, version_ruleset(row))
-            if row
-            else (bundled_ruleset().documents, bundled_ruleset())
-        )
-        feedback = feedback_by_rule(ruleset, impact_queries.feedback_with_fired(session))
-        four_eyes = rulesets.four_eyes_required(session)
-    me = signed_in_staff().email
-    return render_template(
-        "rules/index.html",
-        draft=draft.info if draft else None,
-        shown=shown,
-        viewing_old=bool(number),
-        sections=rule_sections(documents, ruleset, feedback),
-        parameters=parameter_rows(documents),
-        title=ruleset.title,
-        label=ruleset.version,
-        four_eyes=four_eyes,
-        can_approve=bool(draft and draft.info.tests_green and me not in draft.info.editors and not draft.info.approval_valid),
-        can_publish=bool(draft and draft.info.tests_green and (draft.info.approval_valid or not four_eyes)),
-        publish_field=control(
-            "summary", "Summary of the change", hint="One or two sentences for the version history: what changed and why."
-        ),
-    )
 
 
 @routes.route("/draft", methods=["POST"])
@@ -77,23 +39,6 @@ def new_draft() -> Any:
         row = start_draft(session, signed_in_staff().email)
         audit(session, "ruleset.draft_create", f"draft {row.id} from version {row.based_on_id}", ruleset_version=row.label)
     flash("Draft opened. Change rules below; nothing reaches patients until it is approved and published.", "info")
-    return redirect(url_for("rules.index"), code=303)
-
-
-@routes.route("/draft/discard", methods=["POST"])
-@role_required(EDITOR)
-@on_conflict(
-    "The draft changed since you opened the page ({error}); it was not discarded.", back=lambda _args: url_for("rules.index")
-)
-def discard_draft() -> Any:
-    """Close the draft without publishing it."""
-    with database().session() as session:
-        draft = rulesets.open_draft(session)
-        if draft is None:
-            return no_draft()
-        rulesets.discard(session, draft.id, posted_lock())
-        audit(session, "ruleset.draft_discard", f"draft {draft.id}", ruleset_version=draft.label)
-    flash("The draft was discarded.", "info")
     return redirect(url_for("rules.index"), code=303)
 
 
@@ -124,6 +69,8 @@ def _rule_page(
         has_errors=bool(errors or general),
         feedback=feedback.get(rule_id or ""),
         report=draft.info.tests,
+        cases=covering_cases(draft.ruleset, draft.tests, rule_id) if rule_id else [],
+        checks=lint_for(draft.documents, draft.ruleset, rule_id),
     )
     return page, status
 
@@ -194,6 +141,8 @@ def _save_rule(
         audit(session, "ruleset.rule_save" if rule_id else "ruleset.rule_add", detail, ruleset_version=row.label)
         report = dict(row.test_report or {})
     note = f" The parameters {', '.join(dropped)} were no longer used by any rule and were removed." if dropped else ""
+    for message in lint_for(documents, draft.ruleset, new_id):
+        flash(f"Please check rule {new_id}: {message}", "error")  # saved all the same: a finding, not a refusal
     return after_save("rules.edit_rule", f"Rule {new_id} saved.{note}", report, rule_id=new_id)
 
 

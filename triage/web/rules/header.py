@@ -52,6 +52,7 @@ def _handle(
     audit_action: str,
     what: str,
     page: Callable[[Mapping[str, Any], Mapping[str, list[str]], list[str], int], Any],
+    shown: str | None = None,
 ) -> Any:
     documents, found, general = check(draft.documents, values)
     for name, messages in found.items():
@@ -65,7 +66,8 @@ def _handle(
             return page(values, {}, [p.message for p in error.problems], 400)
         audit(session, audit_action, what, ruleset_version=row.label)
         report = dict(row.test_report or {})
-    return after_save("rules.index", f"{what[0].upper()}{what[1:]} saved.", report)
+    words = shown or what  # the message names things as the editor reads them; the audit row keeps the id
+    return after_save("rules.index", f"{words[0].upper()}{words[1:]} saved.", report)
 
 
 @routes.route("/draft/differentials/<differential_id>", methods=["GET", "POST"])
@@ -131,6 +133,7 @@ def edit_differential(differential_id: str) -> Any:
         "ruleset.differential_save",
         f"differential {differential_id}",
         page,
+        f"the differential “{values['name'] or current.get('name')}”",
     )
 
 

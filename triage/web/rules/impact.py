@@ -17,6 +17,7 @@ from triage.web.routes import RouteTable
 from triage.web.rules.common import EDITOR, audit, no_draft
 from triage.web.rules.controls import control
 from triage.web.rules.drafts import current_draft
+from triage.web.rules.opened import note_opened
 
 routes = RouteTable()
 
@@ -85,6 +86,7 @@ def impact() -> Any:
             f" {report.evaluated} evaluated again, {len(report.changed)} would change",
             ruleset_version=draft.info.label,
         )
+        note_opened(session, "impact")
     names = Names.of(published, draft.ruleset)
     tally = [sentence(change, count, names) for change, count in report.tally()]
     last_field = control(

@@ -82,3 +82,11 @@ class RuleForm(DraftForm):
     id = StringField()
     file = StringField()
     action = StringField()
+
+
+class ReviewForm(DraftForm):
+    """The change request's posts: the author's rationale, the reviewer's comment, the discard confirmation."""
+
+    rationale = TextAreaField()
+    comment = TextAreaField()
+    confirm = StringField()

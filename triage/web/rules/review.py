@@ -8,9 +8,9 @@ from flask import flash, redirect, render_template, request, url_for
 
 from triage.db import impact as impact_queries
 from triage.db import intakes as queries
-from triage.db import rulesets
+from triage.db import ruleset_restore, rulesets
 from triage.db.evaluations import bundled_ruleset, run_stored_tests, version_ruleset
-from triage.db.models import Intake
+from triage.db.models import Intake, RulesetVersion
 from triage.db.ruleset_accuracy import FIGURES, figures, stored_report
 from triage.domain.engine.diff import diff_documents
 from triage.domain.engine.what_if import evaluated_on
@@ -31,6 +31,7 @@ from triage.web.rules.cases import (
 from triage.web.rules.common import EDITOR, after_save, audit, no_draft, on_conflict, on_refusal, posted_lock
 from triage.web.rules.controls import control
 from triage.web.rules.drafts import current_draft, store
+from triage.web.rules.opened import note_opened
 from triage.web.rules.posted import CaseForm, FourEyesForm
 from triage.web.rules.publishing import publish_page, publish_posted
 from triage.web.rules.views import diff_view
@@ -44,6 +45,7 @@ def tests() -> Any:
     """The draft's rule test cases and the last run's failures, in plain words."""
     with database().session() as session:
         draft = current_draft(session)
+        note_opened(session, "tests")
     if draft is None:
         return no_draft()
     intake_field = control("intake", "Intake number", hint="The number shown on the worklist and in the impact list.")
@@ -134,25 +136,6 @@ def remove_case(case_id: str) -> Any:
     return after_save("rules.tests", f"Test case {case_id} removed.", report)
 
 
-@routes.route("/draft/approve", methods=["POST"])
-@role_required(EDITOR)
-@on_conflict(
-    "The draft changed since you opened the page ({error}); review it again before approving.",
-    back=lambda _args: url_for("rules.index"),
-)
-@on_refusal("ruleset.approve", "Not approved")
-def approve() -> Any:
-    """A second rules editor approves this exact state of the draft (four eyes)."""
-    with database().session() as session:
-        draft = rulesets.open_draft(session)
-        if draft is None:
-            return no_draft()
-        row = rulesets.approve(session, draft.id, posted_lock(), signed_in_staff().email)
-        audit(session, "ruleset.approve", f"draft {row.id} sha256 {row.sha256}", ruleset_version=row.label)
-    flash("You approved the draft. Any further change needs a new approval.", "info")
-    return redirect(url_for("rules.index"), code=303)
-
-
 @routes.route("/draft/publish", methods=["GET", "POST"])
 @role_required(EDITOR)
 @on_conflict(
@@ -170,24 +153,33 @@ def versions() -> Any:
     """Every published version (newest first) with its accuracy on the case library, and the open draft."""
     with database().session() as session:
         listed = rulesets.list_versions(session)
+        discarded = ruleset_restore.discarded_drafts(session)
     # Each version's figures as measured on the case library when it was published (older versions: not measured).
     rows = [(v, figures(stored_report(v.accuracy))) for v in listed]
-    return render_template("rules/versions.html", versions=rows, measures=[label for _key, label in FIGURES])
+    return render_template(
+        "rules/versions.html",
+        versions=rows,
+        measures=[label for _key, label in FIGURES],
+        discarded=discarded,
+        days=ruleset_restore.RESTORE_DAYS,
+        has_draft=any(v.status == "draft" for v in listed),
+        newest=max((v.number for v in listed if v.number), default=None),
+    )
 
 
-def _side(session: Any, key: str) -> tuple[Any, Any, str] | None:
+def _side(session: Any, key: str) -> tuple[Any, Any, str, Any] | None:
     if key == "draft":
         draft = current_draft(session)
-        return (draft.documents, draft.ruleset, "the draft") if draft else None
+        return (draft.documents, draft.ruleset, "the draft", draft.tests) if draft else None
     if key.isdigit() and len(key) < 9:
         row = rulesets.by_number(session, int(key))
         return (
-            (row.documents, version_ruleset(row), f"version {row.number}")
+            (row.documents, version_ruleset(row), f"version {row.number}", row.tests or {})
             if row is not None and row.status == "published"
             else None
         )
     if key == "default":
-        return bundled_ruleset().documents, bundled_ruleset(), "the default rules/ folder"
+        return bundled_ruleset().documents, bundled_ruleset(), "the default rules/ folder", {}
     return None
 
 
@@ -201,9 +193,13 @@ def compare() -> Any:
             choices.insert(0, ("draft", "the draft"))
         old_key, new_key = request.args.get("old", ""), request.args.get("new", "")
         old, new = (_side(session, old_key), _side(session, new_key)) if old_key and new_key else (None, None)
+        draft = rulesets.open_draft(session)
+        based_on = session.get(RulesetVersion, draft.based_on_id) if draft and draft.based_on_id else None
+        if new_key == "draft" and old is not None and based_on is not None and old_key == str(based_on.number):
+            note_opened(session, "diff")  # the reviewer saw what the draft changes against what it replaces
     if (old_key or new_key) and (old is None or new is None):
         return render_error(404, "Choose two versions that exist.")
-    view = diff_view(diff_documents(old[0], new[0]), old[:2], new[:2]) if old and new else None
+    view = diff_view(diff_documents(old[0], new[0]), old[:2], new[:2], (old[3], new[3])) if old and new else None
     fields = {
         "old_field": control("old", "Older", old_key, "select", options=choices),
         "new_field": control("new", "Newer", new_key, "select", options=choices),

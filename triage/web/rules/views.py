@@ -8,6 +8,7 @@ from typing import Any
 
 from triage.domain.engine.diff import RulesetDiff, rules_by_id
 from triage.domain.engine.evaluate import Ruleset
+from triage.domain.governance.change_diff import case_changes, joined, value_lines, word_diff
 from triage.domain.scales import Urgency
 from triage.web.rules.common import header_parameters, sentence_of
 
@@ -43,11 +44,21 @@ def feedback_by_rule(
     return found
 
 
-def _rule_item(
-    rule: Mapping[str, Any], file: str, ruleset: Ruleset, parameters: Mapping[str, Any], feedback: Mapping[str, Feedback]
+def rule_item(
+    rule: Mapping[str, Any],
+    file: str,
+    ruleset: Ruleset,
+    parameters: Mapping[str, Any],
+    feedback: Mapping[str, Feedback],
+    fired: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
+    """One rule as the lists show it: title, sentence, source, facets, clinicians' verdicts and how often it fired."""
     verdicts = feedback.get(str(rule.get("id")))
     return {
+        "differential": rule.get("differential") or "",
+        "source": str(rule.get("source") or ""),
+        "explanation": str(rule.get("explanation") or ""),
+        "fired": (fired or {}).get(str(rule.get("id")), 0),
         "id": str(rule.get("id")),
         "title": str(rule.get("title", "")),
         "kind": rule.get("kind"),
@@ -64,7 +75,7 @@ def _rule_item(
 def rule_sections(documents: Mapping[str, Any], ruleset: Ruleset, feedback: Mapping[str, Feedback]) -> dict[str, Any]:
     """Every rule as a sentence: a group per differential (rules for, then against), then red flags, investigations, caveats."""
     parameters = header_parameters(documents)
-    items = [_rule_item(rule, file, ruleset, parameters, feedback) for file, rule in rules_by_id(documents).values()]
+    items = [rule_item(rule, file, ruleset, parameters, feedback) for file, rule in rules_by_id(documents).values()]
     differential_of = {r.id: r.differential for r in ruleset.rules}
     by_differential: dict[str, list[dict[str, Any]]] = {}
     for item in items:
@@ -108,30 +119,73 @@ def parameter_rows(documents: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _names(*rulesets: Ruleset) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for ruleset in rulesets:
+        names |= {r.id: r.title for r in ruleset.rules} | {d.id: d.name for d in ruleset.differentials}
+    return names
+
+
+def _header_item(documents: Mapping[str, Any], kind: str, key: str) -> Mapping[str, Any]:
+    header = documents.get("ruleset.yaml") or {}
+    if kind == "setting":
+        return {key: header.get(key)}
+    found = header.get("differentials" if kind == "differential" else "parameters") or {}
+    if isinstance(found, Mapping):
+        item = found.get(key)
+    else:
+        item = next((i for i in found if isinstance(i, Mapping) and i.get("id") == key), None)
+    return item if isinstance(item, Mapping) else {}
+
+
 def diff_view(
-    diff: RulesetDiff, old: tuple[Mapping[str, Any], Ruleset], new: tuple[Mapping[str, Any], Ruleset]
+    diff: RulesetDiff,
+    old: tuple[Mapping[str, Any], Ruleset],
+    new: tuple[Mapping[str, Any], Ruleset],
+    tests: tuple[Mapping[str, Any], Mapping[str, Any]] = ({}, {}),
 ) -> dict[str, Any]:
-    """A comparison of two versions, rule by rule, with the old and new sentence of each changed rule."""
+    """A comparison of two versions: rules with changed values and highlighted sentences, header items, test cases."""
+    names = _names(old[1], new[1])
+    labels = {k: f.label for k, f in {**old[1].facts, **new[1].facts}.items()}
 
     def sentence(rule: Mapping[str, Any] | None, side: tuple[Mapping[str, Any], Ruleset]) -> str:
         """A rule's sentence in the terms of one side (empty when the rule is absent)."""
         return sentence_of(rule, side[1], header_parameters(side[0])) if rule is not None else ""
 
-    rules = [
+    rules = []
+    for c in diff.rules:
+        before, after = sentence(c.before, old), sentence(c.after, new)
+        marked = word_diff(before, after) if c.change == "changed" else ([(before, False)], [(after, False)])
+        rules.append(
+            {
+                "id": c.id,
+                "change": c.change,
+                "fields": list(c.fields),
+                "before": before,
+                "after": after,
+                "before_words": joined(marked[0]),
+                "after_words": joined(marked[1]),
+                "values": value_lines(c.before or {}, c.after or {}, names) if c.change == "changed" else [],
+                "title": str((c.after or c.before or {}).get("title", "")),
+            }
+        )
+    items = [
         {
-            "id": c.id,
-            "change": c.change,
-            "fields": list(c.fields),
-            "before": sentence(c.before, old),
-            "after": sentence(c.after, new),
-            "title": str((c.after or c.before or {}).get("title", "")),
+            "kind": i.kind,
+            "id": i.id,
+            "name": names.get(i.id, i.id),
+            "change": i.change,
+            "fields": list(i.fields),
+            "values": value_lines(_header_item(old[0], i.kind, i.id), _header_item(new[0], i.kind, i.id), names),
         }
-        for c in diff.rules
+        for i in diff.items
     ]
-    items = [{"kind": i.kind, "id": i.id, "change": i.change, "fields": list(i.fields)} for i in diff.items]
+    cases = case_changes(tests[0], tests[1], names, labels)
     return {
         "rules": rules,
         "items": items,
-        "empty": diff.empty,
+        "cases": cases,
+        "empty": diff.empty and not cases,
         "counts": {k: len(diff.of(k)) for k in ("added", "removed", "changed")},
+        "case_counts": {k: sum(1 for c in cases if c.change == k) for k in ("added", "removed", "changed")},
     }

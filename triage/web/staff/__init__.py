@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from triage.web.staff import account, admin, admin_accounts, alerts_report, auth, clinic_settings, deliveries, recovery, sso
+from triage.web.staff import (
+    account,
+    admin,
+    admin_accounts,
+    alerts_report,
+    api_clients,
+    auth,
+    clinic_settings,
+    deliveries,
+    recovery,
+    research_export,
+    sso,
+)
 
 
 def build_blueprints() -> list[Blueprint]:
@@ -17,6 +29,6 @@ def build_blueprints() -> list[Blueprint]:
     sign_in.add_app_template_global(account.signed_in_name, "staff_name")
     sign_in.add_app_template_global(sso.enabled, "sso_enabled")
     administration = Blueprint("admin", __name__, url_prefix="/admin")
-    for module in (admin, admin_accounts, alerts_report, clinic_settings, deliveries):
+    for module in (admin, admin_accounts, alerts_report, clinic_settings, deliveries, api_clients, research_export):
         module.routes.register(administration)
     return [sign_in, administration]

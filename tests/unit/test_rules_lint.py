@@ -1,0 +1,58 @@
+"""The rule lint, in clinical words: a title naming an answer the condition never reads, a rule that can never fire
+given when its questions are asked, two rules with the same condition and result, a parameter no rule uses."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from triage.db.evaluations import bundled_ruleset
+from triage.domain.governance.lint import lint_documents, never_fires, unread_answers
+from triage.web.rules.kept import used_parameters
+
+RULESET = bundled_ruleset()
+FACTS = RULESET.facts
+BRISTOL = {"question": "bristol_type", "one_of": ["6", "7"]}
+
+
+def rule(**fields: Any) -> dict[str, Any]:
+    """A differential rule for IBS with these fields."""
+    return {"id": "ibs_test", "kind": "differential", "differential": "ibs", "weight": 1, "title": "", **fields}
+
+
+def test_a_title_naming_an_answer_of_a_question_the_condition_does_not_read_is_found() -> None:
+    food = next(c.label for c in FACTS["triggers"].question.choices if c.value == "fatty_meals")  # type: ignore[union-attr]
+    [message] = unread_answers(rule(title=f"Worse after {food.lower()}", when=BRISTOL), FACTS)
+    assert message == (
+        f"The title names “{food}” (an answer to “{FACTS['triggers'].label}”), but the condition does not read that question."
+    )
+    reads = {"all": [BRISTOL, {"question": "triggers", "includes": "fatty_meals"}]}
+    assert unread_answers(rule(title=f"Worse after {food.lower()}", when=reads), FACTS) == []
+    assert unread_answers(rule(title="Loose stools", when=BRISTOL), FACTS) == []
+
+
+def test_a_rule_needing_a_follow_up_that_its_own_condition_keeps_from_being_asked_can_never_fire() -> None:
+    follow_up = FACTS["menopause_status"]
+    when = {"all": [{"question": "sex_at_birth", "equals": "male"}, {"question": "menopause_status", "answered": True}]}
+    [message] = never_fires(rule(when=when), FACTS)
+    assert message.startswith(f"This rule can never fire: it needs an answer to “{follow_up.label}”")
+    assert f"“{FACTS['sex_at_birth'].label}”" in message and "“" + FACTS["sex_at_birth"].display("male") + "”" in message
+    asked = {"all": [{"question": "sex_at_birth", "equals": "female"}, {"question": "menopause_status", "answered": True}]}
+    assert never_fires(rule(when=asked), FACTS) == []
+    absent = {"all": [{"question": "sex_at_birth", "equals": "male"}, {"question": "menopause_status", "unanswered": True}]}
+    assert never_fires(rule(when=absent), FACTS) == []  # holds precisely because the question is not asked
+
+
+def test_identical_conditions_for_the_same_result_and_an_unused_parameter_are_found() -> None:
+    documents = copy.deepcopy(RULESET.documents)
+    twin = rule(id="ibs_twin", title="Loose stools", when=BRISTOL)
+    documents["zz_lint.yaml"] = {"topic": "Lint", "rules": [rule(title="Loose stools", when=BRISTOL), twin]}
+    documents["ruleset.yaml"]["parameters"]["spare_threshold"] = {"value": 3, "unit": "", "description": "", "source": ""}
+    names = {"ibs_test": "Loose stools"}
+    found = lint_documents(documents, FACTS, names, used_parameters(documents))
+    assert [(w.rule, w.message) for w in found if w.rule in ("ibs_test", "ibs_twin", "")] == [
+        ("ibs_twin", "This rule has the same condition as “Loose stools” (ibs_test) for the same result."),
+        ("", "The parameter “spare_threshold” is not used by any rule."),
+    ]
+    baseline = lint_documents(RULESET.documents, FACTS, names, used_parameters(RULESET.documents))
+    assert not [w for w in baseline if w.rule == ""]  # the bundled ruleset uses every parameter

@@ -1,0 +1,188 @@
+"""The FHIR Questionnaire of one questionnaire version, generated from its one definition in forms/."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from itertools import groupby
+from typing import Any
+
+from triage.domain.questionnaire.model import Question, ShownWhen, Step
+from triage.domain.questionnaire.questions import Questionnaire
+from triage.domain.report.fhir_common import (
+    QUESTIONNAIRE_URL,
+    choice_coding,
+    questionnaire_id,
+    validated,
+)
+
+# FHIR item types for the tool's question types (a table is a repeating group of text boxes, one per column).
+ITEM_TYPES = {
+    "text": "string",
+    "longtext": "text",
+    "integer": "integer",
+    "scale": "integer",
+    "number": "decimal",
+    "single": "choice",
+    "multi": "choice",
+    "date": "date",
+    "consent": "boolean",
+    "table": "group",
+}
+EXT = "http://hl7.org/fhir/StructureDefinition/"
+SDC_ENABLE_WHEN_EXPRESSION = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression"
+# UCUM codes for the units that have one; the others are named by their words only.
+UCUM = {"cm": "cm", "kg": "kg", "%": "%", "hours": "h", "years": "a", "months": "mo", "months ago": "mo"}
+UCUM.update({"days ago": "d", "weeks ago": "wk", "years ago": "a"})
+# Built once per version and process (a version's definition never changes; building and validating takes a while).
+_LOCK = threading.Lock()
+_BUILT: dict[str, dict[str, Any]] = {}
+
+
+def step_link_id(step: Step) -> str:
+    """The linkId of the group item that holds one step's questions (question ids never contain a dot)."""
+    return f"step.{step.id}"
+
+
+def copy_group_link_id(step: Step, choice: str) -> str:
+    """The linkId of the group of for_each copies asked for one ticked choice (e.g. one symptom)."""
+    return f"step.{step.id}.{choice}"
+
+
+ANSWER_KEYS = {"single": "Coding", "multi": "Coding", "consent": "Boolean", "integer": "Integer", "scale": "Integer"}
+ANSWER_KEYS.update({"number": "Decimal", "date": "Date"})  # text, longtext: String
+ITEM_CONTROL = "http://hl7.org/fhir/questionnaire-item-control"
+
+
+def _answer_value(source: Question, value: Any) -> Any:
+    if source.type in ("single", "multi"):
+        return choice_coding(source.choices_from or source.id, str(value))
+    return value
+
+
+def enable_when(condition: ShownWhen, questionnaire: Questionnaire) -> dict[str, Any]:
+    """The enableWhen (with enableBehavior) or the SDC enableWhenExpression that shows an item as shown_when does."""
+    source = questionnaire.by_id[condition.question]
+    key = "answer" + ANSWER_KEYS.get(source.type, "String")
+    if condition.operator == "answered":
+        return {"enableWhen": [{"question": source.id, "operator": "exists", "answerBoolean": True}]}
+    if condition.operator == "at_least":
+        # enableWhen cannot count answers; the SDC expression extension can (FHIRPath over the response).
+        expression = f"%resource.repeat(item).where(linkId = '{source.id}').answer.count() >= {int(condition.value)}"
+        extension = {
+            "url": SDC_ENABLE_WHEN_EXPRESSION,
+            "valueExpression": {"language": "text/fhirpath", "expression": expression},
+        }
+        return {"extension": [extension]}
+    values = condition.value if condition.operator in ("one_of", "includes_any") else [condition.value]
+    tests = [{"question": source.id, "operator": "=", key: _answer_value(source, v)} for v in values]
+    # "=" holds when any answer of a repeating (multi) question equals the value: includes and includes_any.
+    return {"enableWhen": tests, "enableBehavior": "any"} if len(tests) > 1 else {"enableWhen": tests}
+
+
+def _extensions(question: Question) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if question.unit:
+        coding = {"display": question.unit}
+        if question.unit in UCUM:
+            coding = {"system": "http://unitsofmeasure.org", "code": UCUM[question.unit], "display": question.unit}
+        found.append({"url": EXT + "questionnaire-unit", "valueCoding": coding})
+    value_key = "valueDecimal" if question.type == "number" else "valueInteger"
+    for bound, url in ((question.min, "minValue"), (question.max, "maxValue")):
+        if bound is not None and question.type in ("integer", "scale", "number"):
+            found.append({"url": EXT + url, value_key: bound if question.type == "number" else int(bound)})
+    if question.type == "scale":
+        control = {"coding": [{"system": ITEM_CONTROL, "code": "slider"}]}
+        found.append({"url": EXT + "questionnaire-itemControl", "valueCodeableConcept": control})
+    return found
+
+
+def _options(question: Question) -> list[dict[str, Any]]:
+    options = []
+    system_id = question.choices_from or question.id
+    for choice in question.choices:
+        option: dict[str, Any] = {"valueCoding": choice_coding(system_id, choice.value, choice.label)}
+        if choice.exclusive:  # "None of these": ticked alone
+            option["extension"] = [{"url": EXT + "questionnaire-optionExclusive", "valueBoolean": True}]
+        options.append(option)
+    return options
+
+
+def question_item(question: Question, questionnaire: Questionnaire, conditioned: bool = True) -> dict[str, Any]:
+    """One question as a Questionnaire item (conditioned=False leaves out a condition its group carries)."""
+    item: dict[str, Any] = {"linkId": question.id, "text": question.label, "type": ITEM_TYPES[question.type]}
+    extensions = _extensions(question)
+    if question.shown_when is not None and conditioned:
+        shown = enable_when(question.shown_when, questionnaire)
+        extensions.extend(shown.pop("extension", []))
+        item.update(shown)
+    if extensions:
+        item["extension"] = extensions
+    if question.required:
+        item["required"] = True
+    if question.type == "multi":
+        item["repeats"] = True
+    if question.type in ("text", "longtext") and question.max_length:
+        item["maxLength"] = question.max_length
+    if question.choices:
+        item["answerOption"] = _options(question)
+    if question.type == "table":
+        item["repeats"] = True  # one group per row
+        item["item"] = [
+            {"linkId": f"{question.id}.{c.id}", "text": c.label, "type": "string", "maxLength": question.max_length or 200}
+            for c in question.columns
+        ]
+    if question.help:  # the hint under the question, shown as help text by a form filler
+        control = {"coding": [{"system": ITEM_CONTROL, "code": "help"}]}
+        extension = {"url": EXT + "questionnaire-itemControl", "valueCodeableConcept": control}
+        hint = {"linkId": f"{question.id}.help", "text": question.help, "type": "display", "extension": [extension]}
+        item["item"] = [*item.get("item", []), hint]
+    return item
+
+
+def _step_items(step: Step, questionnaire: Questionnaire) -> list[dict[str, Any]]:
+    """A step's items: its questions, each run of for_each copies for one choice gathered in a group of its own."""
+    items: list[dict[str, Any]] = []
+    for choice, run in groupby(step.questions, key=lambda q: q.copied_for):
+        questions = list(run)
+        if not choice:
+            items.extend(question_item(q, questionnaire) for q in questions)
+            continue
+        condition = questions[0].shown_when
+        if condition is None:  # a for_each copy always has its condition; kept for the type checker
+            raise ValueError(f"the for_each copy {questions[0].id} has no condition")
+        label = questionnaire.by_id[condition.question].choice_label(choice)
+        group: dict[str, Any] = {"linkId": copy_group_link_id(step, choice), "text": label, "type": "group"}
+        group.update(enable_when(condition, questionnaire))
+        group["item"] = [question_item(q, questionnaire, conditioned=False) for q in questions]
+        items.append(group)
+    return items
+
+
+def questionnaire_resource(questionnaire: Questionnaire) -> dict[str, Any]:
+    """The Questionnaire resource of this version: one group per step, every question as an item keyed by its id."""
+    with _LOCK:
+        if questionnaire.version not in _BUILT:
+            _BUILT[questionnaire.version] = _build(questionnaire)
+        return copy.deepcopy(_BUILT[questionnaire.version])
+
+
+def _build(questionnaire: Questionnaire) -> dict[str, Any]:
+    steps = []
+    for step in questionnaire.steps:
+        children = _step_items(step, questionnaire)
+        if children:  # the review step asks nothing of its own
+            steps.append({"linkId": step_link_id(step), "text": step.title, "type": "group", "item": children})
+    resource = {
+        "resourceType": "Questionnaire",
+        "id": questionnaire_id(questionnaire.version),
+        "url": QUESTIONNAIRE_URL,
+        "version": questionnaire.version,
+        "name": "GutTriageIntake",
+        "title": "Gut triage: questions before your appointment",
+        "status": "active",
+        "subjectType": ["Patient"],
+        "description": "The patient questionnaire of the gut-triage tool, generated from its definition in forms/.",
+        "item": steps,
+    }
+    return validated(resource)
