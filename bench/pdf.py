@@ -201,6 +201,14 @@ def cached_repeat() -> tuple[float, float]:
         if reply.status_code != 200:
             raise RuntimeError(f"download failed with {reply.status_code}")
 
+    # The first download finds no stored PDF and queues the render (a 303 to the "being prepared" page); one round of
+    # the worker's jobs renders it, so the timed downloads are repeats served from the stored file.
+    from triage.jobs.queue import JobContext
+    from triage.jobs.runner import DbJobRunner
+
+    client.post(f"/clinic/intakes/{intake_id}/pdf", data={"csrf_token": csrf})
+    DbJobRunner(JobContext(db, app.extensions["triage_settings"])).run_due()
+
     return direct, interleaved_medians({"http": download})["http"]
 
 
