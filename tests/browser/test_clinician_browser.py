@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from tests.helpers.axe import ARTIFACTS, check_page
 from tests.helpers.browser import LAPTOP, sign_in
+from tests.helpers.pdf_jobs import run_jobs
 from tests.helpers.staff import create_staff
 from triage.db.demo import seed_demo
 from triage.db.models import AuditEvent, Intake
@@ -142,7 +143,14 @@ def test_clinician_on_a_laptop_reviews_an_intake_and_downloads_its_pdf(
     assert page.get_by_role("button", name="Mark as reviewed").count() == 0
     check_page(page, "clinician-08-reviewed")
 
-    # The PDF summary for the referring physician.
+    # The PDF summary for the referring physician: rendered by the worker, not on the request, so the first press
+    # shows the "being prepared" page; one round of the worker's jobs later, its own refresh offers the file.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Download PDF summary").click()
+    assert "is being prepared" in page.locator("main").inner_text()
+    check_page(page, "clinician-09-pdf-preparing")
+    run_jobs(live_server.app)
+    page.get_by_text("The PDF summary is ready.").wait_for(timeout=15000)
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download PDF summary").click()
     download = download_info.value
@@ -171,7 +179,9 @@ def test_clinician_on_a_laptop_reviews_an_intake_and_downloads_its_pdf(
     assert (width, height) in ((413, 585), (414, 585), (425, 550)), (width, height)  # A4 (or Letter) at 50 dpi
     assert ink > 0.03 * width * height, f"page 1 looks blank: {ink} inked pixels of {width * height}"
 
-    # The worklist now shows the intake as reviewed.
+    # The worklist now shows the intake as reviewed (back through the intake, as a clinician would go).
+    with page.expect_navigation():
+        page.get_by_role("link", name="Back to the intake").click()
     with page.expect_navigation():
         page.get_by_role("link", name="Back to the worklist").click()
     page.get_by_role("searchbox", name="Patient reference").fill(REF)

@@ -46,11 +46,11 @@ def test_every_patient_post_without_a_token_is_400_and_changes_nothing(app: Flas
     open_link(client, token)
     walk_to_review(client)
     rules = _patient_post_rules(app)
-    assert rules == ["/intake/<step_id>", "/intake/review", "/intake/urgent"]
+    assert rules == ["/intake/<step_id>", "/intake/language", "/intake/review", "/intake/urgent"]
     before = snapshot(app, intake_id)
-    for url in ("/intake/about_you", "/intake/wellbeing", REVIEW_URL, "/intake/urgent"):
+    for url in ("/intake/about_you", "/intake/wellbeing", REVIEW_URL, "/intake/urgent", "/intake/language"):
         for token_value in (None, "", "not-a-token", foreign):
-            data = {"full_name": "Mallory", "smoking": "current", "consent_true": "yes", "consent_use": "yes"}
+            data = {"full_name": "Mallory", "smoking": "current", "consent_true": "yes", "consent_use": "yes", "language": "ar"}
             if token_value is not None:
                 data["csrf_token"] = token_value
             response = client.post(url, data=data)

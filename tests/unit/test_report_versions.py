@@ -64,7 +64,9 @@ def test_version_2_history_tells_the_last_4_weeks_medicines_with_still_taking_an
         "In the last 4 weeks: omeprazole daily for 2 years, still taking; bismuth, last dose 5 days ago. No NSAIDs. "
         "Allergies reported." in text
     )
-    assert "Penicillin" not in text and "Levothyroxine" not in text  # the paragraph never quotes free text
+    assert "Penicillin" not in text  # the allergy's free text stays in the answers, not the paragraph
+    # Every medicine is named, the free-text ones included (a clinician reads levothyroxine in a history).
+    assert text.endswith("Also takes Levothyroxine 50 micrograms once a day and Sertraline 50 mg each morning.")
 
 
 def test_version_2_weight_loss_gives_kilograms_share_of_body_weight_and_months() -> None:

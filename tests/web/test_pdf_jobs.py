@@ -46,14 +46,16 @@ def test_a_download_shows_being_prepared_then_serves_the_stored_file(app: Flask,
     assert first.status_code == 303 and first.headers["Location"].endswith(f"{url}/pdf/preparing")
     assert stored_pdfs(app, intake_id) == 0  # the request rendered nothing
     for _ in range(3):  # refreshing the page queues nothing more
-        page = client.get(f"{url}/pdf/preparing").get_data(as_text=True)
-        assert '<meta http-equiv="refresh" content="2">' in page and "being prepared" in page and "<script" not in page
+        reply = client.get(f"{url}/pdf/preparing")
+        page = reply.get_data(as_text=True)
+        assert reply.headers["Refresh"] == "2" and "being prepared" in page and "Check now" in page and "<script" not in page
     assert job_rows(app) == [("letter_pdf", letter_key(intake_id), "queued", 0, "")]
     assert pdf_audit(app, intake_id) == []  # nothing of the patient's was shown yet
 
     assert run_jobs(app).done == 1
-    ready = client.get(f"{url}/pdf/preparing").get_data(as_text=True)
-    assert "is ready" in ready and "http-equiv" not in ready and f'action="{url}/pdf"' in ready
+    ready_reply = client.get(f"{url}/pdf/preparing")
+    ready = ready_reply.get_data(as_text=True)
+    assert "is ready" in ready and "Refresh" not in ready_reply.headers and f'action="{url}/pdf"' in ready
     download = client.post(f"{url}/pdf", data={"csrf_token": csrf_token(ready)})
     assert download.status_code == 200 and download.mimetype == "application/pdf" and download.data.startswith(b"%PDF")
     assert download.headers["Content-Disposition"] == f'attachment; filename="intake-{intake_id}.pdf"'
@@ -112,8 +114,9 @@ def test_a_failing_job_is_retried_with_backoff_then_shown_to_admins(app: Flask, 
 
     clinician = app.test_client()
     staff_login(clinician)
-    page = clinician.get(f"/clinic/intakes/{other}/pdf/preparing").get_data(as_text=True)
-    assert "could not be prepared" in page and "http-equiv" not in page and len(job_rows(app)) == 1
+    failed = clinician.get(f"/clinic/intakes/{other}/pdf/preparing")
+    page = failed.get_data(as_text=True)
+    assert "could not be prepared" in page and "Refresh" not in failed.headers and len(job_rows(app)) == 1
     admin = app.test_client()
     staff_login(admin, roles=("admin",))
     deliveries = admin.get("/admin/deliveries").get_data(as_text=True)

