@@ -96,7 +96,7 @@ def test_clinician_on_a_laptop_reviews_an_intake_and_downloads_its_pdf(
     assert rows.first.locator(".badge").count() == 1  # the highest red-flag urgency, at a glance
     check_page(page, "clinician-04-worklist-search")
     with page.expect_navigation():
-        page.get_by_role("link", name=REF).click()
+        page.get_by_role("link", name=REF, exact=True).click()
     assert page.url.endswith(f"/clinic/intakes/{intake_id}")
 
     # The summary first (urgency and red flags, then the differentials); in full below: red flags, then differentials.

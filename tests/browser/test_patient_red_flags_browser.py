@@ -51,7 +51,7 @@ def test_an_emergency_answer_shows_the_interrupt_page_then_the_form_goes_on(
     assert INSTRUCTION in text and "Your answers so far are saved." in text
     assert PHONE_NUMBER in text.replace("\u00a0", " ")  # shown with non-breaking spaces, so it stays on one line
     assert "blood" not in text.lower() and "vomit" not in text.lower()
-    assert page.locator('a[href^="tel:"]').get_attribute("href") == "tel:01614960000"
+    assert page.locator('#main a[href^="tel:"]').get_attribute("href") == "tel:01614960000"
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": PHONE["height"] if width < 1000 else LAPTOP["height"]})
         check_page(page, f"patient-red-flag-{mode}-urgent-{width}")

@@ -5,6 +5,7 @@ Pages are checked with tests.helpers.axe.check_page (screenshot + axe-core).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from tests.helpers.axe import check_page
 from triage.db import intakes as queries
 from triage.db.models import Evaluation, Intake
+from triage.domain.invitations.contact import InvitationContact
 from triage.domain.questionnaire.questions import default_questionnaire
 
 NARROW = {"width": 320, "height": 720}
@@ -205,19 +207,36 @@ def walk_to(page: Any, target: str, plan: dict[str, list[str]]) -> None:
     raise AssertionError(f"never reached {target}")
 
 
-def open_link(page: Any, token: str) -> None:
-    """The patient's private link, then Start (or Continue where you left off) on the first page."""
+def pass_check(page: Any, dob: dt.date) -> None:
+    """The date-of-birth check as a person fills it: day, month and year, then Continue."""
+    assert urlsplit(page.url).path == "/intake/check", page.url
+    page.get_by_label("Day").fill(str(dob.day))
+    page.get_by_label("Month").fill(str(dob.month))
+    page.get_by_label("Year").fill(str(dob.year))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+
+
+def open_link(page: Any, token: str, dob: dt.date | None = None) -> None:
+    """The patient's private link (and the date-of-birth check when the link asks), then Start or Continue."""
     page.goto(f"/i/{token}")
+    if urlsplit(page.url).path == "/intake/check":
+        assert dob is not None, "this link asks for a date of birth: pass dob="
+        pass_check(page, dob)
     with page.expect_navigation():
         page.locator("main a.button.primary").click()
     page.wait_for_load_state()
 
 
-def new_invitation(server: Any, ref: str) -> tuple[str, int]:
-    """A fresh patient link for the live server's database: (token, intake id)."""
+def new_invitation(server: Any, ref: str, dob: dt.date | None = None) -> tuple[str, int]:
+    """A fresh patient link for the live server's database: (token, intake id); with `dob`, the link asks for it."""
     with server.session() as session:
         token, intake = queries.create_invitation(
-            session, ref=ref, questionnaire_version=default_questionnaire().version, expires_days=30
+            session,
+            ref=ref,
+            questionnaire_version=default_questionnaire().version,
+            expires_days=30,
+            contact=InvitationContact(date_of_birth=dob),
         )
         return token, intake.id
 

@@ -17,6 +17,7 @@ from werkzeug.test import TestResponse
 from triage.db import intakes as queries
 from triage.db.models import Answer, AuditEvent, Base, Evaluation, Intake, Invitation
 from triage.db.session import Database
+from triage.domain.invitations.contact import InvitationContact
 from triage.domain.questionnaire.answers import parse_field
 from triage.domain.questionnaire.questions import Answer as AnswerValue
 from triage.domain.questionnaire.questions import default_questionnaire
@@ -94,11 +95,19 @@ PLAN: dict[str, list[str]] = {
 }
 
 
-def new_invitation(app: Flask, ref: str = "T-1", expires_days: int = 30) -> tuple[str, int]:
-    """Create an invitation; returns (raw token, intake id)."""
+def new_invitation(app: Flask, ref: str = "T-1", expires_days: int = 30, dob: dt.date | None = None) -> tuple[str, int]:
+    """Create an invitation; returns (raw token, intake id).
+
+    Without `dob` the invitation records no date of birth, so its link skips the date-of-birth check (as one made
+    before the check did); with it, the link asks for it first (see tests/helpers/identity.py).
+    """
     with app.extensions["triage_db"].session() as session:
         token, intake = queries.create_invitation(
-            session, ref=ref, questionnaire_version=default_questionnaire().version, expires_days=expires_days
+            session,
+            ref=ref,
+            questionnaire_version=default_questionnaire().version,
+            expires_days=expires_days,
+            contact=InvitationContact(date_of_birth=dob),
         )
         return token, intake.id
 

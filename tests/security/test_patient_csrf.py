@@ -46,9 +46,17 @@ def test_every_patient_post_without_a_token_is_400_and_changes_nothing(app: Flas
     open_link(client, token)
     walk_to_review(client)
     rules = _patient_post_rules(app)
-    assert rules == ["/intake/<step_id>", "/intake/language", "/intake/review", "/intake/urgent"]
+    # /stop/<token> (the reminder opt-out) checks CSRF itself but for RFC 8058 one-click: tests/web/test_optout.py.
+    assert rules == [
+        "/intake/<step_id>",
+        "/intake/check",
+        "/intake/language",
+        "/intake/review",
+        "/intake/urgent",
+        "/stop/<token>",
+    ]
     before = snapshot(app, intake_id)
-    for url in ("/intake/about_you", "/intake/wellbeing", REVIEW_URL, "/intake/urgent", "/intake/language"):
+    for url in ("/intake/about_you", "/intake/wellbeing", REVIEW_URL, "/intake/urgent", "/intake/language", "/intake/check"):
         for token_value in (None, "", "not-a-token", foreign):
             data = {"full_name": "Mallory", "smoking": "current", "consent_true": "yes", "consent_use": "yes", "language": "ar"}
             if token_value is not None:

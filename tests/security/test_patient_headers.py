@@ -79,7 +79,9 @@ def test_every_patient_page_and_error_page_has_the_headers(app: Flask, client: F
         "/intake/about_you", data={"csrf_token": csrf_of(seen["review"]), "x": "y" * (2 * 1024 * 1024)}
     )
     seen["unknown step"] = client.get("/intake/nope")
-    seen["wrong link"] = app.test_client().get(f"/i/{secrets.token_urlsafe(32)}")
+    stranger = app.test_client()
+    seen["wrong link"] = stranger.get(f"/i/{secrets.token_urlsafe(32)}")
+    seen["check page"] = stranger.get("/intake/check")  # a wrong link gets the date-of-birth check, like a right one
     seen["no session"] = app.test_client().get("/intake/about_you")
     seen["static js"] = client.get("/static/js/followups.js")
     seen["submit"] = submit(client)
@@ -91,7 +93,7 @@ def test_every_patient_page_and_error_page_has_the_headers(app: Flask, client: F
     assert statuses["field errors"] == 303 and seen["field errors"].location == "/intake/about_you"
     assert statuses["field errors page"] == 200 and 'id="height_cm-e"' in seen["field errors page"].get_data(as_text=True)
     assert statuses["csrf missing"] == 400 and statuses["too large"] == 413
-    assert statuses["after submit"] == 409 and statuses["revoked"] == 410 and statuses["wrong link"] == 404
+    assert statuses["after submit"] == 409 and statuses["revoked"] == 410 and statuses["wrong link"] == 303
     for label, response in seen.items():
         if label == "static js":
             assert response.headers["X-Content-Type-Options"] == "nosniff" and "Content-Security-Policy" in response.headers

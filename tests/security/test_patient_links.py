@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.helpers.identity import CHECK_URL
 from tests.helpers.patient import (
     DONE_URL,
     PLAN,
@@ -48,18 +49,19 @@ def test_link_binds_the_session_and_redirects_to_a_token_free_url(app: Flask, cl
     assert "Questions before your appointment" in client.get(START_URL).get_data(as_text=True)
 
 
-def test_wrong_link_is_a_friendly_404_with_an_audit_row(app: Flask, client: FlaskClient) -> None:
+def test_wrong_link_gets_the_date_of_birth_check_and_an_audit_row(app: Flask, client: FlaskClient) -> None:
+    # The check must not reveal whether a link exists (tests/security/test_dob_check.py compares the pages).
     new_invitation(app, ref="SECRET-REF-1")
     wrong = secrets.token_urlsafe(32)
     response = client.get(f"/i/{wrong}")
-    assert response.status_code == 404 and has_security_headers(response)
-    body = response.get_data(as_text=True)
-    assert "This link is not valid" in body and "SECRET-REF-1" not in body and "Traceback" not in body
+    assert response.status_code == 303 and response.location == CHECK_URL and has_security_headers(response)
+    body = client.get(CHECK_URL).get_data(as_text=True)
+    assert "Please confirm your date of birth" in body and "SECRET-REF-1" not in body and "Traceback" not in body
     rows = audit_rows(app, "invitation.open")
     assert len(rows) == 1
     assert (rows[0].actor, rows[0].role, rows[0].outcome, rows[0].intake_id) == ("anonymous", "patient", "denied", None)
     assert wrong not in all_text(app)
-    assert client.get(START_URL).status_code == 404  # nothing was bound
+    assert client.get(START_URL).location == CHECK_URL  # nothing was bound: only the check
 
 
 @pytest.mark.parametrize("change", ["expired", "revoked"])
@@ -100,7 +102,7 @@ def test_too_many_bad_links_from_one_address_get_429(app: Flask, client: FlaskCl
     monkeypatch.setattr(queries, "utcnow", lambda: frozen)  # one rate-limit window for the whole test
     token, _ = new_invitation(app)
     for _ in range(20):
-        assert client.get(f"/i/{secrets.token_urlsafe(32)}").status_code == 404
+        assert client.get(f"/i/{secrets.token_urlsafe(32)}").status_code == 303  # the (decoy) check page
     limited = client.get(f"/i/{secrets.token_urlsafe(32)}")
     assert limited.status_code == 429 and has_security_headers(limited)
     assert "Too many attempts" in limited.get_data(as_text=True)

@@ -23,10 +23,11 @@ SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 # Areas and the roles that must never reach them (security requirement 2).
 FORBIDDEN_AREAS = {
     "clinician": ("admin.", "rules."),
-    "rules_editor": ("admin.", "clinic.attention", "clinic.acknowledge_alert", "clinic.decide"),
+    "rules_editor": ("admin.", "clinic.attention", "clinic.acknowledge_alert", "clinic.decide", "clinic.invitation_"),
     # Only clinicians see and acknowledge alerts and record triage decisions (issue 10); the alerts report is the
     # admins' figures-only view.
-    "admin": ("clinic.attention", "clinic.acknowledge_alert", "clinic.decide"),
+    "admin": ("clinic.attention", "clinic.acknowledge_alert", "clinic.decide", "clinic.invitation_"),
+    # Issue 15: an invitation's panel (name, masked contact) and its actions are the clinicians'; admins see completion.
 }
 
 
@@ -217,3 +218,14 @@ def test_a_route_without_a_decision_is_refused_and_reported(sqlite_url: str, tmp
     assert response.status_code == 403 and b"health data" not in response.data
     assert not getattr(application.view_functions["forgotten"], "required_roles", None)  # what the coverage test flags
     application.extensions["triage_db"].dispose()
+
+
+def test_the_retention_page_is_for_admins_only(app: Flask) -> None:
+    # issue 18: what the next retention run deletes (counts and dates only) is an admin's view.
+    assert getattr(app.view_functions["admin.retention"], "required_roles") == frozenset({"admin"})
+    client = app.test_client()
+    sign_in(client, create_staff(app, ("clinician", "rules_editor")))
+    assert client.get("/admin/retention").status_code == 403
+    admin = app.test_client()
+    sign_in(admin, create_staff(app, ("admin",)))
+    assert admin.get("/admin/retention").status_code == 200

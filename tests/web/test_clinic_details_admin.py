@@ -184,7 +184,7 @@ def test_alerts_go_to_the_address_set_in_the_app(app: Flask, staff_login: Callab
 
 def test_patients_read_the_privacy_notice_and_how_to_reach_the_clinic(app: Flask, staff_login: Callable[..., Any]) -> None:
     client = app.test_client()
-    assert "Ask the clinic for its privacy notice." in client.get("/privacy").get_data(as_text=True)
+    assert "Who reads your answers" in client.get("/privacy").get_data(as_text=True)  # the default notice
     staff_login(client, ("admin",))
     _save(client, privacy_notice="Held for 8 years.\n\nAsk us for a copy <any time>.")
     page = app.test_client().get("/privacy").get_data(as_text=True)

@@ -87,6 +87,7 @@ ALL = [
     "Flag",
     "ClinicalImpression",
     "ServiceRequest",
+    "DocumentReference",
     "Bundle",
 ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 from click.testing import CliRunner, Result
@@ -9,7 +10,11 @@ from flask import Flask
 from flask.cli import ScriptInfo
 from sqlalchemy import select
 
+from tests.helpers.ehr import sign_letter, stored_pdf_bytes
 from tests.helpers.fhir import validates
+from tests.helpers.letters import CASES, stored_case
+from tests.helpers.pdf_jobs import run_jobs
+from tests.helpers.staff import create_staff, sign_in
 from triage.cli.main import cli
 from triage.db.demo import seed_demo
 from triage.db.models import AuditEvent, Intake
@@ -47,3 +52,18 @@ def test_bundle_prints_a_submitted_intake_and_audits_it(app: Flask) -> None:
     assert actions == ["cli"]
     refused = run(app, "fhir", "bundle", str(open_one))
     assert refused.exit_code == 1 and "has not been submitted" in refused.output
+
+
+def test_bundle_carries_the_signed_letter_with_its_stored_pdf(app: Flask) -> None:
+    clinician = app.test_client()
+    sign_in(clinician, create_staff(app, ("clinician",)))
+    intake_id = stored_case(app, "DOC-CLI", CASES["ppi_b12_tingling_62"])
+    sign_letter(clinician, intake_id)
+    run_jobs(app)  # the worker renders and stores the letter's PDF
+    result = run(app, "fhir", "bundle", str(intake_id))
+    assert result.exit_code == 0, result.output
+    bundle = json.loads(result.output)
+    validates(bundle)
+    (document,) = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "DocumentReference"]
+    attachment = document["content"][0]["attachment"]
+    assert base64.b64decode(attachment["data"]) == stored_pdf_bytes(app, intake_id)

@@ -19,7 +19,7 @@ from tests.helpers.ops import free_port
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 STAFF_PREFIX = "staff sign-in: "
-PATIENT_PREFIX = "patient link (open it in a phone-sized window): "
+PATIENT_PREFIX = "patient link (open it in a phone-sized window; date of birth 31 1 1980): "
 
 
 def clean_env(tmp_path: Path, **values: str) -> dict[str, str]:

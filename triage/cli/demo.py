@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from triage.cli.context import config, database, invite_link
-from triage.db.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo, seed_demo_staff
+from triage.db.demo import DEMO_DATE_OF_BIRTH, DEMO_PASSWORD, DEMO_STAFF, seed_demo, seed_demo_staff
 from triage.db.evaluations import ensure_stored_ruleset
 
 
@@ -26,4 +26,5 @@ def demo() -> None:
     for email, roles in DEMO_STAFF:
         click.echo(f"  {email:<22} {', '.join(roles)}")
     click.echo(f"staff sign-in: {base}/staff/login")
-    click.echo(f"patient link (open it in a phone-sized window): {invite_link(token)}")
+    born = f"{DEMO_DATE_OF_BIRTH.day} {DEMO_DATE_OF_BIRTH.month} {DEMO_DATE_OF_BIRTH.year}"
+    click.echo(f"patient link (open it in a phone-sized window; date of birth {born}): {invite_link(token)}")

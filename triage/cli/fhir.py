@@ -6,15 +6,19 @@ import json
 from typing import Any
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from triage.cli.context import config, database
 from triage.db import audit
-from triage.db.clock import utcnow
+from triage.db.clinic_profile import load_clinic_profile
+from triage.db.clock import times_shown_in, utcnow
 from triage.db.fhir import intake_data
 from triage.domain.questionnaire.questions import bundled_versions, default_questionnaire, questionnaire_for
 from triage.domain.report.fhir_bundle import intake_bundle
 from triage.domain.report.fhir_questionnaire import questionnaire_resource
+from triage.pdf.letter_document import letter_with_stored_pdf
+from triage.pdf.summary import PdfSettings
 
 
 def _print(resource: dict[str, Any]) -> None:
@@ -44,13 +48,19 @@ def questionnaire(version: str | None) -> None:
 @click.argument("intake_id", type=click.IntRange(min=1))
 @with_appcontext
 def bundle(intake_id: int) -> None:
-    """Print the FHIR Bundle of a submitted intake (audited as "cli": it holds the patient's answers)."""
+    """Print the FHIR Bundle of a submitted intake (audited as "cli": it holds the patient's answers).
+
+    A signed letter is in it as a DocumentReference, with its PDF once the worker has stored one (as the API serves it).
+    """
     db = database()
     base = f"{str(config()['PUBLIC_BASE_URL']).rstrip('/')}/fhir"
     with db.session() as session:
         data = intake_data(session, intake_id)
         if data is None:
             raise click.ClickException(f"intake {intake_id} does not exist or has not been submitted, so it has no Bundle")
-        resource = intake_bundle(data, base, utcnow())
+        profile = load_clinic_profile(session, current_app.extensions["triage_settings"])
+        with times_shown_in(profile.time_zone):  # as the PDF job renders it, so the stored PDF's key matches
+            letter = letter_with_stored_pdf(session, intake_id, PdfSettings.from_config(config()).with_clinic(profile))
+        resource = intake_bundle(data, base, utcnow(), letter)
         audit.record(session, actor="cli", role="cli", action="fhir.bundle", intake_id=intake_id, detail="printed")
     _print(resource)

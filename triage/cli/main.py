@@ -17,6 +17,7 @@ from triage.cli.fhir import fhir_group
 from triage.cli.invitations import intakes, invite
 from triage.cli.questions import questions_group
 from triage.cli.report import report
+from triage.cli.retention import retention_group
 from triage.cli.rules import rules
 from triage.cli.users import users_group
 from triage.cli.worker import worker
@@ -81,6 +82,7 @@ cli.add_command(alerts_group)
 cli.add_command(audit_group)
 cli.add_command(fhir_group)
 cli.add_command(export_group)
+cli.add_command(retention_group)
 
 
 def main() -> None:

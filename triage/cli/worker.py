@@ -14,13 +14,16 @@ from flask.cli import with_appcontext
 from triage.cli.context import database
 from triage.config import Settings
 from triage.db.alert_queue import escalate_due
+from triage.db.retention_run import retention_daily
+from triage.jobs.ehr_sweep import resend_due
 from triage.jobs.mail import transports_from_settings
 from triage.jobs.queue import JobContext
+from triage.jobs.reminders import queue_reminders
 from triage.jobs.rq_queue import RqJobQueue, serve
 from triage.jobs.worker import Job, OutboxWorker, RoundReport
 
 # The periodic jobs every round runs, in order, before it sends what is due (so an escalation goes out at once).
-JOBS: tuple[Job, ...] = (escalate_due,)
+JOBS: tuple[Job, ...] = (escalate_due, queue_reminders, retention_daily, resend_due)
 
 
 def _settings() -> Settings:

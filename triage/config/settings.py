@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from triage.config.ehr import EhrToken, EhrUrl
 from triage.config.safety import (
     DEV_AUDIT_KEY,
     DEV_SECRET,
@@ -19,7 +20,9 @@ from triage.config.safety import (
     parse_networks,
     secret_problem,
 )
+from triage.config.sms import NotifySetting, SmsProvider
 from triage.config.zones import known_time_zone
+from triage.domain.invitations.schedule import QuietHours, parse_days
 
 ENVIRONMENTS = ("development", "test", "production")
 RELAXED = ("development", "test")
@@ -117,6 +120,16 @@ class Settings(BaseSettings):
     SMTP_PASSWORD: str = Field("", description="the mail server password", repr=False)
     SMTP_TIMEOUT_SECONDS: float = Field(10.0, gt=0, le=120, description="how long to wait for the mail server, in seconds")
     OUTBOX_MAX_ATTEMPTS: int = Field(12, ge=1, le=100, description="delivery attempts before a message is marked failed")
+    REMINDER_DAYS: str = Field(
+        "7,2", description="days before the appointment a reminder goes to a patient who has not submitted; '' for none"
+    )
+    PATIENT_QUIET_HOURS: str = Field(
+        "21:00-08:00", description="local times in which no message goes to a patient (held until the end); '' for none"
+    )
+    SMS_PROVIDER: SmsProvider = Field("", description="`notify`: text messages go by GOV.UK Notify; unset: they wait")
+    NOTIFY_API_KEY: NotifySetting = Field("", description="the Notify API key (needed with `SMS_PROVIDER=notify`)", repr=False)
+    NOTIFY_SMS_TEMPLATE_ID: NotifySetting = Field("", description="the Notify text message template whose content is `((body))`")
+    NOTIFY_BASE_URL: NotifySetting = Field("https://api.notifications.service.gov.uk", description="Notify's API address")
     AUDIT_KEY: str = Field(
         "",
         description="HMAC key that seals the audit chain (kept out of the database); **required** in production: 32+ random "
@@ -156,6 +169,9 @@ class Settings(BaseSettings):
     )
     OIDC_CLIENT_ID: str = Field("", description="this app's client id at the OpenID Connect provider")
     OIDC_CLIENT_SECRET: str = Field("", description="this app's client secret at the OpenID Connect provider", repr=False)
+    EHR_FHIR_URL: EhrUrl = Field("", description="the EHR's FHIR base that signed letters' Bundles go to; unset: none sent")
+    EHR_FHIR_TOKEN: EhrToken = Field("", description="the Bearer token for `EHR_FHIR_URL` (needed in production)", repr=False)
+    EHR_FHIR_TIMEOUT_SECONDS: float = Field(30.0, gt=0, le=300, description="how long to wait for the EHR, in seconds")
 
     @field_validator("TRIAGE_ENV", mode="before")
     @classmethod
@@ -176,6 +192,18 @@ class Settings(BaseSettings):
     def _known_zone(cls, value: str) -> str:
         if not known_time_zone(value):  # a misspelt zone must stop the start, not show every time an hour off
             raise ValueError("must be an IANA time-zone name such as Europe/London or UTC")
+        return value
+
+    @field_validator("PATIENT_QUIET_HOURS")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        QuietHours.parse(value)  # its ValueError names the expected form and stops the start
+        return value
+
+    @field_validator("REMINDER_DAYS")
+    @classmethod
+    def _reminder_days(cls, value: str) -> str:
+        parse_days(value)
         return value
 
     @field_validator("PUBLIC_BASE_URL")

@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from triage.db import users
+from triage.db.clock import second_text
 from triage.db.models import AuditEvent, User
 
 # The chain hashes go last: an exported file can be checked against the chain (`triage audit verify` on the database).
@@ -109,6 +110,11 @@ class AuditRow:
     detail: str
     prev_sha256: str = ""
     row_sha256: str = ""
+
+    @property
+    def shown_at(self) -> str:
+        """The time to the second in the clinic's time zone, with the zone's abbreviation (the CSV export keeps UTC)."""
+        return second_text(self.at)
 
     def cells(self) -> list[Any]:
         """The values in AUDIT_COLUMNS order (for the CSV export)."""

@@ -17,6 +17,7 @@ from triage.config import Settings
 from triage.config.zones import known_time_zone
 from triage.db.clock import utcnow
 from triage.db.models import AppSetting
+from triage.domain import retention
 
 PREFIX = "clinic."
 LOGO_KEY = PREFIX + "logo"
@@ -38,6 +39,10 @@ FIELDS: dict[str, tuple[str, str]] = {
     "invite_expiry_days": ("INVITE_EXPIRY_DAYS", "30"),
     "alert_email": ("ALERT_EMAIL", ""),
     "escalation_email": ("ESCALATION_EMAIL", ""),
+    # How long records are kept (triage.domain.retention); only the app sets them.
+    "retention_intake_years": ("", str(retention.DEFAULT_INTAKE_YEARS)),
+    "retention_letter_years": ("", str(retention.DEFAULT_LETTER_YEARS)),
+    "retention_message_days": ("", str(retention.DEFAULT_MESSAGE_DAYS)),
 }
 SOURCES = ("set in the app", "environment", "default", "set in the app over the environment")
 
@@ -79,6 +84,9 @@ class ClinicProfile:
     alert_email: str = ""
     escalation_email: str = ""
     logo: Logo | None = None
+    retention_intake_years: int = retention.DEFAULT_INTAKE_YEARS
+    retention_letter_years: int = retention.DEFAULT_LETTER_YEARS
+    retention_message_days: int = retention.DEFAULT_MESSAGE_DAYS
     sources: Mapping[str, str] = field(default_factory=dict)
     changed_at: dt.datetime | None = None
 
@@ -111,6 +119,12 @@ def clean_value(name: str, value: str) -> str:
         raise ClinicDetailsRefused(name, "Days a patient link lasts: enter a whole number from 1 to 365.")
     if name == "time_zone" and not known_time_zone(text):
         raise ClinicDetailsRefused(name, "Time zone: use a name such as Europe/London or America/New_York.")
+    if name.startswith("retention_"):
+        period = name.removeprefix("retention_")
+        problem = retention.period_problem(period, int(text) if text.isdigit() else -1)
+        if problem:
+            raise ClinicDetailsRefused(name, problem)
+        return str(int(text))
     if name in ("alert_email", "escalation_email") and text and not EMAIL.fullmatch(text):
         raise ClinicDetailsRefused(name, "Email address: enter an address such as clinic@example.org, or leave it empty.")
     limit = {"address": 600, "letterhead": 600, "privacy_notice": 4000}.get(name, 200)
@@ -187,6 +201,9 @@ def profile_from(stored: Mapping[str, str], settings: Settings, changed: dt.date
         alert_email=values["alert_email"],
         escalation_email=values["escalation_email"] or values["alert_email"],
         logo=logo,
+        retention_intake_years=int(values["retention_intake_years"]),
+        retention_letter_years=int(values["retention_letter_years"]),
+        retention_message_days=int(values["retention_message_days"]),
         sources=sources,
         changed_at=changed,
     )

@@ -34,6 +34,11 @@ def minute_text(moment: dt.datetime | None) -> str:
     return as_utc(moment).astimezone(_SHOWN_IN.get() or UTC_ZONE).strftime("%Y-%m-%d %H:%M %Z") if moment else ""
 
 
+def second_text(moment: dt.datetime | None) -> str:
+    """A stored time as 'YYYY-MM-DD HH:MM:SS' and the zone's abbreviation, in the zone times are shown in ('' when absent)."""
+    return as_utc(moment).astimezone(_SHOWN_IN.get() or UTC_ZONE).strftime("%Y-%m-%d %H:%M:%S %Z") if moment else ""
+
+
 def show_times_in(zone_name: str) -> None:
     """Show times in this IANA zone for the rest of the current context (a web request); unknown names keep UTC."""
     try:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from triage.db.clock import utcnow
 from triage.db.fhir import intake_data, intake_ids_by_identifier
+from triage.db.fhir_letter import LetterSource, signed_letter
 from triage.domain.questionnaire.questions import bundled_versions, questionnaire_for
 from triage.domain.report.fhir_bundle import intake_bundle, resources_of_type
 from triage.domain.report.fhir_capability import COMMON_PARAMS, SEARCH_PARAMS
@@ -18,6 +19,7 @@ from triage.domain.report.fhir_common import QUESTIONNAIRE_URL, validated
 from triage.domain.report.fhir_questionnaire import questionnaire_resource
 
 MAX_COUNT = 50  # the most resources one search answers with
+WITH_LETTER = ("Bundle", "DocumentReference")  # the types that show the signed letter
 
 
 class FhirError(Exception):
@@ -49,28 +51,36 @@ def _questionnaires() -> list[dict[str, Any]]:
     return [questionnaire_resource(questionnaire_for(v)) for v in bundled_versions()]
 
 
-def _intake_resource(session: Session, resource_type: str, resource_id: str, base: str) -> dict[str, Any] | None:
+def _intake_resource(
+    session: Session, resource_type: str, resource_id: str, base: str, letters: LetterSource
+) -> dict[str, Any] | None:
     intake_id = intake_of(resource_id)
     data = intake_data(session, intake_id) if intake_id is not None else None
     if data is None:
         return None
+    letter = letters(session, data.id) if resource_type in WITH_LETTER else None
     if resource_type == "Bundle":
-        bundle = intake_bundle(data, base, utcnow())
+        bundle = intake_bundle(data, base, utcnow(), letter)
         return bundle if bundle["id"] == resource_id else None
-    for resource in resources_of_type(data, resource_type):
+    for resource in resources_of_type(data, resource_type, letter):
         if resource["id"] == resource_id:
             return resource
     return None
 
 
-def read_resource(session: Session, resource_type: str, resource_id: str, base: str) -> tuple[dict[str, Any], int | None]:
-    """One resource by type and id, with the intake it shows (None for a Questionnaire); FhirError 404 when none."""
+def read_resource(
+    session: Session, resource_type: str, resource_id: str, base: str, letters: LetterSource = signed_letter
+) -> tuple[dict[str, Any], int | None]:
+    """One resource by type and id, with the intake it shows (None for a Questionnaire); FhirError 404 when none.
+
+    `letters` gives an intake's signed letter (the web layer's adds its stored PDF).
+    """
     if resource_type == "Questionnaire":
         for questionnaire in _questionnaires():
             if questionnaire["id"] == resource_id:
                 return questionnaire, None
     else:
-        found = _intake_resource(session, resource_type, resource_id, base)
+        found = _intake_resource(session, resource_type, resource_id, base, letters)
         if found is not None:
             return found, intake_of(resource_id)
     raise FhirError(404, "not-found", f"{resource_type}/{resource_id} is not known here")
@@ -112,7 +122,14 @@ def _matching_intakes(session: Session, resource_type: str, args: Mapping[str, s
     raise FhirError(400, "invalid", f"a {resource_type} search needs one of: {', '.join(SEARCH_PARAMS[resource_type]) or '_id'}")
 
 
-def search_resources(session: Session, resource_type: str, args: Mapping[str, str], base: str, self_url: str) -> Found:
+def search_resources(
+    session: Session,
+    resource_type: str,
+    args: Mapping[str, str],
+    base: str,
+    self_url: str,
+    letters: LetterSource = signed_letter,
+) -> Found:
     """The searchset Bundle of a search; FhirError 400 for an unknown parameter or a search without a criterion."""
     count = _check_params(resource_type, args)
     shown: list[int] = []
@@ -130,10 +147,11 @@ def search_resources(session: Session, resource_type: str, args: Mapping[str, st
             data = intake_data(session, intake_id)
             if data is None:
                 continue
+            letter = letters(session, intake_id) if resource_type in WITH_LETTER else None
             if resource_type == "Bundle":
-                candidates = [intake_bundle(data, base, utcnow())]
+                candidates = [intake_bundle(data, base, utcnow(), letter)]
             else:
-                candidates = resources_of_type(data, resource_type)
+                candidates = resources_of_type(data, resource_type, letter)
             chosen = [r for r in candidates if args.get("_id", r["id"]) == r["id"]]
             matches.extend(chosen)
             if chosen:

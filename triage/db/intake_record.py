@@ -16,6 +16,7 @@ from triage.db.intakes import answers_sha256, load_answers
 from triage.db.letters import LetterState, Referral, Sender, letter_sender, letter_state, referral_of
 from triage.db.models import Alert, ClinicianNote, DifferentialFeedback, Evaluation, Intake, User
 from triage.db.users import shown_name
+from triage.domain.languages import SOURCE_LANGUAGE, english_name
 from triage.domain.questionnaire.questions import Answer
 from triage.domain.scales import Urgency
 
@@ -106,6 +107,12 @@ class IntakeRecord:
     referral: Referral = Referral()
     letter: LetterState | None = None
     sender: Sender | None = None
+    language: str = SOURCE_LANGUAGE  # the language the patient answered in (the answers themselves are the same values)
+
+    @property
+    def language_name(self) -> str:
+        """The patient's language named in English, or "" when it is English (nothing to point out)."""
+        return "" if self.language == SOURCE_LANGUAGE else english_name(self.language)
 
     @property
     def decision(self) -> DecisionInfo | None:
@@ -195,6 +202,7 @@ def intake_record(session: Session, intake_id: int, evaluation_id: int | None = 
         referral=referral_of(intake),
         letter=letter,
         sender=letter_sender(session, intake_id, letter),
+        language=intake.language or SOURCE_LANGUAGE,
     )
 
 

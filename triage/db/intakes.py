@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from triage.db.clock import as_utc, iso_seconds, utcnow
-from triage.db.models import Answer, Evaluation, Intake, Invitation, RateLimitHit
+from triage.db.models import Answer, Evaluation, Intake, Invitation, InvitationToken, RateLimitHit
+from triage.domain.invitations.contact import InvitationContact
 from triage.domain.questionnaire.questions import Answer as AnswerValue
 from triage.domain.questionnaire.rules_view import answers_for_rules
 
@@ -54,8 +55,13 @@ def create_invitation(
     expires_days: int,
     appointment_date: dt.date | None = None,
     created_by: str = "cli",
+    contact: InvitationContact | None = None,
+    language: str = "en",
 ) -> tuple[str, Intake]:
-    """Create an intake and its private link; returns the raw token (shown once, never stored)."""
+    """Create an intake and its private link; returns the raw token (shown once, never stored).
+
+    `contact` holds the patient's name, date of birth, email, mobile and appointment time, when known.
+    """
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = utcnow()
     intake = Intake(
@@ -66,9 +72,19 @@ def create_invitation(
         created_at=now,
         updated_at=now,
         pending_inputs={},
+        language=language,
     )
+    contact = contact or InvitationContact()
     intake.invitation = Invitation(
-        token_sha256=token_digest(token), created_at=now, expires_at=now + dt.timedelta(days=expires_days), created_by=created_by
+        token_sha256=token_digest(token),
+        created_at=now,
+        expires_at=now + dt.timedelta(days=expires_days),
+        created_by=created_by,
+        patient_name=contact.patient_name,
+        date_of_birth=contact.date_of_birth,
+        email=contact.email,
+        mobile=contact.mobile,
+        appointment_at=contact.appointment_at,
     )
     session.add(intake)
     session.flush()
@@ -76,8 +92,16 @@ def create_invitation(
 
 
 def invitation_for_token(session: Session, token: str) -> Invitation | None:
-    """The invitation whose token this is, if any."""
-    return session.scalar(select(Invitation).where(Invitation.token_sha256 == token_digest(token)))
+    """The invitation whose link this is, if any: the token made with it or one minted for a message it was sent in."""
+    digest = token_digest(token)
+    found = session.scalar(select(Invitation).where(Invitation.token_sha256 == digest))
+    if found is not None:
+        return found
+    return session.scalar(
+        select(Invitation)
+        .join(InvitationToken, InvitationToken.invitation_id == Invitation.id)
+        .where(InvitationToken.token_sha256 == digest, InvitationToken.purpose == "link")
+    )
 
 
 def link_state(invitation: Invitation, now: dt.datetime | None = None) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from triage.db.clock import as_utc, minute_text, utcnow
 from triage.db.models import OutboxMessage
 
-STATUSES = ("queued", "sent", "failed")
+STATUSES = ("queued", "sent", "failed", "cancelled")  # cancelled: no longer to be sent (e.g. its invitation was revoked)
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -143,6 +143,36 @@ def mark_failed(session: Session, claim: Claim, reason: str) -> bool:
     return _settle(session, claim, status="failed", last_error=reason[:1000])
 
 
+def mark_cancelled(session: Session, claim: Claim, reason: str) -> bool:
+    """Record that the claimed message will not be sent because it no longer should be, with the reason (no try counted)."""
+    return _release(session, claim, status="cancelled", last_error=reason[:1000])
+
+
+def postpone(session: Session, claim: Claim, due_at: dt.datetime, reason: str) -> bool:
+    """Hand the claimed message back unsent, due again at due_at (quiet hours), without counting a try."""
+    return _release(session, claim, due_at=due_at, last_error=reason[:1000])
+
+
+def _release(session: Session, claim: Claim, **values: Any) -> bool:
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == claim.id, OutboxMessage.status == "queued", OutboxMessage.locked_until == claim.locked_until)
+        .values(locked_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return cast("CursorResult[Any]", result).rowcount == 1
+
+
+def record_text(session: Session, claim: Claim, subject: str, body: str) -> None:
+    """Keep the text a claimed message is sent with (its links replaced by placeholders: never a raw token)."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == claim.id, OutboxMessage.locked_until == claim.locked_until)
+        .values(subject=subject[:200], body=body)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def note_waiting(session: Session, channel: str, reason: str, now: dt.datetime) -> int:
     """Put the reason on due messages of a channel that cannot be sent at all now (no transport); they stay queued."""
     result = session.execute(
@@ -175,7 +205,7 @@ class DeliveryRow:
     kind: str
     channel: str
     recipient: str  # masked
-    status: str  # queued, sending, sent or failed
+    status: str  # queued, sending, sent, failed or cancelled
     reason: str
     attempts: int
     created: str

@@ -23,14 +23,18 @@ def digest(raw_id: str) -> str:
     return hashlib.sha256(raw_id.encode()).hexdigest()
 
 
-def start(db_session: Session, intake_id: int, invitation_id: int, lifetime: dt.timedelta) -> str:
-    """Open a session for an invitation's intake; returns the random id for the cookie (shown once, never stored)."""
+def start(db_session: Session, intake_id: int, invitation_id: int, lifetime: dt.timedelta, *, verified: bool = False) -> str:
+    """Open a session for an invitation's intake; returns the random id for the cookie (shown once, never stored).
+
+    The session opens nothing until the patient has passed the date-of-birth check (`verified_at`), unless `verified`
+    (an invitation that records no date of birth has nothing to check).
+    """
     now = utcnow()
     # This invitation's dead sessions go: nothing reads them again, and the open count only looks at the last window.
     db_session.execute(
         delete(PatientSession).where(PatientSession.invitation_id == invitation_id, PatientSession.expires_at < now)
     )
-    raw_id = secrets.token_urlsafe(ID_BYTES)
+    raw_id = new_id()
     db_session.add(
         PatientSession(
             id_sha256=digest(raw_id),
@@ -39,10 +43,16 @@ def start(db_session: Session, intake_id: int, invitation_id: int, lifetime: dt.
             created_at=now,
             last_seen_at=now,
             expires_at=now + lifetime,
+            verified_at=now if verified else None,
         )
     )
     db_session.flush()
     return raw_id
+
+
+def new_id() -> str:
+    """A fresh random session id (also the shape of the decoy id given for a link that matches no invitation)."""
+    return secrets.token_urlsafe(ID_BYTES)
 
 
 def current(db_session: Session, raw_id: str, lifetime: dt.timedelta) -> PatientSession | None:
@@ -62,6 +72,13 @@ def current(db_session: Session, raw_id: str, lifetime: dt.timedelta) -> Patient
             .execution_options(synchronize_session=False)
         )
     return row
+
+
+def row_of(db_session: Session, raw_id: str) -> PatientSession | None:
+    """The session row of a cookie's id whatever its state (live, expired or revoked); None when there is none."""
+    if not raw_id or len(raw_id) > MAX_ID_CHARS:
+        return None
+    return db_session.get(PatientSession, digest(raw_id))
 
 
 def revoke(db_session: Session, raw_id: str) -> None:

@@ -9,6 +9,7 @@ from email.utils import format_datetime
 
 from triage.config import Settings
 from triage.db.clock import utcnow
+from triage.jobs.sms import sms_transport
 from triage.jobs.transport import DeliveryError, Outgoing, Transport
 
 NOT_CONFIGURED = "no mail server configured"
@@ -21,6 +22,8 @@ def build_email(message: Outgoing, mail_from: str) -> EmailMessage:
         email["From"] = mail_from
         email["To"] = message.recipient
         email["Subject"] = message.subject
+        for name, value in message.headers:
+            email[name] = value
     except ValueError as error:
         # The email package refuses CR/LF in a header (header injection): retrying cannot help.
         raise DeliveryError(f"bad header: {error}", permanent=True) from error
@@ -79,5 +82,9 @@ def _reply_text(raw: bytes | str) -> str:
 
 
 def transports_from_settings(settings: Settings) -> dict[str, Transport]:
-    """The transports the settings configure, by channel; email only when SMTP_HOST is set."""
-    return {"email": SmtpTransport(settings)} if settings.SMTP_HOST else {}
+    """The transports the settings configure, by channel: email when SMTP_HOST is set, text messages when SMS_PROVIDER is."""
+    transports: dict[str, Transport] = {"email": SmtpTransport(settings)} if settings.SMTP_HOST else {}
+    sms = sms_transport(settings)
+    if sms is not None:
+        transports["sms"] = sms
+    return transports

@@ -20,13 +20,15 @@ from triage.db import job_table
 from triage.db.clock import utcnow
 from triage.jobs import log_context
 from triage.jobs.backoff import retry_delay
+from triage.jobs.ehr_send import KIND as EHR_SEND
+from triage.jobs.ehr_send import send_intake
 from triage.jobs.letter_pdf import KIND as LETTER_PDF
 from triage.jobs.letter_pdf import render_letter_pdf
 from triage.jobs.queue import BACKOFF_BASE_SECONDS, BACKOFF_CAP_SECONDS, MAX_ATTEMPTS, Handler, JobContext, job_lease
 
 log = logging.getLogger("triage.jobs.runner")
 
-HANDLERS: dict[str, Handler] = {LETTER_PDF: render_letter_pdf}
+HANDLERS: dict[str, Handler] = {LETTER_PDF: render_letter_pdf, EHR_SEND: send_intake}
 
 
 class UnknownJob(LookupError):

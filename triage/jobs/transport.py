@@ -18,6 +18,8 @@ class Outgoing:
     body: str
     # Stable across retries and re-sends after a crash, so a mail client can fold a duplicate away.
     message_key: str
+    # Extra email headers, e.g. List-Unsubscribe on a reminder (name, value); other channels ignore them.
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class DeliveryError(Exception):
@@ -33,7 +35,7 @@ class DeliveryError(Exception):
 
 
 class Transport(Protocol):
-    """Delivers messages of one channel (email now; SMS can be added beside it)."""
+    """Delivers messages of one channel (email by SMTP, SMS through a provider: triage.jobs.sms)."""
 
     def send(self, message: Outgoing) -> None:
         """Deliver the message or raise DeliveryError with the reason."""

@@ -22,13 +22,15 @@ from sqlalchemy.orm import Session
 from triage.config import Settings
 from triage.db import ops, outbox
 from triage.db.clock import utcnow
+from triage.db.invitation_outbox import PATIENT_KINDS
 from triage.db.models import OutboxMessage
 from triage.db.session import Database
-from triage.jobs import log_context
+from triage.jobs import log_context, patient_messages
 from triage.jobs.backoff import retry_delay
 from triage.jobs.mail import NOT_CONFIGURED
 from triage.jobs.queue import JobContext
 from triage.jobs.runner import DbJobRunner
+from triage.jobs.sms import NOT_CONFIGURED as SMS_NOT_CONFIGURED
 from triage.jobs.transport import DeliveryError, Outgoing, Transport
 
 log = logging.getLogger("triage.jobs.worker")
@@ -36,7 +38,7 @@ log = logging.getLogger("triage.jobs.worker")
 # A periodic job: given a session (committed after it returns), the round's time and the settings; returns a count.
 Job = Callable[[Session, dt.datetime, Settings], int]
 CHANNELS = ("email", "sms")
-WAITING_REASONS = {"email": NOT_CONFIGURED}
+WAITING_REASONS = {"email": NOT_CONFIGURED, "sms": SMS_NOT_CONFIGURED}
 # In the loop a round ends after this many messages, so that escalations still run while a large backlog drains.
 ROUND_LIMIT = 500
 BACKGROUND_LIMIT = 20  # background jobs a round runs at most before it sends the messages due again
@@ -51,11 +53,14 @@ class RoundReport:
     failed: int = 0
     waiting: int = 0
     jobs: dict[str, int] = field(default_factory=dict)
+    cancelled: int = 0  # patient messages no longer to send (triage.jobs.patient_messages)
+    held: int = 0  # patient messages handed back until the quiet hours end
 
     def summary(self) -> str:
         """One line for the command line."""
         jobs = "".join(f", {name} {count}" for name, count in self.jobs.items())
-        return f"sent {self.sent}, retried {self.retried}, failed {self.failed}, waiting {self.waiting}{jobs}"
+        patient = "".join(f", {name} {count}" for name, count in (("cancelled", self.cancelled), ("held", self.held)) if count)
+        return f"sent {self.sent}, retried {self.retried}, failed {self.failed}, waiting {self.waiting}{patient}{jobs}"
 
 
 def job_name(job: Job) -> str:
@@ -128,12 +133,21 @@ class OutboxWorker:
         return report
 
     def _deliver(self, claim: outbox.Claim, now: dt.datetime, report: RoundReport) -> None:
-        message = Outgoing(
-            claim.id, claim.kind, claim.channel, claim.recipient, claim.subject, claim.body, _message_key(claim.dedupe_key)
-        )
         error: DeliveryError | None = None
+        headers: tuple[tuple[str, str], ...] = ()
+        if claim.kind in PATIENT_KINDS:  # composed now with new links, or cancelled, or held for the quiet hours
+            prepared = patient_messages.prepare(self.db, claim, self.settings, now)
+            if prepared.claim is None:
+                report.cancelled += prepared.outcome == "cancelled"
+                report.held += prepared.outcome == "held"
+                log.info("outbox message %d %s", claim.id, prepared.outcome)
+                return
+            claim, headers, error = prepared.claim, prepared.headers, prepared.error
+        key = _message_key(claim.dedupe_key)
+        message = Outgoing(claim.id, claim.kind, claim.channel, claim.recipient, claim.subject, claim.body, key, headers)
         try:
-            self.transports[claim.channel].send(message)
+            if error is None:
+                self.transports[claim.channel].send(message)
         except DeliveryError as refused:
             error = refused
         except Exception as unexpected:  # a transport bug: retried like a failure, so the lease is not left to run out

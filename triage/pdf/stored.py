@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from triage.db.clock import utcnow
+from triage.db.clock import minute_text, utcnow
 from triage.db.intake_record import intake_record
 from triage.db.models import PdfCache
 from triage.db.session import Database
@@ -81,7 +81,7 @@ def render_and_store(db: Database, intake_id: int, settings: PdfSettings) -> str
 
 def render(state: LetterState, settings: PdfSettings) -> bytes:
     """The PDF of this state, made now, in the pebble pool with its time and memory limits (RenderTimeout, RenderFailed)."""
-    return render_pdf(state.html.replace(GENERATED_MARK, utcnow().strftime("%Y-%m-%d %H:%M UTC")), settings)
+    return render_pdf(state.html.replace(GENERATED_MARK, minute_text(utcnow())), settings)
 
 
 def letter_pdf_now(db: Database, intake_id: int, settings: PdfSettings) -> PdfOutcome | None:

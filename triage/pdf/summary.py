@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from triage.db.clinic_profile import ClinicProfile
-from triage.db.clock import utcnow
+from triage.db.clock import minute_text, utcnow
 from triage.db.intake_record import IntakeRecord, intake_record
 from triage.db.models import PdfCache
 from triage.db.session import Database
@@ -237,6 +237,6 @@ def intake_pdf(db: Database, intake_id: int, settings: PdfSettings) -> PdfOutcom
     version = record.evaluation.ruleset_version
     if cached is not None:
         return PdfOutcome(bytes(cached), True, record.integrity_ok, version)
-    pdf = render_pdf(document_html(record, settings, utcnow().strftime("%Y-%m-%d %H:%M UTC")), settings)
+    pdf = render_pdf(document_html(record, settings, minute_text(utcnow())), settings)
     _store(db, intake_id, key, pdf)
     return PdfOutcome(pdf, False, record.integrity_ok, version)

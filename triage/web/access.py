@@ -259,10 +259,13 @@ NAV_LINKS = (
     ("Users", "admin.users"),
     ("Audit log", "admin.audit"),
     ("Alerts report", "admin.alerts_report"),
+    ("Completion", "admin.completion"),
     ("Deliveries", "admin.deliveries"),
+    ("Patient messages", "admin.message_templates"),
     ("API clients", "admin.api_clients"),
     ("Research export", "admin.research_export"),
     ("Clinic details", "admin.clinic_details"),
+    ("Retention", "admin.retention"),
     ("Settings", "admin.settings"),
     ("Your account", "auth.account"),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from flask import Flask, current_app, g, request
@@ -9,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from triage.config import Settings
 from triage.db.clinic_profile import ClinicProfile, load_clinic_profile, profile_from
-from triage.db.clock import show_times_in
+from triage.db.clock import minute_text, show_times_in
 from triage.web.access import database
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,20 @@ def _times_back_to_utc(_error: BaseException | None) -> None:
     show_times_in("UTC")
 
 
+def clinic_time(moment: str | dt.datetime | None) -> str:
+    """A stored time (an aware datetime or ISO 8601 text, as the rules' version data holds) to the minute in the zone
+    this page shows times in, with the zone's abbreviation; '' when absent, and text that is no time as it is."""
+    if not isinstance(moment, str):
+        return minute_text(moment)
+    try:
+        return minute_text(dt.datetime.fromisoformat(moment)) if moment else ""
+    except ValueError:
+        return moment
+
+
 def init_app(app: Flask) -> None:
     """Make `clinic()` available to every template, and show staff pages' times in the clinic's time zone."""
     app.add_template_global(clinic, "clinic")
+    app.add_template_filter(clinic_time, "clinic_time")
     app.before_request(_times_in_clinic_zone)
     app.teardown_request(_times_back_to_utc)

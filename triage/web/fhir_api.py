@@ -9,18 +9,25 @@ import json
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, g, request, url_for
+from flask import Blueprint, Response, current_app, g, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from triage import __version__
 from triage.db import api_clients, audit, intakes
 from triage.db.api_clients import Caller
+from triage.db.clock import times_shown_in
+from triage.db.fhir_letter import LetterSource
 from triage.db.fhir_search import FhirError, read_resource, search_resources
 from triage.domain.report.fhir_capability import capability_statement, operation_outcome
 from triage.domain.report.fhir_common import RESOURCE_TYPES
+from triage.domain.report.fhir_document import SignedLetter
+from triage.pdf.letter_document import letter_with_stored_pdf
+from triage.pdf.summary import PdfSettings
 from triage.web import errors
 from triage.web.access import database, log_safe
+from triage.web.clinic_details import clinic
+from triage.web.job_queue import letter_changed
 from triage.web.security import client_ip
 
 log = logging.getLogger("triage.fhir")
@@ -119,6 +126,27 @@ def _allowed(caller: Caller, resource_type: str) -> None:
         raise FhirError(403, "forbidden", f"this client may not read {resource_type}")
 
 
+def _letters(unrendered: list[int]) -> LetterSource:
+    """The signed letters with their stored PDFs (never rendered here); an intake without one goes in `unrendered`."""
+
+    def source(session: Session, intake_id: int) -> SignedLetter | None:
+        profile = clinic()
+        settings = PdfSettings.from_config(current_app.config).with_clinic(profile)
+        with times_shown_in(profile.time_zone):  # as the PDF job renders it, so the stored PDF's key matches
+            letter = letter_with_stored_pdf(session, intake_id, settings)
+        if letter is not None and letter.pdf is None:
+            unrendered.append(intake_id)
+        return letter
+
+    return source
+
+
+def _render_later(unrendered: list[int]) -> None:
+    # The attachment went without its data: ask for the PDF, so that a later read carries it.
+    for intake_id in unrendered:
+        letter_changed(intake_id)
+
+
 def _http_error(error: HTTPException) -> Response:
     code = {404: "not-found", 405: "not-supported"}.get(error.code or 500, "exception")
     message = "this server is read-only: GET only" if error.code == 405 else (error.description or "refused")
@@ -164,9 +192,11 @@ def build_blueprint() -> Blueprint:
         """A search: a searchset Bundle of the matching resources."""
         caller: Caller = g.fhir_caller
         _allowed(caller, resource_type)
+        unrendered: list[int] = []
         with database().session() as session:
-            found = search_resources(session, resource_type, request.args, _base(), request.url)
+            found = search_resources(session, resource_type, request.args, _base(), request.url, _letters(unrendered))
             audit_access(session, caller, "fhir.search", resource_type, list(found.intake_ids))
+        _render_later(unrendered)
         return _respond(found.bundle)
 
     @bp.get("/<resource_type>/<resource_id>")
@@ -176,9 +206,11 @@ def build_blueprint() -> Blueprint:
         _allowed(caller, resource_type)
         if set(request.args) - {"_format"}:
             raise FhirError(400, "not-supported", "a read takes no parameters but _format")
+        unrendered: list[int] = []
         with database().session() as session:
-            resource, intake_id = read_resource(session, resource_type, resource_id, _base())
+            resource, intake_id = read_resource(session, resource_type, resource_id, _base(), _letters(unrendered))
             audit_access(session, caller, "fhir.read", resource_type, [intake_id] if intake_id else [])
+        _render_later(unrendered)
         return _respond(resource)
 
     @bp.get("/<path:rest>")

@@ -11,7 +11,9 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, request, session
 from flask_babel import Babel, Domain, get_locale
+from sqlalchemy.exc import SQLAlchemyError
 
+from triage.db.patient_languages import switched_off
 from triage.paths import resource_dir
 
 SOURCE_LANGUAGE = "en"
@@ -80,9 +82,32 @@ def shipped_codes() -> list[str]:
     return [code for code in LANGUAGES if code == SOURCE_LANGUAGE or code in catalogs]
 
 
+def switched_off_codes() -> frozenset[str]:
+    """The languages an admin switched off for patients (Admin > Patient languages), read once per request.
+
+    While the database cannot be read (an error page), none is off: the page still renders.
+    """
+    cached: frozenset[str] | None = g.get("triage_languages_off")
+    if cached is None:
+        try:
+            with current_app.extensions["triage_db"].session() as db_session:
+                cached = switched_off(db_session)
+        except SQLAlchemyError:
+            cached = frozenset()
+        g.triage_languages_off = cached
+    return cached
+
+
+def offered_codes() -> list[str]:
+    """The languages a patient may choose: the shipped ones the clinic has not switched off (English always)."""
+    off = switched_off_codes()
+    return [code for code in shipped_codes() if code == SOURCE_LANGUAGE or code not in off]
+
+
 def usable(code: object) -> str | None:
-    """The code itself when it is a language a patient may choose, else None."""
-    return code if isinstance(code, str) and code in shipped_codes() else None
+    """The code itself when it is a language a patient may choose, else None (an intake in a language switched off
+    since is then shown in English)."""
+    return code if isinstance(code, str) and code in offered_codes() else None
 
 
 def select_locale() -> str:
@@ -100,8 +125,8 @@ def page_language() -> Language:
 
 
 def language_choices() -> list[Language]:
-    """The languages offered by the switcher, in a fixed order."""
-    return [LANGUAGES[code] for code in shipped_codes()]
+    """The languages offered by the switcher (and for invitations), in a fixed order."""
+    return [LANGUAGES[code] for code in offered_codes()]
 
 
 def init_app(app: Flask) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 from triage.db.models.alerts import Alert, OutboxMessage, PatientInterrupt, PatientSession, TriageDecision
 from triage.db.models.api_clients import ApiClient
 from triage.db.models.base import NAMING, Base
-from triage.db.models.intakes import INTAKE_STATUSES, Answer, Evaluation, Intake, Invitation, PdfCache
+from triage.db.models.ehr import EhrDelivery
+from triage.db.models.intakes import INTAKE_STATUSES, Answer, Evaluation, Intake, Invitation, InvitationToken, PdfCache
 from triage.db.models.jobs import BackgroundJob
 from triage.db.models.letters import LetterRevision
 from triage.db.models.records import AuditEvent, RateLimitHit, RulesetVersion
@@ -32,10 +33,12 @@ __all__ = [
     "Base",
     "ClinicianNote",
     "DifferentialFeedback",
+    "EhrDelivery",
     "Evaluation",
     "Intake",
     "IntakeStatusCount",
     "Invitation",
+    "InvitationToken",
     "LetterRevision",
     "PdfCache",
     "RateLimitHit",

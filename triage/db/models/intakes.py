@@ -88,8 +88,39 @@ class Invitation(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_by: Mapped[str] = mapped_column(String(120), default="cli")
+    # Who the link is for and how it reaches them (migration 0016); '' or None when not given. The date of birth is
+    # what the patient proves before any answer or name is shown.
+    patient_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    date_of_birth: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    mobile: Mapped[str] = mapped_column(String(20), default="", server_default="")  # E.164, e.g. +447700900123
+    appointment_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)  # 0018
+    # The date-of-birth check: wrong answers in a row, and until when the link is locked after too many.
+    dob_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # For the completion figures: when the link was first opened and first passed the check.
+    opened_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reminders_opted_out_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     intake: Mapped[Intake] = relationship(back_populates="invitation")
+
+
+class InvitationToken(Base):
+    """A token minted for one sent message (its link, or its opt-out link): only the SHA-256 is stored.
+
+    A message's body is composed when it is sent, so no raw token ever rests in the outbox; a resend or a revoke
+    deletes an invitation's rows, and every link sent before stops working at once.
+    """
+
+    __tablename__ = "invitation_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # 'link' or 'opt_out'
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    outbox_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id", ondelete="SET NULL"), nullable=True)
 
 
 class Answer(Base):

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from triage.domain.report.fhir_common import fhir_id, validated
+from triage.domain.report.fhir_document import SignedLetter, document_reference
 from triage.domain.report.fhir_questionnaire import questionnaire_resource
 from triage.domain.report.fhir_response import IntakeData, patient_resource, questionnaire_response_resource
 from triage.domain.report.fhir_result import (
@@ -17,13 +18,16 @@ from triage.domain.report.fhir_result import (
 )
 
 
-def intake_resources(intake: IntakeData) -> list[dict[str, Any]]:
-    """The intake's Patient, QuestionnaireResponse and triage result resources (the Questionnaire is shared)."""
-    return [patient_resource(intake), questionnaire_response_resource(intake), *result_resources(intake)]
+def intake_resources(intake: IntakeData, letter: SignedLetter | None = None) -> list[dict[str, Any]]:
+    """The intake's Patient, QuestionnaireResponse, triage result and signed letter (the Questionnaire is shared)."""
+    document = [document_reference(intake, letter, bool(intake.result))] if letter is not None else []
+    return [patient_resource(intake), questionnaire_response_resource(intake), *result_resources(intake), *document]
 
 
-def resources_of_type(intake: IntakeData, resource_type: str) -> list[dict[str, Any]]:
+def resources_of_type(intake: IntakeData, resource_type: str, letter: SignedLetter | None = None) -> list[dict[str, Any]]:
     """The intake's resources of one type, building only those (a read of a Patient need not build the rest)."""
+    if resource_type == "DocumentReference":
+        return [document_reference(intake, letter, bool(intake.result))] if letter is not None else []
     if resource_type == "Patient":
         return [patient_resource(intake)]
     if resource_type == "QuestionnaireResponse":
@@ -40,14 +44,14 @@ def bundle_id(intake: IntakeData) -> str:
     return fhir_id(intake.id)
 
 
-def intake_bundle(intake: IntakeData, base: str, now: dt.datetime) -> dict[str, Any]:
-    """A collection Bundle of the intake with its Questionnaire version.
+def intake_bundle(intake: IntakeData, base: str, now: dt.datetime, letter: SignedLetter | None = None) -> dict[str, Any]:
+    """A collection Bundle of the intake with its Questionnaire version (and its letter's DocumentReference once signed).
 
     Each entry's fullUrl is `base/Type/id` for the server base `base`, so the relative references inside the entries
     ("Patient/12") resolve to entries of this Bundle, and the response's canonical (url|version) to its Questionnaire.
     """
     root = base.rstrip("/")
-    resources = [*intake_resources(intake), questionnaire_resource(intake.questionnaire)]
+    resources = [*intake_resources(intake, letter), questionnaire_resource(intake.questionnaire)]
     bundle = {
         "resourceType": "Bundle",
         "id": bundle_id(intake),

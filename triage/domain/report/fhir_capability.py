@@ -15,6 +15,7 @@ SEARCH_PARAMS: dict[str, dict[str, str]] = {
     "Flag": {"patient": "reference", "subject": "reference"},
     "ClinicalImpression": {"patient": "reference", "subject": "reference"},
     "ServiceRequest": {"patient": "reference", "subject": "reference"},
+    "DocumentReference": {"patient": "reference", "subject": "reference"},
     "Bundle": {},
 }
 COMMON_PARAMS = {"_id": "token", "_count": "number"}

@@ -27,6 +27,7 @@ RESOURCE_TYPES = (
     "Flag",
     "ClinicalImpression",
     "ServiceRequest",
+    "DocumentReference",
     "Bundle",
 )
 _NOT_ID = re.compile(r"[^A-Za-z0-9.\-]+")

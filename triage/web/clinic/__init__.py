@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from triage.web.clinic import alerts, decisions, intake, letter_page, letters, views
+from triage.web.clinic import alerts, decisions, intake, invitation_page, invitation_upload, letter_page, letters, views
 
 
 def build_blueprint() -> Blueprint:
@@ -16,4 +16,6 @@ def build_blueprint() -> Blueprint:
     decisions.routes.register(blueprint)
     letters.routes.register(blueprint)
     letter_page.routes.register(blueprint)
+    invitation_upload.routes.register(blueprint)
+    invitation_page.routes.register(blueprint)
     return blueprint

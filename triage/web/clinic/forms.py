@@ -6,7 +6,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    EmailField,
+    Field,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # types-WTForms predates SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -15,8 +26,9 @@ from triage.db.decisions import NOTE_MAX as DECISION_NOTE_MAX
 from triage.db.models import INTAKE_STATUSES
 from triage.db.worklist import DECISION_FILTERS, DEFAULT_SORT, MAX_QUERY, SORTS, UNASSIGNED, URGENCIES, WorklistQuery
 from triage.db.worklist_order import MAX_CURSOR
+from triage.domain.invitations.fields import InvitationDetails, Rules, check_invitation
 from triage.domain.report.feedback_reasons import VERDICTS
-from triage.web.clinic.referral_fields import referral_fields
+from triage.web.clinic.referral_fields import REFERRAL_NAMES, referral_fields
 
 NOTE_MAX = 4000
 REASON_MAX = 500
@@ -36,19 +48,62 @@ _REFERRAL = referral_fields(printable_text)
 
 
 class InvitationForm(FlaskForm):
-    """A new patient invitation from the worklist."""
+    """A new patient invitation from the worklist: who it is for, how the link reaches them, the appointment, the referral.
+
+    The values are checked by triage.domain.invitations.fields, as `triage invite` and the CSV upload check them.
+    """
 
     ref = StringField(
         "Patient reference",
         validators=[DataRequired("Enter the clinic's patient reference."), Length(max=REF_MAX), printable_text],
     )
+    patient_name = StringField("Patient's name", description="Optional.", render_kw={"autocomplete": "off"})
+    dob_day = StringField("Day", render_kw={"inputmode": "numeric", "class": "w2", "autocomplete": "off"})
+    dob_month = StringField("Month", render_kw={"inputmode": "numeric", "class": "w2", "autocomplete": "off"})
+    dob_year = StringField("Year", render_kw={"inputmode": "numeric", "class": "w4", "autocomplete": "off"})
+    email = EmailField("Email address", description="Optional.", render_kw={"autocomplete": "off", "spellcheck": "false"})
+    mobile = TelField("Mobile number", description="Optional.", render_kw={"autocomplete": "off"})
     appointment = DateField("Appointment date", validators=[Optional()], description="Optional.")
+    appointment_time = StringField("Appointment time", render_kw={"type": "time"})
+    language = SelectField("Questionnaire language", choices=[SelectChoice("en", "English")], validate_choice=False)
     # The referral's optional details (validated as on the letter page, editable there later).
     nhs_number = _REFERRAL["nhs_number"]
     mrn = _REFERRAL["mrn"]
     referrer_name = _REFERRAL["referrer_name"]
     referrer_practice = _REFERRAL["referrer_practice"]
     referrer_contact = _REFERRAL["referrer_contact"]
+
+    def offer_languages(self, languages: list[tuple[str, str]]) -> InvitationForm:
+        """Offer these (code, name) languages in the language select; returns the form."""
+        self.language.choices = [SelectChoice(code, name) for code, name in languages]
+        return self
+
+    def raw_values(self) -> dict[str, str]:
+        """The submitted values by the names triage.domain.invitations.fields reads."""
+        day = self.appointment.data.isoformat() if self.appointment.data else ""
+        values = {name: (getattr(self, name).data or "") for name in _RAW_NAMES}
+        values["name"] = self.patient_name.data or ""
+        values["appointment"] = f"{day} {self.appointment_time.data or ''}".strip()
+        return values
+
+    def checked(self, rules: Rules) -> InvitationDetails | None:
+        """The invitation's details, or None with each refused value's message put on its field."""
+        details, problems = check_invitation(self.raw_values(), rules)
+        for name, message in problems.items():
+            target = getattr(self, _FIELD_OF.get(name, name))
+            if not target.errors:
+                target.errors = [*target.errors, message]
+        return None if any(f.errors for f in self) else details
+
+    @property
+    def dob_errors(self) -> list[str]:
+        """The date of birth's messages (shown once for its three boxes)."""
+        return [str(e) for e in self.dob_day.errors]
+
+
+_RAW_NAMES = ("ref", "dob_day", "dob_month", "dob_year", "email", "mobile", "language", *REFERRAL_NAMES)
+# A refused value's field on the form (the date of birth's message goes on its first box).
+_FIELD_OF = {"name": "patient_name", "date_of_birth": "dob_day"}
 
 
 class NoteForm(FlaskForm):

@@ -9,7 +9,7 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from sqlalchemy.orm import Session
 from werkzeug.routing import BuildError
 
-from triage.db import alert_queue, decisions, intake_record, rulesets, worklist
+from triage.db import alert_queue, decisions, ehr_deliveries, intake_record, rulesets, worklist
 from triage.db.evaluations import ruleset_in_force, version_ruleset
 from triage.db.intake_record import IntakeRecord
 from triage.domain.engine.evaluate import Ruleset
@@ -109,6 +109,7 @@ def intake_page(
         people = decisions.clinicians(session)
         alerts = alert_queue.alerts_for_intake(session, intake_id, stale_hours=float(current_app.config["STALE_FLAG_HOURS"]))
         ruleset = result_ruleset(session, record.evaluation.ruleset_sha256) if record.evaluation else None
+        ehr_delivery = ehr_deliveries.delivery_view(session, intake_id)
     questionnaire = questionnaire_of(record.questionnaire_version)  # the questions this patient was asked
     standing = record.decision.decision if record.decision else ""
     decision_form = decision_form.offer(people) if decision_form else DecisionForm.standing(standing, record.assignee_id, people)
@@ -135,6 +136,7 @@ def intake_page(
         feedback=feedback or {},
         open_section=request.args.get("open", ""),
         letter_url=_letter_url(intake_id),
+        ehr_delivery=ehr_delivery,
         action_form=ActionForm(formdata=None),
     )
 

@@ -19,6 +19,7 @@ from triage.domain.report.model import Report, build_report
 from triage.domain.report.versions import questionnaire_of
 from triage.pdf.letter_context import plan_notes, record_letter
 from triage.web.access import database, record_staff_event, role_required, signed_in_staff
+from triage.web.clinic.ehr_hook import enqueue_after_commit, queue_on_signature
 from triage.web.clinic.letter_forms import LetterForm, ReferralForm
 from triage.web.errors import render_error
 from triage.web.forms import ActionForm
@@ -106,6 +107,7 @@ def letter_save(intake_id: int) -> Any:
     saved = dict(record.letter.texts) if record.letter else {}
     edits = clinician_edits(form.texts(), now, before.generated, saved)
     signing = bool(form.sign.data)
+    to_enqueue = False
     with database().session() as session:
         staff = signed_in_staff()
         try:
@@ -123,7 +125,11 @@ def letter_save(intake_id: int) -> Any:
             ruleset_version=record.evaluation.ruleset_version,
             detail=f"revision={revision} fields={changed} struck={len(struck)}",
         )
+        if signing:  # the finalised letter goes to the EHR (when one is configured), queued in this transaction
+            to_enqueue = queue_on_signature(session, intake_id, revision)
     letter_changed(intake_id)
+    if to_enqueue:
+        enqueue_after_commit(intake_id)
     flash(f"Letter signed and finalised (revision {revision})." if signing else "Draft saved.", "info")
     return _back(intake_id)
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import current_app, flash, render_template, request
 
-from triage.db import decisions, intake_record, letters, worklist
-from triage.db import intakes as queries
+from triage.db import decisions, intake_record, worklist
 from triage.db.evaluations import evaluate_for_storage, ruleset_in_force
+from triage.db.invitation_import import create_with_details
 from triage.db.models import INTAKE_STATUSES
 from triage.domain.errors import RulesetError
 from triage.domain.questionnaire.questions import default_questionnaire
@@ -18,10 +18,11 @@ from triage.domain.scales import Urgency
 from triage.web.access import database, record_staff_event, role_required, signed_in_staff
 from triage.web.clinic.forms import InvitationForm, NoteForm, query_args, worklist_query
 from triage.web.clinic.intake import STATUS_LABELS, back_to_intake, intake_page
-from triage.web.clinic.referral_fields import referral_values
+from triage.web.clinic.invitation_upload import invitation_rules
 from triage.web.clinic_details import clinic
 from triage.web.errors import render_error
 from triage.web.forms import ActionForm
+from triage.web.i18n import language_choices
 from triage.web.job_queue import letter_changed
 from triage.web.routes import RouteTable
 
@@ -67,7 +68,7 @@ def _worklist_page(invitation: dict[str, str] | None = None, form: InvitationFor
         decision_labels=decisions.DECISION_LABELS,
         clinicians=people,
         args=lambda **changes: query_args(query, **changes),
-        form=form or InvitationForm(formdata=None),
+        form=form or invitation_form(formdata=False),
         invitation=invitation,
     )
 
@@ -82,31 +83,45 @@ def worklist_view() -> Any:
 @routes.route("/invitations", methods=["POST"])
 @role_required("clinician")
 def invite() -> Any:
-    """Create a patient invitation; the link is shown once in this response and stored only as a hash."""
-    form = InvitationForm()
-    if not form.validate_on_submit():
+    """Create a patient invitation and queue its email or text; the link is shown once here and stored only as a hash."""
+    form = invitation_form()
+    valid = form.validate_on_submit()
+    details = form.checked(invitation_rules())
+    if not valid or details is None:
         return _worklist_page(form=form), 400
-    ref = (form.ref.data or "").strip()
     with database().session() as session:
-        token, intake = queries.create_invitation(
+        made = create_with_details(
             session,
-            ref=ref,
+            details,
             questionnaire_version=default_questionnaire().version,
             expires_days=clinic().invite_expiry_days,
-            appointment_date=form.appointment.data,
             created_by=signed_in_staff().email,
         )
-        referral = letters.set_referral(session, intake.id, letters.clean_referral(referral_values(form)))
         record_staff_event(
             session,
             "invitation.create",
-            intake_id=intake.id,
-            detail=f"appointment={form.appointment.data or 'none'} referral={','.join(referral) or 'none'}",
+            intake_id=made.intake_id,
+            detail=f"appointment={details.appointment_date or 'none'} channels={','.join(made.channels) or 'none'} "
+            f"referral={','.join(made.referral) or 'none'}",
         )
-        intake_id = intake.id
-    link = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/i/{token}"
+    link = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/i/{made.token}"
     days = clinic().invite_expiry_days
-    return _worklist_page(invitation={"ref": ref, "link": link, "intake_id": str(intake_id), "days": str(days)})
+    sent = {"email": "by email", "sms": "by text message"}
+    return _worklist_page(
+        invitation={
+            "ref": details.ref,
+            "link": link,
+            "intake_id": str(made.intake_id),
+            "days": str(days),
+            "queued": " and ".join(sent[c] for c in made.channels),
+        }
+    )
+
+
+def invitation_form(formdata: bool = True) -> InvitationForm:
+    """The invitation form (read from the request, or blank) offering the questionnaire's languages."""
+    form = InvitationForm() if formdata else InvitationForm(formdata=None)
+    return form.offer_languages([(language.code, language.name) for language in language_choices()])
 
 
 @routes.route("/intakes/<int:intake_id>/notes", methods=["POST"])

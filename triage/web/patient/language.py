@@ -18,7 +18,7 @@ routes = RouteTable()
 LANGUAGE_FIELD = "language"
 BACK_FIELD = "back"
 # Only the patient's own pages may be returned to (never another site, never a staff page).
-_BACK_PREFIXES = ("/intake", "/privacy")
+_BACK_PREFIXES = ("/intake", "/privacy", "/stop/")  # /stop/: the reminder opt-out (optout.py)
 
 
 def back_to(raw: object) -> str:

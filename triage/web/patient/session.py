@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from triage.db import audit, patient_links, patient_sessions
 from triage.db import intakes as queries
+from triage.db.clock import utcnow
 from triage.db.models import Intake, Invitation
 from triage.domain.questionnaire.questions import Answer, Questionnaire, questionnaire_for
 from triage.web.errors import render_error
@@ -67,24 +68,86 @@ def _lifetime() -> timedelta:
 def bind(db_session: Session, invitation: Invitation) -> None:
     """Bind this browser to the invitation's intake through a new server-side session (the link's token is never kept).
 
+    The session shows nothing until the patient passes the date-of-birth check; an invitation that records no date
+    of birth (made before the check, or by hand without one) has nothing to check, so its session is verified at once.
     A session this browser had before (another patient's on a shared computer, or this one's) ends at once; sessions
     of the same invitation in other browsers go on, as a patient may move from a phone to a computer.
     """
-    previous = session.get(SESSION_KEY)
-    if isinstance(previous, str):
-        patient_sessions.revoke(db_session, previous)
-    session[SESSION_KEY] = patient_sessions.start(db_session, invitation.intake_id, invitation.id, _lifetime())
+    _end_previous(db_session)
+    now = utcnow()
+    unchecked = invitation.date_of_birth is None
+    if invitation.opened_at is None:
+        invitation.opened_at = now
+    if unchecked and invitation.verified_at is None:
+        invitation.verified_at = now
+    raw_id = patient_sessions.start(db_session, invitation.intake_id, invitation.id, _lifetime(), verified=unchecked)
+    session[SESSION_KEY] = raw_id
     session.permanent = True
 
 
+def bind_decoy(db_session: Session) -> None:
+    """For a link that matches no invitation: a session id of the same shape, bound to nothing (the check always fails)."""
+    _end_previous(db_session)
+    session[SESSION_KEY] = patient_sessions.new_id()
+    session.permanent = True
+
+
+def _end_previous(db_session: Session) -> None:
+    previous = session.get(SESSION_KEY)
+    if isinstance(previous, str):
+        patient_sessions.revoke(db_session, previous)
+
+
+@dataclass
+class Checking:
+    """A browser at the date-of-birth check: its session id, and the invitation (None for a decoy) and link state."""
+
+    raw_id: str
+    invitation: Invitation | None
+    state: str = "decoy"  # 'decoy', or the link's state: 'open', 'expired', 'revoked', 'submitted'
+    verified: bool = False
+
+    @property
+    def actor(self) -> str:
+        """How audit rows name this patient: the invitation, or anonymous for a link that matches none."""
+        return f"invitation:{self.invitation.id}" if self.invitation else "anonymous"
+
+
+def load_checking(db_session: Session) -> Checking | None:
+    """The check's view of this browser's session; None when it has none (or one that ended).
+
+    An id with no session row at all is a decoy (given for a link that matches no invitation). The page language
+    is not taken from the intake here, so a real link's check page and a decoy's are the same.
+    """
+    raw_id = session.get(SESSION_KEY)
+    if not isinstance(raw_id, str) or not raw_id or len(raw_id) > patient_sessions.MAX_ID_CHARS:
+        return None
+    live = patient_sessions.current(db_session, raw_id, _lifetime())
+    if live is None:
+        return Checking(raw_id, None) if patient_sessions.row_of(db_session, raw_id) is None else None
+    invitation = db_session.get(Invitation, live.invitation_id)
+    if invitation is None:
+        return None
+    return Checking(raw_id, invitation, queries.link_state(invitation), live.verified_at is not None)
+
+
+def check_pending(db_session: Session) -> bool:
+    """Whether this browser's session waits for the date-of-birth check (or is a decoy, which always waits)."""
+    checking = load_checking(db_session)
+    return checking is not None and not checking.verified
+
+
 def load_bound(db_session: Session, lock: bool = False) -> Bound | None:
-    """The bound intake, re-read from the database (locked for update when the request will write)."""
+    """The bound intake of a verified session, re-read from the database (locked for update when the request will write).
+
+    None for a session that has not passed the date-of-birth check (see check_pending).
+    """
     raw_id = session.get(SESSION_KEY)
     if not isinstance(raw_id, str):
         return None
     live = patient_sessions.current(db_session, raw_id, _lifetime())
-    if live is None:
-        return None
+    if live is None or live.verified_at is None:
+        return None  # deny by default: nothing is shown before the date-of-birth check
     rows = patient_links.bound_rows(db_session, live.intake_id, live.invitation_id, lock)
     if rows is None:
         return None

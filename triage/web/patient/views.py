@@ -68,7 +68,12 @@ def _step_or_404(questionnaire: Questionnaire, step_id: str) -> Step:
 
 @routes.get("/i/<token>")
 def open_link(token: str) -> Any:
-    """The private link: bind the session to the intake, then leave the token-bearing URL at once."""
+    """The private link: bind the session, then leave the token-bearing URL at once (for the date-of-birth check).
+
+    A token that matches no invitation gets the same: a session id (bound to nothing) and the check page, where
+    every date fails, so the page never tells whether a link exists. An invitation that records no date of birth
+    has nothing to check: its session is verified at once and goes straight to the questionnaire.
+    """
     with database().session() as db_session:
         invitation = queries.invitation_for_token(db_session, token) if ps.plausible_token(token) else None
         if ps.link_attempts_exceeded(db_session, invitation):
@@ -76,12 +81,14 @@ def open_link(token: str) -> Any:
             return render_error(429)
         if invitation is None:
             ps.refuse_link(db_session, "unknown link")
-            return render_error(404)
+            ps.bind_decoy(db_session)
+            return _see(url_for("patient.check"))
         state = queries.link_state(invitation)
         if state in ("expired", "revoked"):
             ps.refuse_link(db_session, f"{state} link", invitation)
             return ps.closed_link_page()
         ps.bind(db_session, invitation)
+        checked = invitation.date_of_birth is not None
         audit.record(
             db_session,
             actor=f"invitation:{invitation.id}",
@@ -91,6 +98,8 @@ def open_link(token: str) -> Any:
             ip=client_ip(),
             detail=state,
         )
+    if checked:
+        return _see(url_for("patient.check"))
     return _see(url_for("patient.done" if state == "submitted" else "patient.start"))
 
 
@@ -230,6 +239,8 @@ def done() -> Any:
     """The read-only page after submission: the clinic has the answers (never any triage output)."""
     with database().session() as db_session:
         bound = ps.load_bound(db_session)
+        if bound is None and ps.check_pending(db_session):
+            return _see(url_for("patient.check"))
         if bound is None:
             return ps.no_session_page()
         if bound.state == "open":

@@ -12,9 +12,13 @@ from triage.web.staff import (
     api_clients,
     auth,
     clinic_settings,
+    completion,
     deliveries,
+    languages,
+    message_templates,
     recovery,
     research_export,
+    retention,
     sso,
 )
 
@@ -29,6 +33,9 @@ def build_blueprints() -> list[Blueprint]:
     sign_in.add_app_template_global(account.signed_in_name, "staff_name")
     sign_in.add_app_template_global(sso.enabled, "sso_enabled")
     administration = Blueprint("admin", __name__, url_prefix="/admin")
-    for module in (admin, admin_accounts, alerts_report, clinic_settings, deliveries, api_clients, research_export):
+    for module in (admin, admin_accounts, alerts_report, clinic_settings, deliveries, api_clients, research_export, retention):
         module.routes.register(administration)
+    message_templates.routes.register(administration)
+    languages.routes.register(administration)
+    completion.routes.register(administration)
     return [sign_in, administration]

@@ -34,6 +34,8 @@ TEXT_FIELDS = (
     "alert_email",
     "escalation_email",
 )
+# How long records are kept (triage.domain.retention): empty means the default.
+RETENTION_FIELDS = ("retention_intake_years", "retention_letter_years", "retention_message_days")
 
 
 def _lines_allowed(_form: Any, field: Any) -> None:
@@ -41,6 +43,18 @@ def _lines_allowed(_form: Any, field: Any) -> None:
     field.data = (field.data or "").replace("\r\n", "\n")
     if any((ord(c) < 32 and c != "\n") or ord(c) == 127 for c in field.data):
         raise ValidationError("Remove the control characters from this field.")
+
+
+def _period(_form: Any, field: Any) -> None:
+    """A retention period must be a whole number in its range; the message names the field."""
+    try:
+        clinic_profile.clean_value(field.name, field.data or "")
+    except ClinicDetailsRefused as problem:
+        raise ValidationError(str(problem)) from None
+
+
+def _period_field(label: str) -> StringField:
+    return StringField(label, validators=[Optional(), _period], render_kw={"inputmode": "numeric"})
 
 
 class ClinicDetailsForm(FlaskForm):
@@ -72,6 +86,9 @@ class ClinicDetailsForm(FlaskForm):
             NumberRange(min=1, max=365, message="Enter a whole number from 1 to 365."),
         ],
     )
+    retention_intake_years = _period_field("Keep intakes for (years)")
+    retention_letter_years = _period_field("Keep letters for (years)")
+    retention_message_days = _period_field("Keep sent messages for (days)")
     logo = FileField("Logo for letters (PNG or JPEG, at most 300 KB)")
     remove_logo = BooleanField("Remove the logo")
 
@@ -79,6 +96,8 @@ class ClinicDetailsForm(FlaskForm):
         """Show the details in force."""
         for name in TEXT_FIELDS:
             getattr(self, name).data = getattr(profile, name)
+        for name in RETENTION_FIELDS:
+            getattr(self, name).data = str(getattr(profile, name))
         return self
 
 
@@ -110,7 +129,8 @@ def clinic_details_save() -> Any:
     form = ClinicDetailsForm()
     if not form.validate_on_submit():
         return _page(form, 400)
-    values = {name: str(getattr(form, name).data) for name in TEXT_FIELDS}
+    values: dict[str, str | None] = {name: str(getattr(form, name).data) for name in TEXT_FIELDS}
+    values.update({name: (getattr(form, name).data or "").strip() or None for name in RETENTION_FIELDS})
     with database().session() as session:
         try:
             logo = _uploaded_logo(form)
@@ -135,7 +155,7 @@ def clinic_details_reset() -> Any:
         flash("The form had expired; nothing was changed. Please try again.", "error")
         return redirect(url_for("admin.clinic_details"))
     with database().session() as session:
-        changed = clinic_profile.save_clinic_details(session, dict.fromkeys(TEXT_FIELDS), remove_logo=True)
+        changed = clinic_profile.save_clinic_details(session, dict.fromkeys(TEXT_FIELDS + RETENTION_FIELDS), remove_logo=True)
         if changed:
             record_staff_event(session, "clinic.details", detail=f"reset {', '.join(changed)}")
     flash("The environment's values apply again." if changed else "Nothing was set in the app.", "info")
