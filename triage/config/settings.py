@@ -121,7 +121,7 @@ class Settings(BaseSettings):
     SMTP_TIMEOUT_SECONDS: float = Field(10.0, gt=0, le=120, description="how long to wait for the mail server, in seconds")
     OUTBOX_MAX_ATTEMPTS: int = Field(12, ge=1, le=100, description="delivery attempts before a message is marked failed")
     REMINDER_DAYS: str = Field(
-        "7,2", description="days before the appointment a reminder goes to a patient who has not submitted; '' for none"
+        "7,2", description="days before the appointment a patient yet to submit is reminded; '' for none; also set in the app"
     )
     PATIENT_QUIET_HOURS: str = Field(
         "21:00-08:00", description="local times in which no message goes to a patient (held until the end); '' for none"

@@ -18,6 +18,7 @@ from triage.config.zones import known_time_zone
 from triage.db.clock import utcnow
 from triage.db.models import AppSetting
 from triage.domain import retention
+from triage.domain.invitations.schedule import parse_days
 
 PREFIX = "clinic."
 LOGO_KEY = PREFIX + "logo"
@@ -39,11 +40,13 @@ FIELDS: dict[str, tuple[str, str]] = {
     "invite_expiry_days": ("INVITE_EXPIRY_DAYS", "30"),
     "alert_email": ("ALERT_EMAIL", ""),
     "escalation_email": ("ESCALATION_EMAIL", ""),
+    "reminder_days": ("REMINDER_DAYS", "7,2"),
     # How long records are kept (triage.domain.retention); only the app sets them.
     "retention_intake_years": ("", str(retention.DEFAULT_INTAKE_YEARS)),
     "retention_letter_years": ("", str(retention.DEFAULT_LETTER_YEARS)),
     "retention_message_days": ("", str(retention.DEFAULT_MESSAGE_DAYS)),
 }
+NO_REMINDERS = "none"
 SOURCES = ("set in the app", "environment", "default", "set in the app over the environment")
 
 
@@ -87,8 +90,14 @@ class ClinicProfile:
     retention_intake_years: int = retention.DEFAULT_INTAKE_YEARS
     retention_letter_years: int = retention.DEFAULT_LETTER_YEARS
     retention_message_days: int = retention.DEFAULT_MESSAGE_DAYS
+    reminder_days: str = "7,2"  # days before the appointment, "7,2"; "none" (or '' from the environment): no reminders
     sources: Mapping[str, str] = field(default_factory=dict)
     changed_at: dt.datetime | None = None
+
+    @property
+    def reminder_schedule(self) -> tuple[int, ...]:
+        """The days before the appointment a reminder goes, largest first; () for none."""
+        return () if self.reminder_days == NO_REMINDERS else parse_days(self.reminder_days)
 
     @property
     def address_lines(self) -> tuple[str, ...]:
@@ -119,6 +128,8 @@ def clean_value(name: str, value: str) -> str:
         raise ClinicDetailsRefused(name, "Days a patient link lasts: enter a whole number from 1 to 365.")
     if name == "time_zone" and not known_time_zone(text):
         raise ClinicDetailsRefused(name, "Time zone: use a name such as Europe/London or America/New_York.")
+    if name == "reminder_days":
+        return _reminder_days(text)
     if name.startswith("retention_"):
         period = name.removeprefix("retention_")
         problem = retention.period_problem(period, int(text) if text.isdigit() else -1)
@@ -204,9 +215,21 @@ def profile_from(stored: Mapping[str, str], settings: Settings, changed: dt.date
         retention_intake_years=int(values["retention_intake_years"]),
         retention_letter_years=int(values["retention_letter_years"]),
         retention_message_days=int(values["retention_message_days"]),
+        reminder_days=values["reminder_days"],
         sources=sources,
         changed_at=changed,
     )
+
+
+def _reminder_days(text: str) -> str:
+    """The reminder days as stored ("7,2", largest first), or "none"."""
+    if text.lower() == NO_REMINDERS:
+        return NO_REMINDERS
+    try:
+        days = parse_days(text)
+    except ValueError as problem:
+        raise ClinicDetailsRefused("reminder_days", f"Reminders: {problem}, or write none.") from None
+    return ",".join(str(day) for day in days) or NO_REMINDERS
 
 
 def _put(session: Session, key: str, value: str, now: dt.datetime) -> None:

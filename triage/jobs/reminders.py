@@ -1,4 +1,4 @@
-"""The periodic reminder job: queue each due reminder (REMINDER_DAYS before the appointment) once, outside quiet hours."""
+"""The periodic reminder job: queue each due reminder (the clinic's reminder days before the appointment) once."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from triage.config import Settings
 from triage.db.clinic_profile import load_clinic_profile
 from triage.db.reminders import due_reminders, queue_reminder
-from triage.domain.invitations.schedule import QuietHours, parse_days
+from triage.domain.invitations.schedule import QuietHours
 
 
 def queue_reminders(session: Session, now: dt.datetime, settings: Settings) -> int:
@@ -19,10 +19,11 @@ def queue_reminders(session: Session, now: dt.datetime, settings: Settings) -> i
     Each occasion's dedupe key makes it once per invitation, whatever the number of rounds or workers. A reminder
     queued in quiet hours is due at their end, so it waits as an ordinary due message rather than being held.
     """
-    schedule = parse_days(settings.REMINDER_DAYS)
+    profile = load_clinic_profile(session, settings)  # the admin's schedule over REMINDER_DAYS
+    schedule = profile.reminder_schedule
     if not schedule:
         return 0
-    zone = ZoneInfo(load_clinic_profile(session, settings).time_zone)
+    zone = ZoneInfo(profile.time_zone)
     quiet = QuietHours.parse(settings.PATIENT_QUIET_HOURS)
     due_at = quiet.next_allowed(now, zone) if quiet is not None else now
     return sum(queue_reminder(session, due, due_at) for due in due_reminders(session, now, schedule, zone))

@@ -36,6 +36,8 @@ TEXT_FIELDS = (
 )
 # How long records are kept (triage.domain.retention): empty means the default.
 RETENTION_FIELDS = ("retention_intake_years", "retention_letter_years", "retention_message_days")
+# Fields where empty means "the environment's value or the default" rather than an empty value.
+DEFAULTED_FIELDS = (*RETENTION_FIELDS, "reminder_days")
 
 
 def _lines_allowed(_form: Any, field: Any) -> None:
@@ -46,7 +48,7 @@ def _lines_allowed(_form: Any, field: Any) -> None:
 
 
 def _period(_form: Any, field: Any) -> None:
-    """A retention period must be a whole number in its range; the message names the field."""
+    """A retention period or the reminder days, checked as stored; the message names the field."""
     try:
         clinic_profile.clean_value(field.name, field.data or "")
     except ClinicDetailsRefused as problem:
@@ -86,6 +88,7 @@ class ClinicDetailsForm(FlaskForm):
             NumberRange(min=1, max=365, message="Enter a whole number from 1 to 365."),
         ],
     )
+    reminder_days = StringField("Reminders: days before the appointment", validators=[Optional(), Length(max=40), _period])
     retention_intake_years = _period_field("Keep intakes for (years)")
     retention_letter_years = _period_field("Keep letters for (years)")
     retention_message_days = _period_field("Keep sent messages for (days)")
@@ -96,7 +99,7 @@ class ClinicDetailsForm(FlaskForm):
         """Show the details in force."""
         for name in TEXT_FIELDS:
             getattr(self, name).data = getattr(profile, name)
-        for name in RETENTION_FIELDS:
+        for name in DEFAULTED_FIELDS:
             getattr(self, name).data = str(getattr(profile, name))
         return self
 
@@ -130,7 +133,7 @@ def clinic_details_save() -> Any:
     if not form.validate_on_submit():
         return _page(form, 400)
     values: dict[str, str | None] = {name: str(getattr(form, name).data) for name in TEXT_FIELDS}
-    values.update({name: (getattr(form, name).data or "").strip() or None for name in RETENTION_FIELDS})
+    values.update({name: (getattr(form, name).data or "").strip() or None for name in DEFAULTED_FIELDS})
     with database().session() as session:
         try:
             logo = _uploaded_logo(form)
@@ -155,7 +158,7 @@ def clinic_details_reset() -> Any:
         flash("The form had expired; nothing was changed. Please try again.", "error")
         return redirect(url_for("admin.clinic_details"))
     with database().session() as session:
-        changed = clinic_profile.save_clinic_details(session, dict.fromkeys(TEXT_FIELDS + RETENTION_FIELDS), remove_logo=True)
+        changed = clinic_profile.save_clinic_details(session, dict.fromkeys(TEXT_FIELDS + DEFAULTED_FIELDS), remove_logo=True)
         if changed:
             record_staff_event(session, "clinic.details", detail=f"reset {', '.join(changed)}")
     flash("The environment's values apply again." if changed else "Nothing was set in the app.", "info")
