@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import io
 import re
 from collections.abc import Mapping
@@ -69,6 +70,11 @@ class Logo:
     def data_uri(self) -> str:
         """The image inline, for a page preview (no request to fetch it)."""
         return f"data:{self.mime};base64,{base64.b64encode(self.data).decode()}"
+
+    @property
+    def version(self) -> str:
+        """A short digest of the image, for a URL that changes with it (patient pages fetch it once and cache it)."""
+        return hashlib.sha256(self.data).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

@@ -30,15 +30,17 @@ SECURITY_HEADERS: dict[str, str] = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 }
 HSTS_VALUE = "max-age=31536000; includeSubDomains"
+# Responses that hold no health data and may be cached: bundled assets and the clinic's logo (under its digest).
+CACHEABLE_ENDPOINTS = ("static", "patient.clinic_logo")
 
 
 def apply_security_headers(response: Response) -> Response:
-    """Add the security headers; every page but static assets is marked no-store (health data)."""
+    """Add the security headers; every page but static assets and the logo is marked no-store (health data)."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     if current_app.config.get("HSTS"):
         response.headers["Strict-Transport-Security"] = HSTS_VALUE
-    if request.endpoint != "static":
+    if request.endpoint not in CACHEABLE_ENDPOINTS or response.status_code not in (200, 304):
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import render_template
+from flask import Response, abort, render_template, request
 
 from triage.db.clinic_profile import ClinicProfile
 from triage.web.clinic_details import clinic
@@ -60,3 +60,17 @@ def kept_years(details: ClinicProfile) -> int | None:
     """The years an intake is kept after its last activity when the clinic details have a retention period, else None."""
     years = getattr(details, "retention_intake_years", None)
     return years if isinstance(years, int) and years > 0 else None
+
+
+@routes.get("/clinic-logo/<version>", endpoint="clinic_logo")
+def clinic_logo(version: str) -> Response:
+    """The letterhead logo for the patient pages' header: public, cached for a year under its digest's URL."""
+    logo = clinic().logo
+    if logo is None or version != logo.version:
+        abort(404)
+    response = Response(logo.data, mimetype=logo.mime)
+    # Not health data: the one patient response a browser may keep (triage.web.security leaves this header alone).
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.set_etag(logo.version)
+    response.make_conditional(request)  # a 304 for a browser that sends the ETag back
+    return response
