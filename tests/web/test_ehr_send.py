@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -222,6 +223,8 @@ def test_on_redis_the_send_job_is_queued_after_the_signature_and_sent_once(
     try:
         connection.ping()
     except RedisError:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("no Redis at 127.0.0.1:6379; .ci/run starts it, and on CI this test must run, not be skipped")
         pytest.skip("no Redis at 127.0.0.1:6379")
     queue = RqJobQueue(connection, f"triage-test-{uuid.uuid4().hex[:12]}", timeout_seconds=30, intervals=[1] * 4)
     try:
