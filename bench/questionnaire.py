@@ -1,4 +1,4 @@
-"""Benchmark of the questionnaire's burden: questions, pages, words and minutes for typical patients, v1 beside v2.
+"""Benchmark of the questionnaire's burden: questions, pages, words and minutes for typical patients, v1, v2 and v3.
 
 Each persona (bench/questionnaire_personas.py) is walked through each version in-process, page by page, with the
 domain's visibility rules (Question.is_shown over the answers so far; for_each copies are shown for ticked values).
@@ -9,7 +9,11 @@ of every question shown. A step's grid (its compact questions, drawn as one ques
 months of each gut symptom, the four mood questions) counts as one question; each row answered is a closed answer;
 its legend and its column headings are read once, and each row's label and unit. Same-page follow-ups open in place,
 so a page is a step with a question shown (the start, done and urgent pages are not counted, nor re-reading one's
-answers on the review page).
+answers on the review page, nor the date-of-birth check before the questionnaire opens).
+An answer the invitation gives (from_invitation: the name, the date of birth; version 3 on) is read, not answered:
+its label, the answer as the page shows it and the page's one note about it are words read, and it is not counted as
+a question or an answer. Each persona says which details its invitation holds (Persona.invitation): most come by an
+email or text invitation made from the appointment list (name and date of birth); some by a link made without them.
 Targets on the current version: the median persona under 10 minutes and at most 50 questions, the 14-symptom persona
 under 18 minutes, and the start page's estimate (estimated_minutes) covering the personas' median. Exits 1 when one
 is missed, after printing every figure.
@@ -32,7 +36,17 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.questionnaire_personas import FOURTEEN_SYMPTOMS, PERSONAS, Persona, answers_v1, answers_v2  # noqa: E402
+from bench.questionnaire_personas import (  # noqa: E402
+    FOURTEEN_SYMPTOMS,
+    PERSONAS,
+    Persona,
+    answers_v1,
+    answers_v2,
+    answers_v3,
+    invitation_of,
+)
+from bench.questionnaire_print import print_table  # noqa: E402
+from triage.domain.questionnaire.known import known_answers  # noqa: E402
 from triage.domain.questionnaire.questions import (  # noqa: E402
     Answer,
     Question,
@@ -41,10 +55,11 @@ from triage.domain.questionnaire.questions import (  # noqa: E402
     bundled_versions,
     questionnaire_for,
 )
+from triage.web.patient.pages import GIVEN_NOTE  # noqa: E402
 
-V1, V2 = "2026.11-1", "2026.12-2"
-BUILDERS: dict[str, Callable[[Persona, dt.date], dict[str, Answer]]] = {V1: answers_v1, V2: answers_v2}
-CURRENT = V2  # the version the targets apply to; the other is printed beside it
+V1, V2, V3 = "2026.11-1", "2026.12-2", "2026.12-3"
+BUILDERS: dict[str, Callable[[Persona, dt.date], dict[str, Answer]]] = {V1: answers_v1, V2: answers_v2, V3: answers_v3}
+CURRENT = V3  # the version the targets apply to; the others are printed beside it
 WORDS_PER_MINUTE = 200
 CLOSED_SECONDS, FREE_TEXT_SECONDS, PAGE_SECONDS = 5, 30, 2
 FREE_TEXT_TYPES = ("text", "longtext")
@@ -108,22 +123,42 @@ def page_words(step: Step, shown: list[Question], grid: list[Question], given: M
     return legend + rows + sum(question_words(q, given) for q in shown if q not in grid)
 
 
-def walk(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> Walk:
-    """Take one persona's answers through the questionnaire page by page, as the patient pages show them."""
+def shown_answer(question: Question, value: Answer) -> str:
+    """An answer the invitation gives, as the page shows it (a date in words: "1 January 1997")."""
+    if question.type == "date" and isinstance(value, str):
+        day = dt.date.fromisoformat(value)
+        return f"{day.day} {day:%B} {day.year}"
+    return str(value)
+
+
+def given_words(given: list[Question], known: Mapping[str, Answer]) -> int:
+    """The words of a page's answers from the invitation: each label and answer, and the one note under them."""
+    if not given:
+        return 0
+    return count_words(GIVEN_NOTE, *(f"{q.label} {shown_answer(q, known[q.id])}" for q in given))
+
+
+def walk(questionnaire: Questionnaire, answers: Mapping[str, Answer], known: Mapping[str, Answer] | None = None) -> Walk:
+    """Take one persona's answers through the questionnaire page by page, as the patient pages show them.
+
+    `known` are the answers the invitation gives (shown on the page, not asked); they replace the persona's own.
+    """
+    known = known or {}
     result = Walk()
     for step in questionnaire.steps:
         shown: list[Question] = []
+        given: list[Question] = []
         for question in step.questions:  # a follow-up names an earlier question, so one pass in order settles it
             if question.is_shown(result.answers):
-                shown.append(question)
-                if question.id in answers:
-                    result.answers[question.id] = answers[question.id]
-        if not shown and not step.is_review:
+                (given if question.id in known else shown).append(question)
+                if question.id in known or question.id in answers:
+                    result.answers[question.id] = known.get(question.id, answers.get(question.id))
+        if not shown and not given and not step.is_review:
             continue
         result.pages += 1
         grid = [q for q in shown if q in step.grid]
         result.questions += len(shown) - len(grid) + (1 if grid else 0)
-        words = count_words(step.title) + page_words(step, shown, grid, result.answers)
+        words = count_words(step.title) + page_words(step, shown, grid, result.answers) + given_words(given, known)
         result.words += words
         result.words_by_step[step.id] = words
         for question in shown:
@@ -139,12 +174,16 @@ def walk(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> Walk:
     return result
 
 
-def walk_all(today: dt.date) -> dict[str, dict[str, Walk]]:
+def walk_persona(version: str, persona: Persona, today: dt.date, invited: bool = True) -> Walk:
+    """One persona through one version; `invited`: with the details its invitation holds (else with none)."""
+    questionnaire = questionnaire_for(version)
+    details = invitation_of(persona, today) if invited else {}
+    return walk(questionnaire, BUILDERS[version](persona, today), known_answers(questionnaire.questions, details, today))
+
+
+def walk_all(today: dt.date, invited: bool = True) -> dict[str, dict[str, Walk]]:
     """Every persona walked through every version: version → persona key → walk."""
-    return {
-        version: {p.key: walk(questionnaire_for(version), build(p, today)) for p in PERSONAS}
-        for version, build in BUILDERS.items()
-    }
+    return {version: {p.key: walk_persona(version, p, today, invited) for p in PERSONAS} for version in BUILDERS}
 
 
 def median_persona(walks: Mapping[str, Walk]) -> str:
@@ -196,53 +235,17 @@ def report(today: dt.date) -> dict[str, Any]:
         "free_text_answer_s": FREE_TEXT_SECONDS,
     }
     model |= {"page_load_s": PAGE_SECONDS, "table_row": "one free-text answer", "grid": GRID_RULE}
+    model |= {"from_invitation": "read (label, answer, note), not answered"}
+    bare = walk_all(today, invited=False)[CURRENT]
+    versions[CURRENT]["without_invitation_details"] = {
+        "median_persona": median_persona(bare),
+        "median_persona_minutes": round(bare[median_persona(bare)].minutes, 1),
+        "fourteen_symptom_minutes": round(bare[FOURTEEN_SYMPTOMS].minutes, 1),
+    }
     summaries = {p.key: p.summary for p in PERSONAS}
-    return {"model": model, "current": CURRENT, "personas": summaries, "versions": versions}
-
-
-def _row(key: str, data: Mapping[str, Any]) -> str:
-    cells = [f"{key:<18}"]
-    for version in BUILDERS:
-        f = data["versions"][version]["personas"][key]
-        cells.append(
-            f"{f['questions']:>4} {f['pages']:>3} {f['words']:>5} {f['closed']:>4} {f['free_text']:>3} {f['minutes']:>5.1f}"
-        )
-    return " | ".join(cells)
-
-
-def print_table(data: Mapping[str, Any]) -> None:
-    """The figures as a side-by-side table, then the medians and the targets."""
-    model = data["model"]
-    print(
-        f"Model: reading {model['words_per_minute']} words/min + {model['closed_answer_s']} s per closed answer"
-        f" + {model['free_text_answer_s']} s per free-text answer (a table row counts as one)"
-        f" + {model['page_load_s']} s per page; {model['grid']}"
-    )
-    head = " | ".join([f"{'':<18}", *(f"{v:^30}" for v in BUILDERS)])
-    sub = " | ".join(
-        [f"{'persona':<18}", *([f"{'qs':>4} {'pg':>3} {'words':>5} {'clsd':>4} {'txt':>3} {'min':>5}"] * len(BUILDERS))]
-    )
-    print(head, sub, "-" * len(sub), sep="\n")
-    for key in data["personas"]:
-        print(_row(key, data))
-    print()
-    for version, figures in data["versions"].items():
-        median, claim = figures["median_persona"], figures["estimated_minutes"]
-        print(f"{version}: median persona {median} ({data['personas'][median]}); median of all: "
-              f"{figures['median_minutes']} min, {figures['median_questions']} questions; claim {claim or 'none'}")  # fmt: skip
-        print(f"  median persona:     {_row(median, data)}")
-        print(f"  14-symptom persona: {_row(FOURTEEN_SYMPTOMS, data)}")
-        for key in (median, FOURTEEN_SYMPTOMS):
-            by_step = sorted(figures["personas"][key]["words_by_step"].items(), key=lambda item: -item[1])
-            f = figures["personas"][key]
-            split = (f["words"] / WORDS_PER_MINUTE, f["closed"] * CLOSED_SECONDS / 60, f["free_text"] * FREE_TEXT_SECONDS / 60)
-            print(f"  {key}: reading {split[0]:.1f} min, closed answers {split[1]:.1f}, free text {split[2]:.1f},"
-                  f" page loads {f['pages'] * PAGE_SECONDS / 60:.1f}")  # fmt: skip
-            print("    words by page: " + ", ".join(f"{step} {words}" for step, words in by_step))
-    print()
-    for entry in data["versions"][data["current"]]["targets"]:
-        mark = "met" if entry["met"] else "MISSED"
-        print(f"{data['current']} target {entry['target']}: {entry['value']} (needs {entry['limit']}): {mark}")
+    invitations = {p.key: list(p.invitation) for p in PERSONAS}
+    data = {"model": model, "current": CURRENT, "personas": summaries, "invitations": invitations}
+    return data | {"fourteen_symptom_persona": FOURTEEN_SYMPTOMS, "versions": versions}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from triage.domain.questionnaire.known import invitation_details
 from triage.domain.questionnaire.values import Answer
 
 WARNING_SIGNS = (
@@ -85,6 +86,9 @@ class Persona:
     tests: tuple[tuple[str, int, str], ...] = ()  # test, months ago, result
     smoking: str = "never"
     mood: str = "0"  # every PHQ-2 and GAD-2 answer
+    # The details the patient's invitation holds: an email or text invitation made from the appointment list has the
+    # name and date of birth (a link sent by message must carry a date of birth); one made by hand may have neither.
+    invitation: tuple[str, ...] = ("patient_name", "date_of_birth")
 
 
 OMEPRAZOLE = ("Omeprazole", "20 mg", "once a day")
@@ -106,14 +110,16 @@ PERSONAS = (
             "Food sticks in my chest and I have lost weight.", trend="worse",
             warning=("swallowing_worse", "unintended_weight_loss"),
             lost_kg=6, lost_months=3, ppi_months=3, medicines=(OMEPRAZOLE, ("Amlodipine", "5 mg", "once a day")),
-            smoking="former", alcohol=("3", "1", "1")),
+            smoking="former", alcohol=("3", "1", "1"), invitation=()),
     Persona("uc_like_19", "bloody diarrhoea, 19", 19, "male", ("diarrhoea", "urgency", "abdominal_pain"), 2,
             "Diarrhoea with blood for 2 months.", trend="worse", stool="mostly_loose", per_day=7, night="yes", mucus="yes",
-            warning=("blood_in_stool",), bloody_per_day=5, pain_where=("lower_left",), alcohol=("2", "1", "2")),
+            warning=("blood_in_stool",), bloody_per_day=5, pain_where=("lower_left",), alcohol=("2", "1", "2"),
+            invitation=("date_of_birth",)),
     Persona("ppi_b12_62", "long-term PPI, low B12, 62", 62, "female", ("fatigue", "numbness", "brain_fog", "heartburn"), 36,
             "Tingling feet and tiredness; my B12 was low.", periods="postmenopause", anaemia="b12_deficiency", ppi_months=96,
             supplements=("b12_injections",), medicines=(OMEPRAZOLE, ("Levothyroxine", "75 micrograms", "once a day")),
-            conditions=("autoimmune_thyroid",), tests=(("vitamin_b12", 3, "abnormal"), ("blood_count_iron", 3, "normal"))),
+            conditions=("autoimmune_thyroid",), tests=(("vitamin_b12", 3, "abnormal"), ("blood_count_iron", 3, "normal")),
+            invitation=()),
     Persona("constipation_55", "constipation and bloating, 55", 55, "female", ("constipation", "bloating", "abdominal_pain"), 60,
             "I only go twice a week and feel bloated.", periods="postmenopause", stool="mostly_hard", per_day=0.3,
             pain_where=("lower_left", "all_over"), medicines=(("Macrogol", "1 sachet", "most days"),),
@@ -145,13 +151,28 @@ PERSONAS = (
 )
 # fmt: on
 FOURTEEN_SYMPTOMS = "leaky_gut_45"
+NAME = "Sam Example"
+# The older two have no email or mobile on record: the clinic gave them the link on paper, made without details; the
+# 19-year-old was invited by text from the worklist form with a date of birth and no name.
+
+
+def born(p: Persona, today: dt.date) -> dt.date:
+    """The persona's date of birth (1 January of the year that gives their age)."""
+    return dt.date(today.year - p.age, 1, 1)
+
+
+def invitation_of(p: Persona, today: dt.date) -> dict[str, str]:
+    """The details the persona's invitation holds, as triage.domain.questionnaire.known reads them."""
+    return invitation_details(
+        NAME if "patient_name" in p.invitation else None, born(p, today) if "date_of_birth" in p.invitation else None
+    )
 
 
 def _shared(p: Persona, today: dt.date) -> dict[str, Answer]:
     """The answers both versions ask the same way (questions not shown to this persona are ignored by the walk)."""
     a: dict[str, Answer] = {
-        "full_name": "Sam Example",
-        "date_of_birth": f"{today.year - p.age}-01-01",
+        "full_name": NAME,
+        "date_of_birth": born(p, today).isoformat(),
         "sex_at_birth": p.sex,
         "height_cm": 178.0 if p.sex == "male" else 164.0,
         "weight_kg": 80.0 if p.sex == "male" else 66.0,
@@ -255,3 +276,8 @@ def answers_v2(p: Persona, today: dt.date) -> dict[str, Answer]:
     a |= {"allergies_details": p.allergy, "conditions": list(p.conditions) + (["other"] if p.other_condition else []) or ["none"]}
     a |= {"conditions_other": p.other_condition}
     return {k: v for k, v in a.items() if v not in ("", [])}
+
+
+def answers_v3(p: Persona, today: dt.date) -> dict[str, Answer]:
+    """The persona's answers to questionnaire 2026.12-3: version 2's, with one confirmation box instead of two."""
+    return {k: v for k, v in answers_v2(p, today).items() if k != "consent_use"}

@@ -51,7 +51,6 @@ COLITIS = {
     "known_anaemia": "no",
     "acid_medicines": ["none"],
     "consent_true": True,
-    "consent_use": True,
 }
 
 

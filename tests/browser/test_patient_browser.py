@@ -168,7 +168,7 @@ def test_patient_on_a_phone_answers_everything_and_sends(new_context: Any, live_
     assert answers["ppi_still_taking"] == "no" and answers["ppi_last_dose_days"] == 1
     assert answers["worst_symptom_severity"] == 8 and answers["symptoms"] == PATIENT["symptoms"]
     assert answers["current_medicines"] == [["Ferrous sulfate", "200 mg", "twice a day"], ["Vitamin C", "500 mg", "once a day"]]
-    assert answers["heavy_periods"] == "yes" and answers["consent_use"] is True
+    assert answers["heavy_periods"] == "yes" and answers["consent_true"] is True
     errors = [e for e in context.console_errors if not IGNORED_CONSOLE.search(e)]
     assert errors == [], errors
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -228,15 +229,18 @@ def open_link(page: Any, token: str, dob: dt.date | None = None) -> None:
     page.wait_for_load_state()
 
 
-def new_invitation(server: Any, ref: str, dob: dt.date | None = None) -> tuple[str, int]:
-    """A fresh patient link for the live server's database: (token, intake id); with `dob`, the link asks for it."""
+def new_invitation(server: Any, ref: str, dob: dt.date | None = None, name: str = "") -> tuple[str, int]:
+    """A fresh patient link for the live server's database: (token, intake id); with `dob`, the link asks for it.
+
+    With `dob` (and `name`), the first page shows them rather than asking (questionnaire 2026.12-3 on).
+    """
     with server.session() as session:
         token, intake = queries.create_invitation(
             session,
             ref=ref,
             questionnaire_version=default_questionnaire().version,
             expires_days=30,
-            contact=InvitationContact(date_of_birth=dob),
+            contact=InvitationContact(patient_name=name, date_of_birth=dob),
         )
         return token, intake.id
 
@@ -263,6 +267,20 @@ def sign_in(page: Any, account: Any, shots: str, start: str = "/clinic/") -> Non
     assert page.url.endswith("/staff/login/code")
     assert page.locator("h1").inner_text() == "Enter your sign-in code"
     check_page(page, f"{shots}-02-code")
-    page.get_by_label(re.compile("code", re.I)).fill(account.code())
+    page.get_by_label(re.compile("code", re.I)).fill(_unused_code(account))
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in").click()
+    assert "/staff/login" not in page.url, "the sign-in code was refused"
+
+
+_USED_CODES: dict[str, str] = {}  # email -> the last code a browser test signed in with
+
+
+def _unused_code(account: Any) -> str:
+    """The account's current code, waiting for the next 30-second step if this one was used (codes never replay)."""
+    code = account.code()
+    if _USED_CODES.get(account.email) == code:
+        time.sleep(30.5 - time.time() % 30)
+        code = account.code()
+    _USED_CODES[account.email] = code
+    return code

@@ -210,7 +210,9 @@ def raw_by_question(plan: Mapping[str, list[str]]) -> dict[str, list[str]]:
                 raw[name] = list(values)
             continue
         qid, _, part = name.partition("-")
-        question = questionnaire.by_id[qid]
+        question = questionnaire.by_id.get(qid)
+        if question is None:  # a box of an earlier version's question (consent_use): this version does not ask it
+            continue
         if question.type == "date" and part in _DATE_PARTS:
             raw[qid] = [plan.get(f"{qid}-{p}", [""])[0] for p in _DATE_PARTS]
         elif question.type == "table":

@@ -1,4 +1,4 @@
-"""bench/questionnaire.py: its personas are valid intakes of both versions and its time model adds up (no timing)."""
+"""bench/questionnaire.py: its personas are valid intakes of every version and its time model adds up (no timing)."""
 
 from __future__ import annotations
 
@@ -85,6 +85,34 @@ def test_json_output_has_every_persona_in_both_versions_and_the_targets(capsys: 
         assert figures["median_persona"] in figures["personas"]
     targets = data["versions"][bench.CURRENT]["targets"]
     assert len(targets) == 4 and code == (0 if all(t["met"] for t in targets) else 1)
+    assert set(data["invitations"]) == {p.key for p in PERSONAS}
+    assert data["versions"][bench.CURRENT]["without_invitation_details"]["median_persona"] in figures["personas"]
+
+
+def test_answers_from_the_invitation_are_read_not_asked() -> None:
+    persona = _persona("ibs_d_28")
+    assert persona.invitation == ("patient_name", "date_of_birth")
+    invited = bench.walk_persona(bench.V3, persona, TODAY)
+    asked = bench.walk_persona(bench.V3, persona, TODAY, invited=False)
+    assert invited.answers["full_name"] == asked.answers["full_name"] == "Sam Example"
+    assert invited.answers["date_of_birth"] == asked.answers["date_of_birth"]
+    # Asked: the name is a free-text answer and the date a closed one; given: neither, and 2 questions fewer.
+    assert (asked.free_text - invited.free_text, asked.closed - invited.closed) == (1, 1)
+    assert asked.questions - invited.questions == 2
+    questionnaire = questionnaire_for(bench.V3)
+    name, born = questionnaire.by_id["full_name"], questionnaire.by_id["date_of_birth"]
+    shown = bench.count_words(bench.GIVEN_NOTE, f"{name.label} Sam Example", f"{born.label} 1 January 1998")
+    assert invited.words_by_step["about_you"] - asked.words_by_step["about_you"] == shown - bench.count_words(
+        name.label, born.label, born.help
+    )
+
+
+def test_version_2_has_nothing_from_the_invitation_and_a_link_without_a_date_shows_nothing() -> None:
+    persona = _persona("ibs_d_28")
+    assert bench.walk_persona(bench.V2, persona, TODAY) == bench.walk_persona(bench.V2, persona, TODAY, invited=False)
+    by_hand = _persona("dysphagia_68")
+    assert by_hand.invitation == ()
+    assert bench.walk_persona(bench.V3, by_hand, TODAY) == bench.walk_persona(bench.V3, by_hand, TODAY, invited=False)
 
 
 def test_a_grid_is_one_question_whose_rows_are_closed_answers() -> None:

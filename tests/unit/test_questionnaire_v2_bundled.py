@@ -1,5 +1,6 @@
-"""The bundled questionnaire version 2 (forms/questionnaire.yaml): eight fixed sections, each fact asked once, and the
-follow-ups, exclusive choices, units and tables that the derived facts and the web pages build on."""
+"""The bundled questionnaire (forms/questionnaire.yaml, version 3 on version 2's questions): eight fixed sections, each
+fact asked once, and the follow-ups, exclusive choices, units and tables that the derived facts and the web pages build
+on. Version 2 (2026.12-2) stays bundled for the intakes answered on it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from triage.domain.questionnaire.questions import Question, default_questionnair
 from triage.domain.questionnaire.synthetic import random_intake
 
 V2 = "2026.12-2"
+V3 = "2026.12-3"
 Q = default_questionnaire()
 V1 = questionnaire_for("2026.11-1")
 SECTIONS = [
@@ -42,7 +44,7 @@ bloody_stools_per_day cannot_swallow_saliva cannot_keep_fluids known_anaemia iro
 gluten_reduced_months dairy_symptoms alcohol_frequency alcohol_typical_drinks alcohol_six_or_more plant_based ppi_months
 ppi_last_dose_days h2_last_dose_days antacid_frequency nsaid_frequency nsaid_months conditions conditions_other
 family_history family_cancer_age previous_tests test_celiac_on_gluten smoking smoking_quit_years phq_interest phq_down
-gad_nervous gad_worry consent_true consent_use""".split()
+gad_nervous gad_worry consent_true""".split()
 # Gone from version 2; the yes/no facts among them are derived facts now (see test_questionnaire_v2_derived.py).
 REMOVED = (
     """weight_change weight_change_kg weight_change_intended symptoms_started_months hard_stools_percent
@@ -70,10 +72,29 @@ def shown(question: Question) -> tuple[str, str, object] | None:
     return None if when is None else (when.question, when.operator, when.value)
 
 
-def test_the_current_file_is_version_2_and_version_1_stays_bundled() -> None:
-    assert Q.version == V2
-    assert questionnaire_for(V2) is Q
-    assert V1.version == "2026.11-1"
+def test_the_current_file_is_version_3_and_versions_1_and_2_stay_bundled() -> None:
+    assert Q.version == V3
+    assert questionnaire_for(V3) is Q
+    assert V1.version == "2026.11-1" and questionnaire_for(V2).version == V2
+
+
+def test_version_3_keeps_version_2s_ids_but_one_confirmation_box() -> None:
+    v2 = questionnaire_for(V2)
+    assert set(v2.by_id) - set(Q.by_id) == {"consent_use"}
+    # Version 3 adds the earlier liver blood test (its when and result), a reason to consider coeliac testing (NG20).
+    assert set(Q.by_id) - set(v2.by_id) == {"test_liver_blood_months_ago", "test_liver_blood_result"}
+    review = next(s for s in Q.steps if s.is_review)
+    assert [q.id for q in review.questions] == ["consent_true"]
+    assert "my clinic will use them" in Q.by_id["consent_true"].label and Q.by_id["consent_true"].required
+
+
+def test_version_3_takes_the_name_and_date_of_birth_from_the_invitation() -> None:
+    assert {q.id: q.from_invitation for q in Q.questions if q.from_invitation} == {
+        "full_name": "patient_name",
+        "date_of_birth": "date_of_birth",
+    }
+    assert not any(q.from_invitation for q in questionnaire_for(V2).questions)
+    assert Q.by_id["date_of_birth"].describe()["from_invitation"] == "date_of_birth"
 
 
 def test_eight_fixed_sections_with_the_review_in_the_last() -> None:
@@ -88,7 +109,9 @@ def test_kept_ids_stay_and_removed_ids_are_gone() -> None:
     assert [qid for qid in KEPT if qid not in Q.by_id] == []
     assert [qid for qid in REMOVED if qid in Q.by_id] == []
     assert not any(qid.endswith("_severity") and qid != "worst_symptom_severity" for qid in Q.by_id)
-    assert set(choices("symptoms")) == set(V1.by_id["symptoms"].choice_values)
+    # Version 3 adds one symptom: unsteady walking or poor balance, a B12 nerve symptom (rf_b12_neurological).
+    assert set(choices("symptoms")) - set(V1.by_id["symptoms"].choice_values) == {"unsteady"}
+    assert set(V1.by_id["symptoms"].choice_values) <= set(choices("symptoms"))
 
 
 def test_about_you_asks_dates_in_boxes_and_offers_imperial_units() -> None:

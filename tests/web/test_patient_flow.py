@@ -51,7 +51,7 @@ def test_full_walk_stores_every_answer_and_submits_once(app: Flask, client: Flas
     response = submit(client)
     assert response.status_code == 303 and response.location.endswith(DONE_URL)
 
-    expected = expected_answers() | {"consent_true": True, "consent_use": True}
+    expected = expected_answers() | {"consent_true": True}
     assert stored_answers(app, intake_id) == expected
     versions = answer_versions(app, intake_id)
     assert set(versions) == set(expected) and set(versions.values()) == {questionnaire.version}
@@ -95,7 +95,7 @@ def test_sequential_double_submit_gives_one_submission(app: Flask, client: Flask
     open_link(client, token)
     walk_to_review(client)
     page = client.get(REVIEW_URL)
-    data = {"csrf_token": csrf_of(page), "consent_true": "yes", "consent_use": "yes"}
+    data = {"csrf_token": csrf_of(page), "consent_true": "yes"}
     first = client.post(REVIEW_URL, data=data)
     second = client.post(REVIEW_URL, data=data)
     assert first.status_code == second.status_code == 303
@@ -269,7 +269,7 @@ def test_evaluation_failure_leaves_the_intake_in_progress(
     body = response.get_data(as_text=True)
     assert "Nothing has been lost" in body and "Traceback" not in body and "rules engine" not in body
     assert intake_row(app, intake_id).status == "in_progress"
-    assert stored_answers(app, intake_id) == before | {"consent_true": True, "consent_use": True}
+    assert stored_answers(app, intake_id) == before | {"consent_true": True}
     assert evaluations(app, intake_id) == 0 and audit_rows(app, "intake.submit") == []
     monkeypatch.undo()
     assert submit(client).status_code == 303

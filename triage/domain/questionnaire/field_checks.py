@@ -1,9 +1,12 @@
-"""Fields that only one type of question may use (imperial units, ages, table columns), checked against its type."""
+"""Fields that only one type of question may use (imperial units, ages, table columns, invitation details), checked."""
 
 from __future__ import annotations
 
 from triage.domain.questionnaire.schema import QuestionModel, TemplateModel
 from triage.domain.questionnaire.values import IMPERIAL_UNITS
+
+# The invitation details a question may be answered from, and the question type each fits.
+INVITATION_DETAIL_TYPES = {"patient_name": "text", "date_of_birth": "date"}
 
 
 def misplaced_fields(fields: QuestionModel | TemplateModel) -> list[tuple[str, str]]:
@@ -33,4 +36,19 @@ def misplaced_fields(fields: QuestionModel | TemplateModel) -> list[tuple[str, s
         for key in ("columns", "max_rows"):
             if getattr(fields, key) is not None:
                 found.append((key, f"{key} is only for table questions, not {kind}"))
+    found += _invitation_problems(fields)
     return found
+
+
+def _invitation_problems(fields: QuestionModel | TemplateModel) -> list[tuple[str, str]]:
+    detail = fields.from_invitation
+    if detail is None:
+        return []
+    if isinstance(fields, TemplateModel):
+        return [("from_invitation", "from_invitation is only for a question written out once, not a for_each question")]
+    if fields.shown_when is not None:
+        return [("from_invitation", "from_invitation is only for a question every patient is asked: leave out its shown_when")]
+    wanted = INVITATION_DETAIL_TYPES[detail]
+    if fields.type != wanted:
+        return [("from_invitation", f"from_invitation: {detail} answers a {wanted} question, not {fields.type}")]
+    return []

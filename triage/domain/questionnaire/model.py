@@ -90,6 +90,7 @@ class Question:
     columns: tuple[Column, ...] = ()  # a table question's columns
     max_rows: int = DEFAULT_MAX_ROWS  # a table question's most rows
     copied_for: str = ""  # a for_each copy: the choice of its source it was copied for ("" when written out)
+    from_invitation: str = ""  # the invitation detail that answers it when the invitation holds one ("" when none)
 
     @property
     def choice_values(self) -> tuple[str, ...]:
@@ -146,6 +147,8 @@ class Question:
             entry["max_rows"] = self.max_rows
         if self.compact:
             entry["compact"] = True
+        if self.from_invitation:
+            entry["from_invitation"] = self.from_invitation
         entry["shown_when"] = self.shown_when.describe() if self.shown_when else None
         return entry
 

@@ -113,6 +113,7 @@ def _question(checked: CheckedQuestion, step_id: str) -> Question:
         columns=tuple(Column(c.id, c.label) for c in fields.columns or ()),
         max_rows=fields.max_rows or DEFAULT_MAX_ROWS,
         copied_for=str(checked.shown_when[2]) if isinstance(fields, TemplateModel) and checked.shown_when else "",
+        from_invitation=fields.from_invitation or "",
     )
 
 

@@ -87,6 +87,8 @@ class _QuestionFields(_Strict):
     max_age: int | None = Field(default=None, ge=0, le=150)
     columns: list[ColumnModel] | None = Field(default=None, min_length=1, max_length=10)
     max_rows: int | None = Field(default=None, ge=1, le=100)
+    # Taken from the invitation when it holds this detail (shown to the patient, not asked); asked when it does not.
+    from_invitation: Literal["patient_name", "date_of_birth"] | None = None
 
     @model_validator(mode="after")
     def _bounds(self) -> _QuestionFields:

@@ -192,12 +192,16 @@ def read_step(
     stored: Mapping[str, Answer],
     before: Collection[str] | None = None,
     today: dt.date | None = None,
+    known: Mapping[str, Answer] | None = None,
 ) -> StepReading:
     """Validate a posted step against the stored answers; visibility follows the answers as posted.
 
     `before` names the step's questions visible before this post (worked out when not given);
     the reading's `answers` are the effective answers of the whole questionnaire after it.
+    `known` are the answers the invitation gives: stored as they are, whatever the post says (the page shows them as
+    text, so a post that carries a value for one was not made from the page).
     """
+    known = known or {}
     form = StepForm(questionnaire, step, formdata, today)
     if before is None:
         before = {q.id for q in visible_in(step, effective_answers(questionnaire, stored))}
@@ -210,8 +214,12 @@ def read_step(
             if question.id in stored:
                 effective[question.id] = stored[question.id]
             continue
-        posted = form.question_field(question.id)
         reading.visible.append(question)
+        if question.id in known:
+            reading.values[question.id] = effective[question.id] = known[question.id]
+            reading.shown[question.id] = shown_strings(question, known[question.id])
+            continue
+        posted = form.question_field(question.id)
         if posted.validate(form):
             reading.values[question.id] = posted.data
             reading.shown[question.id] = shown_strings(question, posted.data)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,13 +11,16 @@ from flask import render_template, url_for
 from flask_babel import format_date
 
 from triage.domain.questionnaire.questions import Question, Questionnaire, Step
+from triage.domain.questionnaire.values import Answer
 from triage.web.i18n import SOURCE_LANGUAGE
-from triage.web.patient.fields import Condition, field_views, link_label, summary_labels
+from triage.web.patient.fields import Condition, FieldView, field_views, link_label, summary_labels
 from triage.web.patient.flow import Progress
 from triage.web.patient.forms import pending_errors
-from triage.web.patient.grids import page_items, shows_intro
+from triage.web.patient.grids import Item, page_items, shows_intro
 from triage.web.patient.translate import (
+    N_,
     answer_in_language,
+    gettext,
     language,
     question_in_language,
     step_in_language,
@@ -28,6 +31,8 @@ from triage.web.patient.translate import (
 # The query parameter (and hidden field) of a step opened with a review page's Change link.
 FROM_FIELD = "from"
 FROM_REVIEW = "review"
+# Under the answers the invitation gives (shown on the page, not asked): where they come from, and what to do if wrong.
+GIVEN_NOTE = N_("From your invitation. If something is wrong, please tell your clinic.")
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,23 @@ class ReviewRow:
     label: str
     answer: str
     change_url: str
+
+
+@dataclass(frozen=True)
+class GivenLine:
+    """One answer the invitation gives, as the page shows it: the question's label and the answer."""
+
+    question_id: str
+    label: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class GivenBlock:
+    """The answers the invitation gives on one page, drawn together as text with one note (they are not asked)."""
+
+    lines: tuple[GivenLine, ...]
+    note: str
 
 
 @dataclass(frozen=True)
@@ -126,8 +148,12 @@ def render_step(
     notice: str | None = None,
     status: int = 200,
     from_review: bool = False,
+    known: Mapping[str, Answer] | None = None,
 ) -> tuple[str, int]:
-    """A step's page: section progress, error summary, one macro call per question (or grid), Continue and Back."""
+    """A step's page: section progress, error summary, one macro call per question (or grid), Continue and Back.
+
+    `known` are the answers the invitation gives: drawn as text where their questions would be, not asked.
+    """
     questionnaire = progress.questionnaire
     questions, hidden = page_questions(questionnaire, step, visible)
     conditions = same_page_conditions(questionnaire, step)
@@ -138,7 +164,7 @@ def render_step(
     html = render_template(
         "patient/step.html",
         step=shown_step,
-        items=page_items(shown_step, fields),
+        items=with_given(page_items(shown_step, fields), known or {}),
         show_intro=shows_intro(shown_step),
         has_followups=bool(conditions),
         errors=messages,
@@ -153,7 +179,24 @@ def render_step(
     return html, status
 
 
-def _change_url(step: Step, question: Question) -> str:
+def with_given(items: list[Item], known: Mapping[str, Answer]) -> list[Item | GivenBlock]:
+    """The page's items with the questions the invitation answers taken out and drawn as one block where the first was."""
+    given = [item.spec.q for item in items if isinstance(item, FieldView) and item.spec.q.id in known]
+    if not given:
+        return list(items)
+    block = GivenBlock(tuple(GivenLine(q.id, q.label, review_answer(q, known[q.id])) for q in given), gettext(GIVEN_NOTE))
+    shown: list[Item | GivenBlock] = []
+    for item in items:
+        if not (isinstance(item, FieldView) and item.spec.q in given):
+            shown.append(item)
+        elif item.spec.q is given[0]:
+            shown.append(block)
+    return shown
+
+
+def _change_url(step: Step, question: Question, known: Collection[str] = ()) -> str:
+    if question.id in known:
+        return ""  # the invitation gives it: the form does not ask it, so there is nothing to change there
     marked: dict[str, Any] = {FROM_FIELD: FROM_REVIEW}
     return url_for("patient.step", step_id=step.id, _anchor=f"q-{question.id}", **marked)
 
@@ -171,15 +214,18 @@ def review_answer(question: Question, value: Any) -> str:
     return answer_in_language(question, value)
 
 
-def review_groups(progress: Progress) -> list[ReviewGroup]:
-    """Every answer the patient is asked, grouped by section, each with its own Change link."""
+def review_groups(progress: Progress, known: Collection[str] = ()) -> list[ReviewGroup]:
+    """Every answer the patient is asked, grouped by section, each with its own Change link (none for `known` ones)."""
     groups: list[ReviewGroup] = []
     for step in progress.active_steps():
         if step.is_review:
             continue
         _number, section = progress.questionnaire.section_of(step)
         shown = [question_in_language(q, progress.questionnaire) for q in progress.visible(step)]
-        rows = [ReviewRow(q.id, link_label(q), review_answer(q, progress.answers.get(q.id)), _change_url(step, q)) for q in shown]
+        rows = [
+            ReviewRow(q.id, link_label(q), review_answer(q, progress.answers.get(q.id)), _change_url(step, q, known))
+            for q in shown
+        ]
         if groups and groups[-1].section_id == section.id:
             groups[-1].rows.extend(rows)
         else:
@@ -193,8 +239,12 @@ def render_review(
     errors: Mapping[str, str],
     notice: str | None = None,
     status: int = 200,
+    known: Collection[str] = (),
 ) -> tuple[str, int]:
-    """The review page ("Check your answers"): every answer with a Change link, the consent boxes and Send."""
+    """The review page ("Check your answers"): every answer with a Change link, the consent boxes and Send.
+
+    An answer the invitation gives (`known`) has no Change link: the form does not ask it.
+    """
     step = progress.review
     questionnaire = progress.questionnaire
     messages, labels = _shown_errors(questionnaire, errors)
@@ -202,7 +252,7 @@ def render_review(
     html = render_template(
         "patient/review.html",
         step=step_in_language(step, questionnaire),
-        groups=review_groups(progress),
+        groups=review_groups(progress, known),
         fields=field_views(visible, shown, messages, answers=progress.answers),
         errors=messages,
         error_labels=labels,

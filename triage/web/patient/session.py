@@ -18,9 +18,10 @@ from triage.db import audit, patient_links, patient_sessions
 from triage.db import intakes as queries
 from triage.db.clock import utcnow
 from triage.db.models import Intake, Invitation
+from triage.domain.questionnaire.known import invitation_details, known_answers
 from triage.domain.questionnaire.questions import Answer, Questionnaire, questionnaire_for
 from triage.web.errors import render_error
-from triage.web.patient.flow import Progress
+from triage.web.patient.flow import Progress, in_order
 from triage.web.patient.translate import N_
 from triage.web.security import client_ip
 
@@ -54,6 +55,11 @@ class Bound:
     def questionnaire(self) -> Questionnaire:
         """The questionnaire of the version this intake was created with (an old intake keeps its old questions)."""
         return questionnaire_for(self.intake.questionnaire_version)
+
+    def known_answers(self) -> dict[str, Answer]:
+        """The answers this intake's invitation gives (its name, its date of birth): shown on the form, not asked."""
+        details = invitation_details(self.invitation.patient_name, self.invitation.date_of_birth)
+        return known_answers(in_order(self.questionnaire), details)
 
     def progress(self, db_session: Session, questionnaire: Questionnaire | None = None) -> tuple[Progress, dict[str, Answer]]:
         """The intake's progress and its stored answers (in the intake's own questionnaire unless one is given)."""

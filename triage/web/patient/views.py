@@ -132,6 +132,7 @@ def step(db_session: Session, bound: ps.Bound, step_id: str) -> Any:
         shown_values(target.questions, stored, progress.pending),
         page_errors(progress, visible, checked_errors(bound.intake.pending_inputs, target.id)),
         from_review=request.args.get(FROM_FIELD) == FROM_REVIEW,
+        known=bound.known_answers(),
     )
 
 
@@ -162,7 +163,8 @@ def save(db_session: Session, bound: ps.Bound, step_id: str) -> Any:
     if not progress.is_reachable(target):
         flash(gettext(FINISH_FIRST), "info")
         return _see(step_url(progress.first_unfinished()))
-    reading = read_step(questionnaire, target, request.form, stored, {q.id for q in progress.visible(target)})
+    visible_before = {q.id for q in progress.visible(target)}
+    reading = read_step(questionnaire, target, request.form, stored, visible_before, known=bound.known_answers())
     reshow_followups = reading.new_followups_blank and request.form.get(JS_MARKER) != "1"
     stays = not going_back and bool(reading.errors or reshow_followups)
     pending: dict[str, Any] = dict(reading.pending)
@@ -199,7 +201,7 @@ def review(db_session: Session, bound: ps.Bound) -> Any:
         return _see(step_url(progress.first_unfinished()))
     visible = progress.visible(progress.review)
     errors = page_errors(progress, visible, checked_errors(bound.intake.pending_inputs, progress.review.id))
-    return render_review(progress, shown_values(visible, stored, progress.pending), errors)
+    return render_review(progress, shown_values(visible, stored, progress.pending), errors, known=bound.known_answers())
 
 
 @routes.post("/intake/review")
@@ -276,12 +278,13 @@ def _reshow_unsaved() -> Any:
         progress, stored = bound.progress(db_session)
     if request.endpoint == "patient.submit" and progress.is_reachable(progress.review):
         reading = read_step(questionnaire, progress.review, request.form, stored)
-        return render_review(progress, reading.shown, {}, gettext(CSRF_EXPIRED), 400)
+        return render_review(progress, reading.shown, {}, gettext(CSRF_EXPIRED), 400, bound.known_answers())
     step_id = (request.view_args or {}).get("step_id")
     target = next((s for s in questionnaire.steps if s.id == step_id and not s.is_review), None)
     if request.endpoint != "patient.save" or target is None or not progress.is_reachable(target):
         return None
-    reading = read_step(questionnaire, target, request.form, stored)
+    known = bound.known_answers()
+    reading = read_step(questionnaire, target, request.form, stored, known=known)
     shown = shown_values(target.questions, stored, {}) | reading.shown
     from_review = request.form.get(FROM_FIELD) == FROM_REVIEW
-    return render_step(progress, target, reading.visible, shown, {}, gettext(CSRF_EXPIRED), 400, from_review)
+    return render_step(progress, target, reading.visible, shown, {}, gettext(CSRF_EXPIRED), 400, from_review, known)
