@@ -23,7 +23,7 @@ from triage.db.intake_record import intake_record
 from triage.domain.engine.cases import load_rule_tests
 from triage.domain.engine.evaluate import evaluate
 from triage.domain.questionnaire.answers import validate_answers
-from triage.domain.questionnaire.questions import default_questionnaire
+from triage.domain.questionnaire.questions import default_questionnaire, questionnaire_for
 from triage.domain.report.history import history_paragraph
 from triage.paths import resource_dir
 from triage.pdf import summary as pdf
@@ -93,7 +93,7 @@ def test_validated_demo_answers_are_unchanged() -> None:
     from triage.db.demo import demo_patients
 
     for patient in demo_patients():
-        typed = validate_answers(default_questionnaire(), patient["answers"], TODAY)
+        typed = validate_answers(questionnaire_for(patient["questionnaire_version"]), patient["answers"], TODAY)
         _check(
             f"demo/{patient['ref']}.answers.json",
             _json({k: v.isoformat() if isinstance(v, dt.date) else v for k, v in typed.items()}),
