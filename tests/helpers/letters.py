@@ -77,13 +77,14 @@ CASES: dict[str, dict[str, Any]] = {
 }
 
 
-def stored_case(app: Flask, ref: str, answers: dict[str, Any], on: dt.date = TODAY) -> int:
-    """A submitted, evaluated intake with these answers (validated as the current questionnaire does); its id."""
+def stored_case(app: Flask, ref: str, answers: dict[str, Any], on: dt.date = TODAY, language: str = "en") -> int:
+    """A submitted, evaluated intake with these answers (validated as the current questionnaire does), answered in
+    `language`; its id."""
     questionnaire = default_questionnaire()
     typed = validate_answers(questionnaire, answers, on)
     with app.extensions["triage_db"].session() as session:
         _token, intake = queries.create_invitation(
-            session, ref=ref, questionnaire_version=questionnaire.version, expires_days=30, created_by="test"
+            session, ref=ref, questionnaire_version=questionnaire.version, expires_days=30, created_by="test", language=language
         )
         queries.save_step(session, intake, typed, {})
         queries.submit_intake(session, intake, lambda a: evaluate_for_storage(a, on, current_ruleset(session)))

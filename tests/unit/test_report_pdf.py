@@ -165,11 +165,12 @@ def test_the_pdf_shows_the_decision_and_who_acknowledged_each_alert_when_and_the
     text = words("\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(first.pdf)).pages))
     assert "Triage decision: Emergency now" in text
     assert "Decided by decider@example.org on " in text and "Assigned to acknowledger@example.org" in text
-    assert "Seen in A&E the same day" in text
     assert (
         "Emergency alert raised 2026-11-21 08:05 UTC, before the patient sent the answers: acknowledged by "
-        "acknowledger@example.org on 2026-11-21 08:17 UTC. Action: Advised emergency care (Told to go to A&E now)." in text
+        "acknowledger@example.org on 2026-11-21 08:17 UTC. Action: Advised emergency care." in text
     )
+    # The decision's note and the alert's note are staff notes: internal, never in the letter.
+    assert "Seen in A&E the same day" not in text and "Told to go to A&E now" not in text
     assert "Urgent alert raised 2026-11-21 08:05 UTC: not yet acknowledged. Escalated 2026-11-21 08:20 UTC." in text
 
     with db.session() as session:
@@ -185,3 +186,21 @@ def test_the_pdf_shows_the_decision_and_who_acknowledged_each_alert_when_and_the
     assert "acknowledged by decider@example.org on 2026-11-21 09:05 UTC. Action: Called the patient." in text
     third = pdf.intake_pdf(db, intake_id, settings)
     assert third is not None and third.cached and third.pdf == second.pdf
+
+
+def test_no_staff_note_or_feedback_reaches_any_part_of_the_letter() -> None:
+    """Workspace notes, the decision's note, an alert's note and differential feedback are internal; the plan starts from
+    the decision recorded, so the letter (page 1 and appendix, generated texts included) holds none of them."""
+    decided = DecisionInfo(1, "urgent", "Urgent appointment", "", "a@example.org", "2026-11-21 10:00 UTC", "NOTE-ON-DECISION")
+    alert = AlertInfo(1, "urgent", ("rf_x",), "t", "submitted", "t", "b@example.org", "other", "Other", "NOTE-ON-ALERT", "")
+    internal = replace(
+        record(),
+        notes=(NoteInfo(1, "a@example.org", "t", "NOTE-IN-WORKSPACE"),),
+        feedback=(FeedbackInfo(1, 1, "ibs", False, "FEEDBACK-FOR-EDITORS", "a@example.org", "t", "disagree_evidence"),),
+        decisions=(decided,),
+        alerts=(alert,),
+    )
+    html = pdf.document_html(internal, pdf.PdfSettings(), "now")
+    for text in ("NOTE-ON-DECISION", "NOTE-ON-ALERT", "NOTE-IN-WORKSPACE", "FEEDBACK-FOR-EDITORS"):
+        assert text not in html, text
+    assert "We will see the patient in an urgent clinic appointment." in html  # the plan starts from the decision

@@ -16,7 +16,7 @@ from triage.db import decisions, letters, worklist
 from triage.db.demo import seed_demo
 from triage.db.intake_record import intake_record
 from triage.db.models import Intake, User
-from triage.domain.report.letter_words import DECISION_HEADINGS
+from triage.domain.report.letter_words import DECISION_HEADINGS, DECISION_PLANS
 
 HEADINGS = (
     "Summary: ",
@@ -28,7 +28,9 @@ HEADINGS = (
     "History",
 )
 DECISIONS = ("soon", "urgent", "emergency_now", "routine", "no_appointment_advice")
-NOTE = "Keep eating gluten until the tTG-IgA is done."
+# Staff free text outside the letter editor is internal: none of it may reach any page of the letter.
+NOTE = "INTERNAL-WORKSPACE-NOTE keep eating gluten until the tTG-IgA is done."
+DECISION_NOTE = "INTERNAL-DECISION-NOTE discussed with the registrar."
 FEEDBACK = "INTERNAL-DISAGREE-for-the-rule-editors"
 
 
@@ -64,7 +66,7 @@ def test_every_letter_reads_right_on_page_1_before_and_after_signing(app: Flask)
         with app.extensions["triage_db"].session() as session:
             record = intake_record(session, intake_id)
             assert record is not None and record.evaluation is not None
-            decisions.record_decision(session, intake_id, decision, None, clinician, "")
+            decisions.record_decision(session, intake_id, decision, None, clinician, DECISION_NOTE)
             top = record.result["differentials"][0]["id"]
             worklist.record_feedback(session, intake_id, record.evaluation.id, top, clinician, False, FEEDBACK)
             worklist.add_note(session, intake_id, clinician, NOTE)
@@ -82,10 +84,14 @@ def test_every_letter_reads_right_on_page_1_before_and_after_signing(app: Flask)
         assert "Draft - not reviewed by a clinician" in page1, name
         whole = _flat(page_text(draft, 1, page_count(draft)))
         assert FEEDBACK not in whole and "disagrees" not in whole, name  # feedback is for the rule editors only
+        assert "INTERNAL-" not in whole, name  # nor the workspace note or the decision's note
         plan = page1[page1.index("Plan") : page1.index("Actions for the GP")]
-        assert NOTE in plan, name  # the clinician's workspace note is the plan's starting point
+        assert DECISION_PLANS[decision] in plan, name  # the plan starts from the decision recorded
         page2 = [line for line in page_text(draft, 2, 2).splitlines() if line.strip()]
-        assert page2[1] == "Appendix: the full record", (name, page2[:3])  # after the running head
+        # The appendix heads page 2, after the running head (the draft mark, then clinic, reference and patient).
+        before = page2[: page2.index("Appendix: the full record")]
+        assert before[0] == "Draft - not reviewed by a clinician" and before[1:] == [before[1]], (name, page2[:3])
+        assert before[1].startswith("Test gastroenterology clinic · "), (name, page2[:3])
         assert "Appendix" not in page1, name  # page 1 holds the letter alone
         assert len(page_text(draft, page_count(draft), page_count(draft)).split()) > 40, name  # no page with a hash only
         page_picture(draft, f"{name}-draft")

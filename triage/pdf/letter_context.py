@@ -6,12 +6,12 @@ from typing import Any
 
 from triage.db.intake_record import IntakeRecord
 from triage.domain.report.identifiers import nhs_number_shown
-from triage.domain.report.letter import FIELD_LABELS, PLAN_NOTES, Letter, build_letter
+from triage.domain.report.letter import FIELD_LABELS, Letter, build_letter
 from triage.domain.report.model import Report
 
 
 def record_letter(record: IntakeRecord, report: Report) -> Letter:
-    """The intake's letter: generated from its report and standing decision, with the clinician's saved edits over it."""
+    """The intake's letter: generated from its report and standing decision (never from notes), the saved edits over it."""
     decision = record.decision
     state = record.letter
     return build_letter(
@@ -20,15 +20,7 @@ def record_letter(record: IntakeRecord, report: Report) -> Letter:
         dict(state.texts) if state else {},
         state.struck if state else (),
         appointment=record.appointment,
-        notes=plan_notes(record),
     )
-
-
-def plan_notes(record: IntakeRecord) -> list[str]:
-    """The clinician's words the plan starts from: the decision's note, then the newest workspace notes."""
-    decision = record.decision
-    notes = [n.text for n in record.notes[-PLAN_NOTES:]]
-    return ([decision.note] if decision and decision.note else []) + notes
 
 
 def letter_context(record: IntakeRecord, report: Report) -> dict[str, Any]:

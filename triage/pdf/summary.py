@@ -23,13 +23,13 @@ from triage.db.models import PdfCache
 from triage.db.session import Database
 from triage.domain.engine.result_view import answers_too_few
 from triage.domain.questionnaire.questions import Questionnaire
-from triage.domain.report.chart import severity_chart
 from triage.domain.report.model import build_report
 from triage.domain.report.versions import questionnaire_of
 from triage.paths import resource_dir
 from triage.pdf.assets import ASSETS, LOGO_URL, AssetFetcher, asset_bytes
 from triage.pdf.letter_context import letter_context
 from triage.pdf.pool import RenderFailed, RenderTimeout, pool
+from triage.pdf.stylesheet import write_pdf
 
 __all__ = [
     "AssetFetcher",
@@ -129,7 +129,6 @@ def document_html(record: IntakeRecord, settings: PdfSettings, generated: str, q
     return _ENV.get_template("summary.html").render(
         report=report,
         answers_too_few=answers_too_few(record.result),
-        chart=severity_chart(report.severities),
         intake=record,
         evaluation=record.evaluation,
         **letter_context(record, report),
@@ -149,19 +148,18 @@ def _render_job(job: str | tuple[str, bytes, str]) -> tuple[bytes, int]:
     """Runs in the worker: HTML (and the clinic's logo) to PDF through the allowlisting fetcher, no user-set options."""
     html, logo, mime = (job, b"", "") if isinstance(job, str) else job
     fetcher = AssetFetcher(logo, mime)
-    pdf = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
+    pdf = write_pdf(html, fetcher)
     return pdf, len(fetcher.refused)
 
 
 WARM_UP_HTML = (
     '<html class="a4"><head><link rel="stylesheet" href="triage-asset:css/pdf.css"></head>'
-    '<body><p class="running-head">w</p><p class="footer">w</p>'
+    '<body data-draft="w" data-head="w" data-foot="w">'
     '<h1>Warm</h1><div class="urgent"><h2>up</h2><ul><li><b>x</b> y</li></ul></div><p class="concern pt">x <b>y</b></p>'
     '<table><colgroup><col class="c-name"><col class="c-why"><col class="c-src"></colgroup>'
     "<tr><th>a</th><th>b</th><th>c</th></tr>"
     '<tr><td>1</td><td>2</td><td class="src">3</td></tr></table>'
-    '<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="20" height="10">'
-    '<rect x="0" y="0" width="10" height="5" fill="#a4161a"/><text x="1" y="9" font-size="9">1</text></svg></body></html>'
+    '<p class="sev"><span class="sev-bar w5"></span><b>x</b> 5/10</p></body></html>'
 )
 
 

@@ -28,7 +28,6 @@ FIELD_LABELS = {
     "patient_actions": "Actions for the patient",
 }
 GP_TESTS = 4
-PLAN_NOTES = 3  # the newest workspace notes the plan starts from
 PEOPLE = {"female": "woman", "male": "man"}  # the tests that matter most; the appendix lists every suggested test
 SAFETY_NET = (
     "If you notice blood in your stool, black stools, vomiting blood, or you feel much worse, "
@@ -108,14 +107,21 @@ def _patient_actions(report: Report, decision: str) -> str:
     return "\n".join([*lines, SAFETY_NET])
 
 
-def _plan(report: Report, decision: str, appointment: str, notes: Sequence[str]) -> str:
+def _plan(report: Report, decision: str, appointment: str) -> str:
+    """The plan from the recorded decision, the appointment and the suggested tests, never from notes.
+
+    Workspace notes, decision and alert notes and differential feedback are the clinic's own (for colleagues and the
+    rule editors): what the GP should read the clinician writes into the letter itself.
+    """
     lines = [DECISION_PLANS.get(decision, "The clinic has not yet recorded a triage decision.")]
     if appointment and decision not in ("emergency_now", "no_appointment_advice"):
         lines[0] += f" The appointment is on {appointment}."
-    # The clinician's own plan (the decision's note, the workspace notes) is the rest of the starting point.
-    lines.extend(" ".join(n.split()) for n in notes if n.strip())
-    _gp, clinic = _tests(report)
-    if clinic and decision != "no_appointment_advice":
+    if decision == "no_appointment_advice":
+        return "\n".join(lines)
+    gp, clinic = _tests(report)
+    if gp and not emergency(report, decision):
+        lines.append("We will review the results of the tests arranged before the visit (actions for the GP).")
+    if clinic:
         lines.append("At the clinic: " + "; ".join(i.title for i in clinic) + ".")
     return "\n".join(lines)
 
@@ -141,15 +147,13 @@ def _bottom_line(report: Report, decision: str, kept: Sequence[DifferentialView]
     return " ".join(parts)
 
 
-def generated_texts(
-    report: Report, decision: str, struck: Sequence[str] = (), appointment: str = "", notes: Sequence[str] = ()
-) -> dict[str, str]:
+def generated_texts(report: Report, decision: str, struck: Sequence[str] = (), appointment: str = "") -> dict[str, str]:
     """The letter's texts as the rules and the recorded decision write them: the clinician's starting point."""
     kept = kept_differentials(report, struck)
     return {
         "bottom_line": _bottom_line(report, decision, kept),
         "impression": _impression(kept),
-        "plan": _plan(report, decision, appointment, notes),
+        "plan": _plan(report, decision, appointment),
         "gp_actions": _gp_actions(report, decision),
         "patient_actions": _patient_actions(report, decision),
     }
@@ -161,10 +165,9 @@ def build_letter(
     edits: Mapping[str, str],
     struck: Sequence[str] = (),
     appointment: str = "",
-    notes: Sequence[str] = (),
 ) -> Letter:
     """The letter: the generated texts with the clinician's saved edits over them, and the differentials kept."""
-    generated = generated_texts(report, decision, struck, appointment, notes)
+    generated = generated_texts(report, decision, struck, appointment)
     texts = {f: edits[f] if f in edits else generated[f] for f in FIELDS}
     return Letter(
         urgency=DECISION_HEADINGS.get(decision, "Not yet triaged"),

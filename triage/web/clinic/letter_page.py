@@ -17,7 +17,7 @@ from triage.db.intake_record import IntakeRecord, intake_record
 from triage.domain.report.letter import FIELD_LABELS, FIELDS, clinician_edits, generated_texts
 from triage.domain.report.model import Report, build_report
 from triage.domain.report.versions import questionnaire_of
-from triage.pdf.letter_context import plan_notes, record_letter
+from triage.pdf.letter_context import record_letter
 from triage.web.access import database, record_staff_event, role_required, signed_in_staff
 from triage.web.clinic.ehr_hook import enqueue_after_commit, queue_on_signature
 from triage.web.clinic.letter_forms import LetterForm, ReferralForm
@@ -103,7 +103,7 @@ def letter_save(intake_id: int) -> Any:
     before = record_letter(record, report)
     decision = record.decision
     struck = list(form.struck.data or [])
-    now = generated_texts(report, decision.decision if decision else "", struck, record.appointment, plan_notes(record))
+    now = generated_texts(report, decision.decision if decision else "", struck, record.appointment)
     saved = dict(record.letter.texts) if record.letter else {}
     edits = clinician_edits(form.texts(), now, before.generated, saved)
     signing = bool(form.sign.data)

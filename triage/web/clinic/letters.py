@@ -1,4 +1,5 @@
-"""The clinic's PDF summary download: served from the stored file, rendered by a background job, never in the request.
+"""The clinic's PDF downloads: the letter from its stored file (rendered by a background job, never in the request),
+and the patient's copy of their answers (small, rendered in the request through the same limited pool).
 
 A download (POST, CSRF-checked, audited) sends the stored PDF when it was rendered from the letter's HTML as it is now.
 Otherwise it queues the job and redirects to a short "being prepared" page that refreshes itself (no script) until the
@@ -12,10 +13,13 @@ from typing import Any
 
 from flask import Response, current_app, make_response, redirect, render_template, url_for
 
+from triage.db.intake_record import intake_record
 from triage.jobs.letter_pdf import enqueue_letter_pdf, letter_key
 from triage.pdf import stored
 from triage.pdf import summary as pdf
+from triage.pdf.patient_copy import patient_copy_pdf
 from triage.web.access import database, record_staff_event, role_required
+from triage.web.clinic.patient_copy import patient_copy
 from triage.web.clinic_details import clinic
 from triage.web.errors import render_error
 from triage.web.forms import ActionForm
@@ -100,3 +104,31 @@ def pdf_preparing(intake_id: int) -> Any:
         # stop): the page also offers "Check now", and it stops refreshing once the file is ready or failed.
         page.headers["Refresh"] = str(REFRESH_SECONDS)
     return page
+
+
+@routes.route("/intakes/<int:intake_id>/patient-copy", methods=["POST"], endpoint="patient_copy")
+@role_required("clinician")
+def download_patient_copy(intake_id: int) -> Any:
+    """The patient's copy of their answers in their language (a small PDF, rendered now in the pool), audited."""
+    if not ActionForm().validate_on_submit():
+        return render_error(400)
+    with database().session() as session:
+        record = intake_record(session, intake_id)
+    if record is None or not record.submitted:
+        return render_error(404, "There is no copy of answers for this intake yet: it has not been submitted.")
+    copy = patient_copy(record)
+    settings = pdf.PdfSettings.from_config(current_app.config).with_clinic(clinic())
+    try:
+        document = patient_copy_pdf(copy, settings)
+    except (pdf.RenderTimeout, pdf.RenderFailed):
+        log.warning("the patient's copy of intake %d could not be rendered", intake_id)
+        with database().session() as session:
+            record_staff_event(session, "intake.patient_copy", intake_id=intake_id, outcome="failed")
+        return render_error(503, "The copy of answers could not be made just now. Please try again in a minute.")
+    with database().session() as session:
+        record_staff_event(session, "intake.patient_copy", intake_id=intake_id, detail=f"language={copy.language}")
+    return Response(
+        document,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="answers-{intake_id}-{copy.language}.pdf"'},
+    )
