@@ -1,10 +1,13 @@
-"""Time to compute the impact of a one-rule change over 100 000 stored intakes, from the database, on SQLite and PostgreSQL.
+"""The impact of a one-rule change as a background job, over N stored intakes, beside its floor, on SQLite and PostgreSQL.
 
-Prints figures only (target on the reference 2-core machine: at most 5 s). The intakes are synthetic
-(every shown question answered at random, so busier than real ones: about 75 answers and 40 fired
-rules each); their stored results are the engine's real results. Seeding uses bulk inserts (COPY on
-PostgreSQL) and repeats a few thousand distinct intakes.
-Run: .venv/bin/python bench/impact.py [--intakes N] [--distinct M]
+For each change the job path (a run stored, then counted batch by batch exactly as `triage worker` counts it: claim,
+batches with progress and changes stored, the summary) is timed beside its floor in the same run, interleaved,
+medians of RUNS: the floor reads and decodes only the rows the job needs (every submitted intake's number,
+questionnaire and date, batch by batch; the changed rules' answers of each batch; the full answers of the intakes
+the screen picks), with no rule evaluated and nothing written. Target: the job within 1.5x of its floor at 10^5
+intakes, and under 30 s at 10^6. The old request-path count (triage.db.impact.compute_impact) is timed as well.
+Run: .venv/bin/python bench/impact.py [--intakes N] [--distinct M] [--runs R] [--changes weight,condition,age]
+[--old] [--sqlite-only | --postgresql-only]
 """
 
 from __future__ import annotations
@@ -12,9 +15,6 @@ from __future__ import annotations
 import argparse
 import copy
 import datetime as dt
-import json
-import os
-import random
 import statistics
 import sys
 import tempfile
@@ -27,143 +27,137 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from triage.db import migrate  # noqa: E402
-from triage.db.evaluations import ensure_initial_version, version_ruleset  # noqa: E402
-from triage.db.impact import compute_impact  # noqa: E402
+from impact_seed import seed  # noqa: E402
+
+from triage.db import impact_job_rows as rows  # noqa: E402
+from triage.db import impact_runs, migrate, rulesets  # noqa: E402
+from triage.db.impact import answers_of, compute_impact  # noqa: E402
 from triage.db.session import Database  # noqa: E402
-from triage.domain.engine.evaluate import Ruleset, evaluate, load_ruleset_from_documents  # noqa: E402
-from triage.domain.questionnaire.questions import default_questionnaire  # noqa: E402
-from triage.domain.questionnaire.synthetic import random_intake  # noqa: E402
+from triage.domain.engine.evaluate import Ruleset, load_ruleset_from_documents  # noqa: E402
+from triage.domain.engine.impact_batch import BatchCounter  # noqa: E402
+from triage.domain.engine.impact_run import CHUNK, candidates  # noqa: E402
+from triage.jobs.impact_run import BATCH, Pace, run_impact  # noqa: E402
 
-PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-ON = dt.date(2026, 11, 1)
-RUNS = 3
-INTAKE_COLUMNS = (
-    "id",
-    "ref",
-    "status",
-    "questionnaire_version",
-    "created_at",
-    "updated_at",
-    "submitted_at",
-    "answers_sha256",
-    "pending_inputs",
-)
-ANSWER_COLUMNS = ("intake_id", "question_id", "questionnaire_version", "value", "updated_at")
-EVALUATION_COLUMNS = (
-    "id",
-    "intake_id",
-    "ruleset_version",
-    "ruleset_sha256",
-    "result",
-    "fired_rules",
-    "top_differential",
-    "top_urgency",
-    "reason",
-    "created_at",
-    "ruleset_version_id",
-)
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PACE = Pace(stale_after=dt.timedelta(minutes=10))
 
 
-def _copy_rows(conn: Any, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """Bulk-load rows: COPY on PostgreSQL, executemany on SQLite."""
-    if conn.__class__.__module__.startswith("psycopg"):
-        with conn.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy_:
-            for row in rows:
-                copy_.write_row(row)
-        return
-    conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
-
-
-def seed(db: Database, count: int, distinct: int) -> Ruleset:
-    """Version 1 stored, then `count` submitted intakes with answers and their real stored results; returns version 1."""
-    with db.session() as session:
-        version = ensure_initial_version(session)
-        ruleset, version_id = version_ruleset(version), version.id
-    questionnaire = default_questionnaire()
-    rng = random.Random(20261101)
-    samples = [random_intake(questionnaire, rng, ON) for _ in range(distinct)]
-    results = [evaluate(ruleset, answers, on=ON) for answers in samples]
-    encoded = [[(q, json.dumps(v)) for q, v in answers.items()] for answers in samples]
-    stored = [(json.dumps(r.to_dict()), json.dumps(list(r.fired_rules)), r.top_differential, r.top_urgency) for r in results]
-    moment = dt.datetime(2026, 11, 1, 9, tzinfo=dt.UTC)
-    raw = db.engine.raw_connection()
-    try:
-        conn = raw.driver_connection
-        _copy_rows(
-            conn,
-            "intakes",
-            INTAKE_COLUMNS,
-            [
-                (i, f"B-{i:06d}", "submitted", questionnaire.version, moment, moment, moment, "0" * 64, "{}")
-                for i in range(1, count + 1)
-            ],
-        )
-        for start in range(1, count + 1, 10_000):
-            ids = range(start, min(count + 1, start + 10_000))
-            _copy_rows(
-                conn,
-                "answers",
-                ANSWER_COLUMNS,
-                [(i, q, questionnaire.version, value, moment) for i in ids for q, value in encoded[i % distinct]],
-            )
-        evaluations = []
-        for i in range(1, count + 1):
-            result, fired, top, urgency = stored[i % distinct]
-            evaluations.append((i, i, ruleset.version, ruleset.sha256, result, fired, top, urgency, "submit", moment, version_id))
-        _copy_rows(conn, "evaluations", EVALUATION_COLUMNS, evaluations)
-        if conn.__class__.__module__.startswith("psycopg"):
-            for table in ("intakes", "evaluations"):
-                conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {count})")
-            conn.execute("ANALYZE")
-        else:
-            conn.execute("ANALYZE")
-        raw.commit()
-    finally:
-        raw.close()
-    return ruleset
-
-
-def draft_with(base: Ruleset, change: Callable[[dict[str, Any]], None]) -> Ruleset:
-    """Version 1 with one change, as a draft (with its own version text)."""
+def draft_with(base: Ruleset, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """Version 1's documents with one change, as a draft's (with its own version text)."""
     documents = copy.deepcopy(base.documents)
     documents["ruleset.yaml"]["version"] = "bench-draft"
     change(documents)
-    return load_ruleset_from_documents(documents)
+    return documents
 
 
 def _rule(documents: dict[str, Any], rule_id: str) -> dict[str, Any]:
     return next(r for name, d in documents.items() if name != "ruleset.yaml" for r in d["rules"] if r["id"] == rule_id)
 
 
-CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
-    "one rule's weight (no answers read)": lambda d: _rule(d, "cd_iron_deficiency").update(weight=1),
-    "one rule's condition (1 question read)": lambda d: _rule(d, "cd_iron_deficiency").update(
-        when={"question": "known_anaemia", "equals": "iron_deficiency"}
+CHANGES: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
+    "weight": ("one rule's weight", lambda d: _rule(d, "cd_iron_deficiency").update(weight=1)),
+    "condition": (
+        "one rule's condition (1 question)",
+        lambda d: _rule(d, "cd_iron_deficiency").update(when={"question": "known_anaemia", "equals": "iron_deficiency"}),
     ),
-    "one age parameter (2 rules, date of birth read)": lambda d: d["ruleset.yaml"]["parameters"]["upper_gi_cancer_age"].update(
-        value=50
-    ),
+    "age": ("one age parameter (2 rules)", lambda d: d["ruleset.yaml"]["parameters"]["upper_gi_cancer_age"].update(value=50)),
 }
 
 
-def measure(label: str, url: str, count: int, distinct: int) -> None:
-    """Seed a migrated database and print the impact time of each one-rule change."""
+def open_draft(db: Database, documents: dict[str, Any]) -> tuple[int, Ruleset]:
+    """Store these documents as the one open draft (replacing the draft before); its id and compiled ruleset."""
+    ruleset = load_ruleset_from_documents(documents)
+    with db.session() as session:
+        row = rulesets.open_draft(session)
+        if row is None:
+            base = rulesets.latest_published(session)
+            if base is None:
+                raise RuntimeError("version 1 is stored by the seed")
+            row = rulesets.create_draft(
+                session, base, documents=documents, sha256=ruleset.sha256, label=ruleset.version, report={}, actor="bench"
+            )
+        else:
+            row = rulesets.save_draft(
+                session,
+                row.id,
+                row.lock_version,
+                documents=documents,
+                tests={},
+                sha256=ruleset.sha256,
+                label=ruleset.version,
+                report={},
+                actor="bench",
+            )
+        return row.id, ruleset
+
+
+def job_path(db: Database, draft_id: int, draft: Ruleset, base: Ruleset) -> tuple[float, int, int]:
+    """A new run counted to its end as the worker counts it: (seconds, intakes evaluated again, intakes changed)."""
+    with db.session() as session:
+        new = impact_runs.NewRun(draft_id, draft.sha256, draft.version, base.sha256, base.version, None, "bench")
+        run_id = impact_runs.add_run(session, new)
+    begun = time.perf_counter()
+    outcome = run_impact(db, run_id, PACE)
+    seconds = time.perf_counter() - begun
+    with db.session() as session:
+        run = impact_runs.get_run(session, run_id, PACE.stale_after)
+    if outcome != "done" or run is None:
+        raise RuntimeError(f"the run ended {outcome}")
+    return seconds, run.evaluated, run.changed
+
+
+def floor(db: Database, claim: rows.RunClaim, counter: BatchCounter) -> float:
+    """Read and decode the rows the job reads (intakes by batch, the screen's answers, the picks' full answers)."""
+    with db.session() as session:
+        batches, cursor = [], None
+        while batch := rows.next_batch(session, claim, cursor, BATCH):
+            batches.append(batch)
+            cursor = batch[-1].intake_id
+        picked = [candidates(counter.screen, b, rows.BatchAnswers(session), every_submitted=False) for b in batches]
+    with db.session() as session:
+        begun = time.perf_counter()
+        cursor = None
+        source = rows.BatchAnswers(session)
+        for chosen in picked:
+            batch = rows.next_batch(session, claim, cursor, BATCH)
+            cursor = batch[-1].intake_id
+            if counter.screen.questions and not counter.screen.everyone:
+                source.answers([i.intake_id for i in batch], counter.screen.questions)
+            for start in range(0, len(chosen), CHUNK):
+                answers_of(session, [i.intake_id for i in chosen[start : start + CHUNK]], None)
+        return time.perf_counter() - begun
+
+
+def measure(label: str, url: str, count: int, distinct: int, runs: int, changes: list[str], old_path: bool) -> None:
+    """Seed a migrated database, then time each change's job path beside its floor (and the old request path)."""
     migrate.upgrade(url)
     db = Database(url)
     started = time.perf_counter()
     base = seed(db, count, distinct)
-    print(f"{label}: {count} submitted intakes seeded in {time.perf_counter() - started:.1f} s")
-    for name, change in CHANGES.items():
-        draft = draft_with(base, change)
-        times, reports = [], []
-        for _ in range(RUNS):
-            with db.session() as session:
-                begun = time.perf_counter()
-                reports.append(compute_impact(session, draft))
-                times.append(time.perf_counter() - begun)
-        figures = f"{statistics.median(times):5.2f} s median of {RUNS} (target <= 5 s)"
-        print(f"  {name:<48} {figures}; {reports[-1].considered} intakes, {len(reports[-1].changed)} would change")
+    print(f"{label}: {count:,} submitted intakes seeded in {time.perf_counter() - started:.1f} s")
+    claim = rows.RunClaim(0, "", 0, "", "", None, count, None, 0, count)
+    for key in changes:
+        name, change = CHANGES[key]
+        draft_id, draft = open_draft(db, draft_with(base, change))
+        counter = BatchCounter(base, draft)
+        jobs, floors, old = [], [], []
+        for _ in range(runs):  # interleaved: job, floor, old path, repeated
+            seconds, evaluated, changed = job_path(db, draft_id, draft, base)
+            jobs.append(seconds)
+            floors.append(floor(db, claim, counter))
+            if old_path:
+                with db.session() as session:
+                    begun = time.perf_counter()
+                    compute_impact(session, draft, None, base)
+                    old.append(time.perf_counter() - begun)
+        job, bare = statistics.median(jobs), statistics.median(floors)
+        before = f"request path before {statistics.median(old):6.2f} s" if old else "request path not timed"
+        print(
+            f"  {name:<34} job {job:6.2f} s | floor {bare:6.2f} s | {job / bare:5.2f}x (target <= 1.5x)"
+            f" | {before} | {evaluated:,} evaluated again, {changed:,} would change (median of {runs})"
+        )
+        if count < 1_000_000:
+            print(f"  {'':<34} 10^6 extrapolated linearly from this size (not measured): job ~{job * 1e6 / count:5.1f} s")
     db.dispose()
 
 
@@ -172,9 +166,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--intakes", type=int, default=100_000)
     parser.add_argument("--distinct", type=int, default=2_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--postgresql-only", action="store_true")
+    parser.add_argument("--changes", default="weight,condition,age", help="which changes: weight, condition, age")
+    parser.add_argument("--old", action="store_true", help="time the old request-path count too")
     args = parser.parse_args()
+    changes = [c for c in args.changes.split(",") if c]
     folder = Path(tempfile.mkdtemp(prefix="bench-impact-"))
-    measure("SQLite", f"sqlite:///{folder / 'bench.db'}", args.intakes, args.distinct)
+    if not args.postgresql_only:
+        measure("SQLite", f"sqlite:///{folder / 'bench.db'}", args.intakes, args.distinct, args.runs, changes, args.old)
+    if args.sqlite_only:
+        return
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import OperationalError
@@ -188,12 +191,8 @@ def main() -> None:
         print(f"PostgreSQL: not reachable at {PG_ADMIN_URL}; skipped")
         return
     try:
-        measure(
-            "PostgreSQL",
-            make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False),
-            args.intakes,
-            args.distinct,
-        )
+        url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        measure("PostgreSQL", url, args.intakes, args.distinct, args.runs, changes, args.old)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -2,7 +2,7 @@
 
 Prints figures, never asserts. Targets on the reference machine: step render within 2x of a plain Jinja
 rendering of the same fields, step post (red-flag pass included) under 3 ms, p95 under 25 ms for 100 patients on `gunicorn -w 2`.
-Run: .venv/bin/python bench/intake.py [--quick]
+Run: .venv/bin/python bench/intake.py [--quick] [--db sqlite|postgresql|both] [--no-load]
 """
 
 from __future__ import annotations
@@ -21,11 +21,15 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import EnvironBuilder
 
@@ -38,6 +42,7 @@ from triage.db import migrate  # noqa: E402
 from triage.domain.questionnaire.questions import Question, default_questionnaire  # noqa: E402
 
 SECRET = "bench-secret-key-long-enough-0123456789abcdef"
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 _NAMES = re.compile(r'\bname="([^"]+)"')
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 # The same page with the fields written out as plain Jinja loops (no macro): the yardstick for the macro's cost.
@@ -97,6 +102,27 @@ def timed(call: Callable[[], Any], runs: int) -> list[float]:
     return out
 
 
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages, for reading the figures beside them."""
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
+
+
+@contextmanager
+def pg_database() -> Iterator[str]:
+    """A new, migrated PostgreSQL database for the in-process figures (its URL), dropped afterwards."""
+    name = f"triage_intake_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        migrate.upgrade(url := make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False))
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def new_database(folder: Path) -> str:
     """A migrated SQLite database in a folder."""
     migrate.upgrade(url := f"sqlite:///{folder / 'bench.db'}")
@@ -137,6 +163,21 @@ def server_ms(app: Any, builders: list[EnvironBuilder], runs: int) -> float:
     return median_ms(times)
 
 
+def statements_per_call(app: Any, call: Callable[[], Any], calls: int) -> float:
+    """SQL statements sent per request while `call` makes `calls` requests (an engine event listener counts them)."""
+    engine, sent = app.extensions["triage_db"].engine, [0]
+
+    def count(*_args: Any) -> None:
+        sent[0] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return sent[0] / calls
+
+
 def cookie_header(client: Any) -> list[tuple[str, str]]:
     """The test client's session cookie as a request header."""
     cookie = client.get_cookie("triage_session")
@@ -154,7 +195,9 @@ def measure_step(app: Any, client: Any, path: str, runs: int) -> dict[str, float
     figures = {"get": server_ms(app, [EnvironBuilder(path=path, headers=headers)], runs), "kb": len(page.encode()) / 1024}
     # Two answer sets in turn, so every timed post changes what is stored (numbers and text differ).
     posts = [MultiDict([(k, v) for k, vs in form_for(page, variant).items() for v in vs]) for variant in (1, 0)]
-    figures["post"] = server_ms(app, [EnvironBuilder(path=path, method="POST", data=d, headers=headers) for d in posts], runs)
+    builders = [EnvironBuilder(path=path, method="POST", data=d, headers=headers) for d in posts]
+    figures["post"] = server_ms(app, builders, runs)
+    figures["sql"] = statements_per_call(app, lambda: server_ms(app, builders, 2), 2)
     step = default_questionnaire().step(path.rsplit("/", 1)[-1])
     with app.test_request_context(path, headers=headers):
         with app.extensions["triage_db"].session() as session:
@@ -197,7 +240,7 @@ def red_flag_pass_ms(app: Any, runs: int) -> float:
         return median_ms(timed(lambda: alerts.red_flags_so_far(session, answers, today), runs))
 
 
-def in_process(url: str, runs: int) -> None:
+def in_process(url: str, runs: int, label: str = "SQLite") -> None:
     """Every step in turn: server times, render against plain Jinja, page sizes; then the review page."""
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "TESTING": True})
     with app.extensions["triage_db"].session() as session:
@@ -206,16 +249,17 @@ def in_process(url: str, runs: int) -> None:
         )
     client = app.test_client()
     client.get(f"/i/{token}")
-    print(f"In-process server time (WSGI app called directly), median of {runs} runs; SQLite; every symptom and test ticked;")
-    print("each timed post changes the stored numbers and text.")
-    print(f"{'step':<17}{'GET ms':>8}{'POST ms':>9}{'render ms':>10}{'plain ms':>9}{'ratio':>7}{'KB':>7}")
+    print(f"\nIn-process server time (WSGI app called directly), median of {runs} runs; {label}; every symptom and test ticked;")
+    print(f"each timed post changes the stored numbers and text; SQL = statements per post; load average {load_average()}.")
+    print(f"{'step':<17}{'GET ms':>8}{'POST ms':>9}{'SQL':>5}{'render ms':>10}{'plain ms':>9}{'ratio':>7}{'KB':>7}")
     rows, path = [], "/intake/about_you"
     while path != "/intake/review":
         past_interrupt(client)  # a timed post with emergency answers leaves the interrupt page waiting
         rows.append(figures := measure_step(app, client, path, runs))
         ratio = figures["render"] / figures["plain"]
         print(
-            f"{path[8:]:<17}{figures['get']:>8.2f}{figures['post']:>9.2f}{figures['render']:>10.2f}{figures['plain']:>9.2f}{ratio:>7.2f}{figures['kb']:>7.1f}"
+            f"{path[8:]:<17}{figures['get']:>8.2f}{figures['post']:>9.2f}{figures['sql']:>5.0f}{figures['render']:>10.2f}"
+            f"{figures['plain']:>9.2f}{ratio:>7.2f}{figures['kb']:>7.1f}"
         )
         past_interrupt(client)
         path = client.post(path, data=form_for(client.get(path).get_data(as_text=True))).location or "/intake/review"
@@ -223,7 +267,7 @@ def in_process(url: str, runs: int) -> None:
             path = past_interrupt(client) or "/intake/review"
     review = client.get("/intake/review")
     review_ms = server_ms(app, [EnvironBuilder(path="/intake/review", headers=cookie_header(client))], runs)
-    print(f"{'review':<17}{review_ms:>8.2f}{'':>35}{len(review.data) / 1024:>7.1f}")
+    print(f"{'review':<17}{review_ms:>8.2f}{'':>40}{len(review.data) / 1024:>7.1f}")
     # The floor: a patient post that saves nothing (CSRF, session, the intake's lock, a redirect): nothing waits to be read.
     floor = server_ms(
         app,
@@ -400,15 +444,22 @@ def main() -> None:
     """Run the in-process figures, then the load test."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs and a short load test (25 patients)")
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="sqlite", help="in-process figures on")
+    parser.add_argument("--no-load", action="store_true", help="only the in-process figures (bench/load.py runs the load)")
     args = parser.parse_args()
     runs, patients, pause, limit = (20, 25, (0.3, 1.0), 40.0) if args.quick else (200, 100, (1.0, 3.0), 150.0)
     with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
         folder = Path(tmp)
         os.environ["TRIAGE_INSTANCE"] = str(folder)
         os.environ.setdefault("TRIAGE_ENV", "development")  # an unset TRIAGE_ENV means production, which refuses TESTING
-        (folder / "inproc").mkdir()
-        in_process(new_database(folder / "inproc"), runs)
-        under_load(folder, patients, pause, limit)
+        if args.db in ("sqlite", "both"):
+            (folder / "inproc").mkdir()
+            in_process(new_database(folder / "inproc"), runs)
+        if args.db in ("postgresql", "both"):
+            with pg_database() as url:
+                in_process(url, runs, "PostgreSQL")
+        if not args.no_load:
+            under_load(folder, patients, pause, limit)
 
 
 if __name__ == "__main__":

@@ -159,7 +159,8 @@ def report(kind: str, stats: Stats, server: Stats, stored: int, args: argparse.N
     """Print the table of one run (as the patients saw it, and gunicorn's own time); returns the number of errors."""
     errors = sum(len(e) for e in stats.errors.values())
     pauses = f"{args.min_pause:g}-{args.max_pause:g} s think time"
-    print(f"\n{kind}: {args.patients} patients, {pauses}, {args.seconds:g} s, gunicorn -w 2 on 127.0.0.1")
+    load = " ".join(f"{n:.2f}" for n in os.getloadavg())
+    print(f"\n{kind}: {args.patients} patients, {pauses}, {args.seconds:g} s, gunicorn -w 2 on 127.0.0.1; load average {load}")
     print(
         f"  {'request':<16}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}  server p50/p95/p99 ms"
     )

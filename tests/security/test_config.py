@@ -202,7 +202,7 @@ def test_the_settings_object_is_on_the_app_and_in_its_config(make_app: Callable[
     assert isinstance(settings, Settings) and settings.STAFF_IDLE_MINUTES == 5 and settings.PDF_PAGE_SIZE == "Letter"
     assert settings.DATABASE_URL == app.config["DATABASE_URL"] and settings.TRIAGE_INSTANCE == Path(app.instance_path)
     for name in Settings.model_fields:
-        if name != "PDF_PREWARM":  # resolved at start: on unless TESTING
+        if name != "PDF_PREWARM":  # resolved at start: off in the web app unless set to 1
             assert app.config[name] == getattr(settings, name), name
     assert app.config["ENV_NAME"] == settings.TRIAGE_ENV and app.config["PDF_PREWARM"] is False
 

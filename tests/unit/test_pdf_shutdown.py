@@ -121,6 +121,7 @@ def gunicorn(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
         "DATABASE_URL": url,
         "TRIAGE_INSTANCE": str(tmp_path),
         "PYTHONPATH": str(ROOT),
+        "PDF_PREWARM": "1",  # web workers fork no PDF worker unless asked (they never render one)
     }
     command = [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1"]
     server = subprocess.Popen([*command, "triage:create_app()"], cwd=tmp_path, env=env)

@@ -8,41 +8,27 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from redis import Redis
-from redis.exceptions import RedisError
 from rq.scheduler import RQScheduler
 
 from tests.helpers.apps import TEST_SECRET, csrf_token
 from tests.helpers.pdf_jobs import context_of, failing, poison, seed_submitted, stored_pdfs
+from tests.helpers.rq_queue import REDIS_URL, own_queue
 from triage.jobs.letter_pdf import enqueue_letter_pdf, letter_key
 from triage.jobs.queue import MAX_ATTEMPTS
 from triage.jobs.rq_queue import RqJobQueue, serve
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
 def queue() -> Iterator[RqJobQueue]:
     """An RQ queue named for this test alone (retries after 1 s), purged afterwards."""
-    connection = Redis.from_url(REDIS_URL)
-    try:
-        connection.ping()
-    except RedisError:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("no Redis at 127.0.0.1:6379; .ci/run starts it, and on CI these tests must run, not be skipped")
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    found = RqJobQueue(connection, f"triage-test-{uuid.uuid4().hex[:12]}", timeout_seconds=30, intervals=[1] * (MAX_ATTEMPTS - 1))
-    yield found
-    found.purge()
-    assert not list(connection.scan_iter(f"*{found.name}*"))
-    connection.close()
+    with own_queue() as found:
+        yield found
 
 
 def test_an_rq_job_renders_and_stores_the_letter_once(app: Flask, queue: RqJobQueue) -> None:

@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from tests.helpers.impact_jobs import impact_page
 from tests.helpers.rules_editor import newest_evaluation, post_from_page, rule_cases, seed_from_cases, text_of
 from tests.unit.test_impact import retire_rules
 from triage.db import ruleset_store, rulesets
@@ -110,8 +111,8 @@ def test_removing_a_caveat_that_summaries_show_is_reported_per_patient(
     caveat, showing = caveat_shown(app, seeded)
     editor = start_draft(app, staff_login)
     edit_draft(app, lambda d: retire_rules(d, [caveat]))
-    html = editor.get("/rules/draft/impact").get_data(as_text=True)
-    page = text_of(editor.get("/rules/draft/impact"))
+    shown = impact_page(editor)
+    html, page = shown.get_data(as_text=True), text_of(shown)
     assert count(html, "considered") == len(seeded) and count(html, "caveats-changed") == len(showing)
     assert count(html, "changed") >= len(showing)
     words = bundled_ruleset().rule(caveat).title  # version 1, now published
@@ -149,8 +150,8 @@ def test_the_draft_is_compared_with_the_version_now_published_not_with_each_stor
         documents["ruleset.yaml"]["version"] = label
 
     draft = edit_draft(app, restore)
-    html = editor.get("/rules/draft/impact").get_data(as_text=True)
-    page = text_of(editor.get("/rules/draft/impact"))
+    shown = impact_page(editor)
+    html, page = shown.get_data(as_text=True), text_of(shown)
     words = draft.rule(caveat).title
     noun = "patient" if len(showing) == 1 else "patients"
     assert f"{len(showing)} {noun} would gain the caveat “{words}”" in page
@@ -167,7 +168,7 @@ def test_a_draft_that_changes_nothing_says_so_in_plain_words(
     app: Flask, seeded: dict[int, Any], staff_login: Callable[..., Any]
 ) -> None:
     editor = start_draft(app, staff_login)
-    html = editor.get("/rules/draft/impact?last=7").get_data(as_text=True)
+    html = impact_page(editor, "/rules/draft/impact?last=7").get_data(as_text=True)
     assert count(html, "considered") == 7 and count(html, "changed") == 0
-    assert "No past patient would read anything different" in text_of(editor.get("/rules/draft/impact"))
+    assert "No past patient would read anything different" in text_of(impact_page(editor))
     assert editor.get("/rules/draft/impact/999999").status_code == 404

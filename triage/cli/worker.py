@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from triage.cli.context import database
 from triage.config import Settings
 from triage.db.alert_queue import escalate_due
+from triage.db.impact_runs import prune_impact_runs
 from triage.db.retention_run import retention_daily
 from triage.jobs.ehr_sweep import resend_due
 from triage.jobs.mail import transports_from_settings
@@ -21,9 +22,10 @@ from triage.jobs.queue import JobContext
 from triage.jobs.reminders import queue_reminders
 from triage.jobs.rq_queue import RqJobQueue, serve
 from triage.jobs.worker import Job, OutboxWorker, RoundReport
+from triage.pdf.summary import PdfSettings, start_workers
 
 # The periodic jobs every round runs, in order, before it sends what is due (so an escalation goes out at once).
-JOBS: tuple[Job, ...] = (escalate_due, queue_reminders, retention_daily, resend_due)
+JOBS: tuple[Job, ...] = (escalate_due, queue_reminders, retention_daily, resend_due, prune_impact_runs)
 
 
 def _settings() -> Settings:
@@ -31,8 +33,14 @@ def _settings() -> Settings:
     return found
 
 
+def prewarm_pdf(settings: Settings) -> None:
+    """Fork the warm PDF worker now: the letter PDF job renders here (unset PDF_PREWARM means yes, except under TESTING)."""
+    if settings.PDF_PREWARM is True or (settings.PDF_PREWARM is None and not current_app.testing):
+        start_workers(PdfSettings.from_config(current_app.config))
+
+
 def _echo_busy(report: RoundReport) -> None:
-    if report.sent or report.retried or report.failed or any(report.jobs.values()):
+    if report.sent or report.retried or report.failed or report.handed or any(report.jobs.values()):
         click.echo(report.summary())
 
 
@@ -51,6 +59,7 @@ def worker(once: bool, poll_seconds: float) -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings()
+    prewarm_pdf(settings)  # before any thread starts: the pool forks
     transports = transports_from_settings(settings)
     on_redis = bool(settings.REDIS_URL)
     runner = OutboxWorker(database(), settings, transports=transports, jobs=JOBS, background_jobs=not on_redis)
@@ -74,8 +83,9 @@ def worker(once: bool, poll_seconds: float) -> None:
 
 
 def _serve_rq(runner: OutboxWorker, settings: Settings, once: bool, poll_seconds: float) -> None:
-    """With REDIS_URL: RQ takes the background jobs in the main thread (its time limits use signals), the outbox a thread."""
+    """With REDIS_URL: RQ runs every job (each message too) in the main thread (its limits use signals); a thread hands over."""
     queue = RqJobQueue.from_url(settings.REDIS_URL, settings, settings.REDIS_QUEUE)
+    runner.hand_to = queue  # each round hands the due messages to RQ, one job each; any worker's RQ side sends them
     context = JobContext(database(), settings)
     if once:
         click.echo(runner.run_round().summary())

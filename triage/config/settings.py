@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     PDF_MEMORY_MB: int = Field(768, ge=64, le=65536, description="memory limit of a PDF worker process, in MB")
     PDF_WORKERS: int = Field(2, ge=1, le=64, description="PDF worker processes")
     PDF_PREWARM: bool | None = Field(
-        None, description="fork the warm PDF worker at start; unset means on except under Flask's `TESTING`"
+        None, description="fork a warm PDF worker at start; unset means in `triage worker` only (web workers never render one)"
     )
     PROXY_HOPS: int = Field(0, ge=0, le=10, description="reverse proxies in front of the app (for client addresses and HTTPS)")
     TRUSTED_PROXIES: str = Field(
@@ -147,8 +147,8 @@ class Settings(BaseSettings):
     )
     REDIS_URL: str = Field(
         "",
-        description="Redis for the background jobs (PDF rendering), e.g. `redis://127.0.0.1:6379/0`: every `triage worker` "
-        "takes jobs from one RQ queue; unset: the jobs wait in the database and `triage worker` runs them",
+        description="Redis for the background jobs (PDFs, outbox messages), e.g. `redis://127.0.0.1:6379/0`: every "
+        "`triage worker` takes jobs from one RQ queue; unset: the jobs wait in the database and `triage worker` runs them",
         repr=False,
     )
     REDIS_QUEUE: str = Field(

@@ -43,11 +43,14 @@ class Actor:
 
 
 def red_flags_so_far(session: Session, answers: dict[str, Answer], on: dt.date) -> tuple[Flag, ...]:
-    """The red flags standing on these answers, with the ruleset new submissions are evaluated with (reads only)."""
+    """The red flags standing on these answers, with the ruleset new submissions are evaluated with (reads only).
+
+    The published version's reference is the one this process read in the last seconds (triage.db.published_ref).
+    """
     # Imported here, as the submission does: a ruleset store that cannot load fails this pass, not every patient page.
     from triage.db import evaluations
 
-    return red_flags(evaluations.ruleset_in_force(session), answers, on)
+    return red_flags(evaluations.ruleset_in_force(session, kept=True), answers, on)
 
 
 def alert_body(intake_id: int, tier: Urgency, base_url: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from triage.db import audit, ruleset_store, rulesets
+from triage.db import audit, published_ref, ruleset_store, rulesets
 from triage.db.intakes import StoredEvaluation
 from triage.db.models import RulesetVersion
 from triage.db.session import Database
@@ -59,9 +59,12 @@ def version_ruleset(version: RulesetVersion) -> Ruleset:
     return compiled(version.sha256, lambda: version.documents)
 
 
-def ruleset_in_force(session: Session) -> Ruleset:
-    """The newest published version, or the bundled rules/ while none is stored yet; reads only, never writes."""
-    found = rulesets.latest_published_ref(session)
+def ruleset_in_force(session: Session, *, kept: bool = False) -> Ruleset:
+    """The newest published version, or the bundled rules/ while none is stored yet; reads only, never writes.
+
+    `kept` takes the reference this process read in the last seconds (triage.db.published_ref): the step save's pass.
+    """
+    found = published_ref.published_ref(session) if kept else rulesets.latest_published_ref(session)
     if found is None:
         return bundled_ruleset()
     version_id, sha = found

@@ -10,12 +10,13 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from triage.db.answer_rows import write_answers
 from triage.db.clock import as_utc, iso_seconds, utcnow
 from triage.db.models import Answer, Evaluation, Intake, Invitation, InvitationToken, RateLimitHit
 from triage.domain.invitations.contact import InvitationContact
@@ -24,6 +25,19 @@ from triage.domain.questionnaire.rules_view import answers_for_rules
 
 OPEN_STATUSES = ("invited", "in_progress")
 TOKEN_BYTES = 32  # 256 bits
+INTAKES = cast(Table, Intake.__table__)
+ANSWERS = cast(Table, Answer.__table__)
+# Built once: these run on every patient step save, and a prepared statement skips building and keying it again.
+LOAD_ANSWERS = select(ANSWERS.c.question_id, ANSWERS.c.value).where(ANSWERS.c.intake_id == bindparam("intake_id"))
+CLAIM_OPEN = (
+    update(INTAKES)
+    .where(INTAKES.c.id == bindparam("intake_id"), INTAKES.c.status.in_(OPEN_STATUSES))
+    .values(
+        status="in_progress",
+        updated_at=bindparam("now", type_=INTAKES.c.updated_at.type),
+        pending_inputs=bindparam("pending", type_=INTAKES.c.pending_inputs.type),
+    )
+)
 
 
 class IntakeLocked(RuntimeError):
@@ -118,8 +132,7 @@ def link_state(invitation: Invitation, now: dt.datetime | None = None) -> str:
 
 def load_answers(session: Session, intake_id: int) -> dict[str, AnswerValue]:
     """Every stored answer of an intake, by question id."""
-    rows = session.execute(select(Answer.question_id, Answer.value).where(Answer.intake_id == intake_id))
-    return {qid: value for qid, value in rows}
+    return {qid: value for qid, value in session.execute(LOAD_ANSWERS, {"intake_id": intake_id})}
 
 
 def _rowcount(outcome: Any) -> int:
@@ -134,47 +147,23 @@ def save_step(
     pending: Mapping[str, Any],
     drop: Collection[str] = (),
 ) -> None:
-    """Store one step's answers at once, valid or not (invalid raw input is kept as pending); `drop` removes pending keys."""
+    """Store one step's answers at once, valid or not (invalid raw input is kept as pending); `drop` removes pending keys.
+
+    `values` should hold only the answers that change (None removes one): they are written as one upsert and one
+    delete, after the intake's row is claimed; three statements at most, whatever the step's size.
+    """
     now = utcnow()
     kept = {k: v for k, v in (intake.pending_inputs or {}).items() if k not in values and k not in drop}
     merged = kept | dict(pending)
+    session.flush()  # what the session holds goes first, as an ORM statement's autoflush would (Core's does not)
     # Guarded in SQL, not from the in-memory status: a submit that raced ahead must win.
-    claimed = session.execute(
-        update(Intake)
-        .where(Intake.id == intake.id, Intake.status.in_(OPEN_STATUSES))
-        .values(status="in_progress", updated_at=now, pending_inputs=merged)
-        .execution_options(synchronize_session=False)
-    )
+    claimed = session.execute(CLAIM_OPEN, {"intake_id": intake.id, "now": now, "pending": merged})
     if _rowcount(claimed) != 1:
         raise IntakeLocked(f"intake {intake.id} is no longer open")
     changed: tuple[tuple[str, Any], ...] = (("status", "in_progress"), ("updated_at", now), ("pending_inputs", merged))
     for key, column_value in changed:
         set_committed_value(intake, key, column_value)
-    if not values:
-        session.flush()
-        return
-    existing = {
-        a.question_id: a
-        for a in session.scalars(select(Answer).where(Answer.intake_id == intake.id, Answer.question_id.in_(list(values))))
-    }
-    for question_id, value in values.items():
-        row = existing.get(question_id)
-        if value is None:
-            if row is not None:
-                session.delete(row)
-        elif row is None:
-            session.add(
-                Answer(
-                    intake_id=intake.id,
-                    question_id=question_id,
-                    questionnaire_version=intake.questionnaire_version,
-                    value=value,
-                    updated_at=now,
-                )
-            )
-        elif row.value != value:
-            row.value, row.updated_at = value, now
-    session.flush()
+    write_answers(session, intake.id, intake.questionnaire_version, values, now)
 
 
 def _canonical_value(value: Any) -> Any:

@@ -72,7 +72,8 @@ class Claim:
     locked_until: dt.datetime
 
 
-def _due(now: dt.datetime, channels: tuple[str, ...]) -> ColumnElement[bool]:
+def due_messages(now: dt.datetime, channels: tuple[str, ...]) -> ColumnElement[bool]:
+    """The condition of a message due for sending at `now` on these channels: queued, due, its lease free or run out."""
     return and_(
         OutboxMessage.status == "queued",
         OutboxMessage.channel.in_(channels),
@@ -101,7 +102,7 @@ def claim_next(session: Session, now: dt.datetime, lease: dt.timedelta, channels
     if not channels:
         return None
     until = now + lease
-    oldest = select(OutboxMessage.id).where(_due(now, channels)).order_by(OutboxMessage.due_at, OutboxMessage.id)
+    oldest = select(OutboxMessage.id).where(due_messages(now, channels)).order_by(OutboxMessage.due_at, OutboxMessage.id)
     if session.get_bind().dialect.name == "postgresql":
         # Rows another worker is claiming right now are skipped instead of waited for.
         candidates = list(session.scalars(oldest.limit(1).with_for_update(skip_locked=True)))
@@ -177,7 +178,7 @@ def note_waiting(session: Session, channel: str, reason: str, now: dt.datetime) 
     """Put the reason on due messages of a channel that cannot be sent at all now (no transport); they stay queued."""
     result = session.execute(
         update(OutboxMessage)
-        .where(_due(now, (channel,)), OutboxMessage.last_error != reason)
+        .where(due_messages(now, (channel,)), OutboxMessage.last_error != reason)
         .values(last_error=reason)
         .execution_options(synchronize_session=False)
     )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from triage.db.clock import as_utc, utcnow
@@ -55,11 +57,34 @@ def new_id() -> str:
     return secrets.token_urlsafe(ID_BYTES)
 
 
-def current(db_session: Session, raw_id: str, lifetime: dt.timedelta) -> PatientSession | None:
+@dataclass(frozen=True)
+class LiveSession:
+    """A live patient session as plain data: which intake and invitation it is bound to, and whether it was verified."""
+
+    id_sha256: str
+    intake_id: int
+    invitation_id: int
+    verified_at: dt.datetime | None
+
+
+SESSIONS = cast(Table, PatientSession.__table__)
+# Built once and read as plain columns: this runs on every patient request (a quarter of the ORM get's time).
+LIVE = select(
+    SESSIONS.c.id_sha256,
+    SESSIONS.c.intake_id,
+    SESSIONS.c.invitation_id,
+    SESSIONS.c.verified_at,
+    SESSIONS.c.last_seen_at,
+    SESSIONS.c.expires_at,
+    SESSIONS.c.revoked_at,
+).where(SESSIONS.c.id_sha256 == bindparam("id_sha256"))
+
+
+def current(db_session: Session, raw_id: str, lifetime: dt.timedelta) -> LiveSession | None:
     """The live session for a cookie's id (not revoked, not expired), its expiry slid forward; None otherwise."""
     if not raw_id or len(raw_id) > MAX_ID_CHARS:
         return None
-    row = db_session.get(PatientSession, digest(raw_id))
+    row = db_session.execute(LIVE, {"id_sha256": digest(raw_id)}).first()
     now = utcnow()
     if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now:
         return None
@@ -71,7 +96,7 @@ def current(db_session: Session, raw_id: str, lifetime: dt.timedelta) -> Patient
             .values(last_seen_at=now, expires_at=now + lifetime)
             .execution_options(synchronize_session=False)
         )
-    return row
+    return LiveSession(row.id_sha256, row.intake_id, row.invitation_id, row.verified_at)
 
 
 def row_of(db_session: Session, raw_id: str) -> PatientSession | None:

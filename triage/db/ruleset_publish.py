@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from triage.db import rulesets
+from triage.db import published_ref, rulesets
 from triage.db.clock import utcnow
 from triage.db.evaluations import version_ruleset
 from triage.db.models import RulesetVersion
@@ -141,6 +141,7 @@ def write_publication(
     row.status, row.draft_slot, row.summary = "published", None, summary
     row.published_by, row.published_at = actor, utcnow()
     rulesets.flush_draft(session)
+    published_ref.forget_after_commit(session)  # this process's step saves see the new version at once
 
 
 def _without_version(documents: Mapping[str, Any]) -> dict[str, Any]:

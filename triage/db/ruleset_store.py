@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
+from triage.db import published_ref
 from triage.db.clock import utcnow
 from triage.db.models import Evaluation, RulesetVersion
 from triage.db.ruleset_accuracy import accuracy_at_publication
@@ -67,6 +68,7 @@ def add_published(
     session.add(row)
     session.flush()
     link_evaluations(session, row)
+    published_ref.forget_after_commit(session)  # this process's step saves see the new version at once
     return row
 
 

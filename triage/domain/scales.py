@@ -16,7 +16,7 @@ class Urgency(StrEnum):
     @property
     def rank(self) -> int:
         """0 for the most urgent tier; sorting by rank puts emergencies first."""
-        return list(Urgency).index(self)
+        return _URGENCY_RANKS[self]
 
     @property
     def label(self) -> str:
@@ -48,7 +48,7 @@ class Level(StrEnum):
     @property
     def rank(self) -> int:
         """0 for the highest level."""
-        return list(Level).index(self)
+        return _LEVEL_RANKS[self]
 
     @property
     def label(self) -> str:
@@ -68,3 +68,8 @@ class Level(StrEnum):
         if score >= moderate:
             return cls.MODERATE
         return cls.LOW if score >= low else cls.MINIMAL
+
+
+# Ranks by declaration order, worked out once (listing an enum's members on every comparison is slow).
+_URGENCY_RANKS = {tier: i for i, tier in enumerate(Urgency)}
+_LEVEL_RANKS = {level: i for i, level in enumerate(Level)}

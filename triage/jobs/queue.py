@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from triage.config import Settings
 from triage.db import job_table
+from triage.db.clock import utcnow
 from triage.db.job_table import FailedJob
 from triage.db.session import Database
 
@@ -30,6 +31,7 @@ class JobContext:
 
     db: Database
     settings: Settings
+    clock: Callable[[], dt.datetime] = utcnow  # the time jobs read (tests pass a fixed one)
 
 
 Handler = Callable[[JobContext, Mapping[str, Any]], object]

@@ -90,7 +90,16 @@ class RqJobQueue:
         """Add a job unless the key's newest job waits to start (queued, or waiting for its retry)."""
         if self.state(key) == "queued":
             return False
-        job = self.queue.enqueue(
+        job = self._put(kind, payload)
+        self.connection.set(self._newest(key), job.id, ex=KEEP_SECONDS)
+        return True
+
+    def push(self, kind: str, payload: Mapping[str, Any]) -> None:
+        """Add a job with no key to find it by (an outbox message's: its row is the record), retried like the others."""
+        self._put(kind, payload)
+
+    def _put(self, kind: str, payload: Mapping[str, Any]) -> Job:
+        return self.queue.enqueue(
             perform,
             kind,
             dict(payload),
@@ -101,8 +110,6 @@ class RqJobQueue:
             description=kind,
             meta={"kind": kind},
         )
-        self.connection.set(self._newest(key), job.id, ex=KEEP_SECONDS)
-        return True
 
     def state(self, key: str) -> str | None:
         """The state of the key's newest job; None when it finished (RQ deleted it) or there is none."""

@@ -22,13 +22,22 @@ from triage.jobs import log_context
 from triage.jobs.backoff import retry_delay
 from triage.jobs.ehr_send import KIND as EHR_SEND
 from triage.jobs.ehr_send import send_intake
+from triage.jobs.impact_run import KIND as IMPACT_RUN
+from triage.jobs.impact_run import count_impact
 from triage.jobs.letter_pdf import KIND as LETTER_PDF
 from triage.jobs.letter_pdf import render_letter_pdf
+from triage.jobs.outbox_jobs import KIND as OUTBOX_SEND
+from triage.jobs.outbox_jobs import send_message
 from triage.jobs.queue import BACKOFF_BASE_SECONDS, BACKOFF_CAP_SECONDS, MAX_ATTEMPTS, Handler, JobContext, job_lease
 
 log = logging.getLogger("triage.jobs.runner")
 
-HANDLERS: dict[str, Handler] = {LETTER_PDF: render_letter_pdf, EHR_SEND: send_intake}
+HANDLERS: dict[str, Handler] = {
+    LETTER_PDF: render_letter_pdf,
+    EHR_SEND: send_intake,
+    IMPACT_RUN: count_impact,
+    OUTBOX_SEND: send_message,  # on RQ only: without Redis the worker's loop sends the outbox itself
+}
 
 
 class UnknownJob(LookupError):

@@ -1,6 +1,7 @@
 """The outbox worker: each round runs the periodic jobs, sends each due message once, then runs the due background jobs.
 
 Messages are retried with backoff; background jobs are those of the database queue (no REDIS_URL, triage.jobs.runner).
+With REDIS_URL set, a round hands the due messages to the RQ queue instead, one job each (triage.jobs.outbox_jobs).
 
 Log lines written while a job runs carry its name; those written while a message is sent carry the message's id and
 the id of the web request that queued it (kept in the message's details), so one request can be followed to its mail.
@@ -9,7 +10,6 @@ the id of the web request that queued it (kept in the message's details), so one
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import random
 import threading
@@ -22,23 +22,18 @@ from sqlalchemy.orm import Session
 from triage.config import Settings
 from triage.db import ops, outbox
 from triage.db.clock import utcnow
-from triage.db.invitation_outbox import PATIENT_KINDS
-from triage.db.models import OutboxMessage
 from triage.db.session import Database
-from triage.jobs import log_context, patient_messages
-from triage.jobs.backoff import retry_delay
-from triage.jobs.mail import NOT_CONFIGURED
+from triage.jobs import log_context
+from triage.jobs.delivery import CHANNELS, Sender, note_waiting, origin_request_id, send_lease
+from triage.jobs.outbox_jobs import JobPusher, hand_over_due
 from triage.jobs.queue import JobContext
 from triage.jobs.runner import DbJobRunner
-from triage.jobs.sms import NOT_CONFIGURED as SMS_NOT_CONFIGURED
-from triage.jobs.transport import DeliveryError, Outgoing, Transport
+from triage.jobs.transport import Transport
 
 log = logging.getLogger("triage.jobs.worker")
 
 # A periodic job: given a session (committed after it returns), the round's time and the settings; returns a count.
 Job = Callable[[Session, dt.datetime, Settings], int]
-CHANNELS = ("email", "sms")
-WAITING_REASONS = {"email": NOT_CONFIGURED, "sms": SMS_NOT_CONFIGURED}
 # In the loop a round ends after this many messages, so that escalations still run while a large backlog drains.
 ROUND_LIMIT = 500
 BACKGROUND_LIMIT = 20  # background jobs a round runs at most before it sends the messages due again
@@ -55,11 +50,20 @@ class RoundReport:
     jobs: dict[str, int] = field(default_factory=dict)
     cancelled: int = 0  # patient messages no longer to send (triage.jobs.patient_messages)
     held: int = 0  # patient messages handed back until the quiet hours end
+    handed: int = 0  # on RQ: messages handed to the queue as jobs (triage.jobs.outbox_jobs)
+
+    def count(self, outcome: str) -> None:
+        """Count one message's outcome (triage.jobs.delivery.OUTCOMES)."""
+        if outcome == "retry":
+            self.retried += 1
+        elif outcome in ("sent", "failed", "cancelled", "held"):
+            setattr(self, outcome, getattr(self, outcome) + 1)
 
     def summary(self) -> str:
         """One line for the command line."""
         jobs = "".join(f", {name} {count}" for name, count in self.jobs.items())
-        patient = "".join(f", {name} {count}" for name, count in (("cancelled", self.cancelled), ("held", self.held)) if count)
+        counted = (("cancelled", self.cancelled), ("held", self.held), ("handed to RQ", self.handed))
+        patient = "".join(f", {name} {count}" for name, count in counted if count)
         return f"sent {self.sent}, retried {self.retried}, failed {self.failed}, waiting {self.waiting}{patient}{jobs}"
 
 
@@ -80,8 +84,11 @@ class OutboxWorker:
         jobs: Sequence[Job] = (),
         rng: random.Random | None = None,
         background_jobs: bool = False,
+        hand_to: JobPusher | None = None,
     ) -> None:
         self.db = db
+        # On RQ (REDIS_URL): the due messages go to this queue as one job each (triage.jobs.outbox_jobs) instead.
+        self.hand_to = hand_to
         self.settings = settings
         self.transports = dict(transports)
         self.jobs = list(jobs)
@@ -90,9 +97,8 @@ class OutboxWorker:
         # The database job queue (no REDIS_URL): its due jobs run after the messages, so that no render delays an alert.
         context = JobContext(db, settings)
         self.background = DbJobRunner(context, rng=self.rng, stopping=self.stopping) if background_jobs else None
-        # The lease must outlast a whole send (connect, TLS, login, data: each may take the timeout) or another
-        # worker would take the message while it is still being sent.
-        self.lease = dt.timedelta(seconds=max(60.0, 4 * settings.SMTP_TIMEOUT_SECONDS))
+        self.lease = send_lease(settings)
+        self.sender = Sender(db, settings, self.transports, self.rng)
 
     def stop(self) -> None:
         """Ask the worker to stop after the message it is sending (safe from a signal handler or another thread)."""
@@ -116,68 +122,34 @@ class OutboxWorker:
         """Send the messages due at `now` (default: the clock, read before each claim), up to `limit` of them."""
         report = RoundReport()
         with self.db.session() as session:
-            for channel in CHANNELS:
-                if channel not in self.transports:
-                    reason = WAITING_REASONS.get(channel, f"no {channel} transport configured")
-                    report.waiting += outbox.note_waiting(session, channel, reason, now or utcnow())
+            report.waiting += note_waiting(session, self.transports, now or utcnow())
         channels = tuple(c for c in CHANNELS if c in self.transports)
         while not self.stopping.is_set() and (limit is None or report.sent + report.retried + report.failed < limit):
             moment = now or utcnow()
             with self.db.session() as session:
                 claim = outbox.claim_next(session, moment, self.lease, channels)
-                origin = _origin_request_id(session, claim.id) if claim is not None else None
+                origin = origin_request_id(session, claim.id) if claim is not None else None
             if claim is None:
                 break
-            with log_context.bound(outbox_message=claim.id, request_id=origin):
-                self._deliver(claim, moment, report)
+            report.count(self.sender.send(claim, moment, origin))
         return report
 
-    def _deliver(self, claim: outbox.Claim, now: dt.datetime, report: RoundReport) -> None:
-        error: DeliveryError | None = None
-        headers: tuple[tuple[str, str], ...] = ()
-        if claim.kind in PATIENT_KINDS:  # composed now with new links, or cancelled, or held for the quiet hours
-            prepared = patient_messages.prepare(self.db, claim, self.settings, now)
-            if prepared.claim is None:
-                report.cancelled += prepared.outcome == "cancelled"
-                report.held += prepared.outcome == "held"
-                log.info("outbox message %d %s", claim.id, prepared.outcome)
-                return
-            claim, headers, error = prepared.claim, prepared.headers, prepared.error
-        key = _message_key(claim.dedupe_key)
-        message = Outgoing(claim.id, claim.kind, claim.channel, claim.recipient, claim.subject, claim.body, key, headers)
-        try:
-            if error is None:
-                self.transports[claim.channel].send(message)
-        except DeliveryError as refused:
-            error = refused
-        except Exception as unexpected:  # a transport bug: retried like a failure, so the lease is not left to run out
-            error = DeliveryError(f"unexpected {type(unexpected).__name__} while sending")
+    def hand_over_due(self, now: dt.datetime | None = None) -> RoundReport:
+        """Hand the messages due at `now` to the RQ queue, one job each (any worker's RQ side sends them)."""
+        report = RoundReport()
+        moment = now or utcnow()
         with self.db.session() as session:
-            if error is None:
-                settled = outbox.mark_sent(session, claim, now)
-                report.sent += 1
-                status = "sent"
-            elif error.permanent or claim.attempts + 1 >= self.settings.OUTBOX_MAX_ATTEMPTS:
-                settled = outbox.mark_failed(session, claim, error.reason)
-                report.failed += 1
-                status = "failed"
-            else:
-                due = now + retry_delay(claim.attempts + 1, rng=self.rng)
-                settled = outbox.mark_retry(session, claim, error.reason, due)
-                report.retried += 1
-                status = "retry"
-        # Message id and status only: the recipient, subject and body stay out of the log.
-        if settled:
-            log.info("outbox message %d %s (attempt %d)", claim.id, status, claim.attempts + 1)
-        else:
-            log.warning("outbox message %d: lease ran out before it was settled (%s)", claim.id, status)
+            report.waiting += note_waiting(session, self.transports, moment)
+        if self.hand_to is not None:
+            report.handed = hand_over_due(self.db, self.hand_to, self.transports, self.lease, moment)
+        return report
 
     def run_round(self, now: dt.datetime | None = None, limit: int | None = None) -> RoundReport:
         """One round: the heartbeat (read by /readyz), the periodic jobs (they may enqueue messages), then the due messages."""
         with self.db.session() as session:
             ops.record_heartbeat(session, now or utcnow())
         jobs = self.run_jobs(now or utcnow())
-        report = self.deliver_due(now, limit)
+        report = self.hand_over_due(now) if self.hand_to is not None else self.deliver_due(now, limit)
         if self.background is not None:
             jobs["background_jobs"] = self.background.run_due(limit=BACKGROUND_LIMIT).done
         report.jobs = jobs
@@ -197,15 +169,3 @@ class OutboxWorker:
             # Short sleeps rather than Event.wait: a signal handler that calls stop() then never meets a held lock.
             while not self.stopping.is_set() and time.monotonic() < deadline:
                 time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
-
-
-def _origin_request_id(session: Session, message_id: int) -> str | None:
-    """The id of the web request that queued the message, for its log lines (the claim has just loaded the row)."""
-    row = session.get(OutboxMessage, message_id)
-    details = row.details if row is not None and isinstance(row.details, dict) else {}
-    return log_context.safe_request_id(details.get("request_id"))
-
-
-def _message_key(dedupe_key: str) -> str:
-    # A digest, not the key itself: dedupe keys may name an intake, and the Message-ID travels in the email.
-    return hashlib.sha256(dedupe_key.encode()).hexdigest()[:20]

@@ -105,7 +105,9 @@ def _register_blueprints(app: Flask) -> None:
 def _start_pdf_pool(app: Flask, settings: Settings) -> None:
     """Check the PDF settings now (a bad page size stops the start) and fork the warm PDF worker before any request thread."""
     pdf_settings = pdf.PdfSettings.from_config(app.config)
-    prewarm = settings.PDF_PREWARM if settings.PDF_PREWARM is not None else not app.testing
+    # Web workers never render a PDF (the letter job in `triage worker` does, triage/cli/worker.py): a warm PDF process
+    # here would only hold memory, so it is forked only when PDF_PREWARM asks for it.
+    prewarm = settings.PDF_PREWARM is True
     app.config["PDF_PREWARM"] = prewarm
     if prewarm:
         pdf.start_workers(pdf_settings)

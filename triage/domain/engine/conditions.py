@@ -41,6 +41,9 @@ ALLOWED = {
     TEXT: (),
     TABLE: (),
 }
+# The same as sets, for the membership tests made on every node of every rule.
+_KEY_SET, _OPERATOR_SET = frozenset(CONDITION_KEYS), frozenset(OPERATORS)
+_ALLOWED_SETS = {kind: frozenset(ops) for kind, ops in ALLOWED.items()}
 
 
 class Where:
@@ -81,7 +84,7 @@ class ConditionReader:
             self.fail("the condition is empty or not a mapping; start it with all, any, not, at_least or question", where)
             return None
         here = Where(raw, None, where)
-        unknown = [k for k in raw if k not in CONDITION_KEYS]
+        unknown = [k for k in raw if k not in _KEY_SET]
         for key in unknown:
             self.fail(
                 f"'{key}' is not part of the condition language.{did_you_mean(key, CONDITION_KEYS)}", Where(raw, key, where)
@@ -141,7 +144,7 @@ class ConditionReader:
     def _compare(self, raw: dict[str, Any], where: Where) -> Node | None:
         fact_id = raw["question"]
         ops = [k for k in raw if k != "question"]
-        if len(ops) != 1 or ops[0] not in OPERATORS:
+        if len(ops) != 1 or ops[0] not in _OPERATOR_SET:
             self.fail(f"a comparison needs 'question' and exactly one of: {', '.join(OPERATORS)}", where)
             return None
         op = ops[0]
@@ -153,7 +156,7 @@ class ConditionReader:
             )
             return None
         at = Where(raw, op, where)
-        if op not in ALLOWED[fact.kind]:
+        if op not in _ALLOWED_SETS[fact.kind]:
             self.fail(self._wrong_operator(fact, op), at)
             return None
         params: list[str] = []

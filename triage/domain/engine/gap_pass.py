@@ -1,25 +1,27 @@
 """The three-valued (Kleene) pass as one generated function: which conditions hang on a blank, and on which blanks.
 
-For every distinct node the function works out two booleans: `lo` (true whatever the blanks would have
-been) and `hi` (true for some answer to the blanks). A comparison on a blank fact has lo false and hi
-true; a node is undecided when hi holds and lo does not. `all`, `any` and `at least n` combine the los
-and the his the way they combine values, and `not` swaps them, which is Kleene's logic with the codes
-0/1/2 of outcomes.py read as lo + hi. Alongside, each node gets a bit set of the blank facts it still
-depends on (0 when it is decided): a blank fact's bit for its comparisons, the union of the children's
-for a group that is undecided. Built the first time a plan meets a blank, then kept with the plan.
+For every distinct node the function works out one number: the bit set of the blank facts its outcome
+still depends on, 0 when it is decided. That is all the Kleene codes of outcomes.py need: a decided node's
+outcome is the value the plan computed (blanks read as unanswered), and an undecided node is true for some
+answer to the blanks and false for another. A comparison hangs on its fact's bit when that fact is blank;
+`not` hangs on what its item hangs on; `all` stays undecided while no item is known false and `any` while
+no item is known true (an item is known when its bit set is 0), `at least n` while n true items are
+possible but not certain; an undecided group depends on the union of its items' bit sets. Built the first
+time a plan meets a blank, then kept with the plan.
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from triage.domain.engine import codegen as g
 from triage.domain.engine.nodes import AtLeast, Compare
 from triage.domain.engine.plan import OP_ALL, OP_ANSWERED, OP_ANY, OP_COMPARE, OP_NOT, Plan
 
 GapFunction = Callable[[tuple[bool, ...], tuple[int, ...]], tuple[int, ...]]
+DECODED_LIMIT = 50_000  # decoded bit sets kept per plan
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class GapPass:
     function: GapFunction
     positions: dict[str, int]
     fact_ids: tuple[str, ...]
+    # Bit sets already decoded: the same rules hang on the same blanks intake after intake.
+    decoded: dict[int, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def reach(self, values: tuple[bool, ...], blank_facts: Iterable[str]) -> tuple[int, ...]:
         """Per distinct node, the bit set of the blank facts it still depends on (0: decided)."""
@@ -41,12 +45,18 @@ class GapPass:
 
     def facts_of(self, bits: int) -> frozenset[str]:
         """The fact ids of a bit set."""
-        found = []
-        while bits:
-            low = bits & -bits
+        known = self.decoded.get(bits)
+        if known is not None:
+            return known
+        found, rest = [], bits
+        while rest:
+            low = rest & -rest
             found.append(self.fact_ids[low.bit_length() - 1])
-            bits ^= low
-        return frozenset(found)
+            rest ^= low
+        facts = frozenset(found)
+        if len(self.decoded) < DECODED_LIMIT:  # a rebuild by a racing thread is harmless
+            self.decoded[bits] = facts
+        return facts
 
 
 def _unpack(prefix: str, count: int, source: str) -> ast.stmt:
@@ -55,12 +65,27 @@ def _unpack(prefix: str, count: int, source: str) -> ast.stmt:
     return g.at(ast.Assign([targets], g.name(source)))
 
 
-def _combine(op: int, parts: list[ast.expr], n: int) -> ast.expr:
-    if op == OP_ALL:
+def _kid(value: str, reach: str | None, known_true: bool) -> ast.expr:
+    """A child as a bool: known true (`t and not r`) or possibly true (`t or r != 0`); its value when never undecided."""
+    if reach is None:
+        return g.name(value)
+    if known_true:
+        return g.boolean(g.AND, [g.name(value), g.negate(g.name(reach))])
+    return g.boolean(g.OR, [g.name(value), g.compare(g.name(reach), ast.NotEq(), g.const(0))])
+
+
+def _open(op: int, n: int, kids: tuple[int, ...], reach: list[str | None]) -> ast.expr:
+    """Whether a group with an undecided child stays undecided: no child decides it (at_least: n reachable, not reached)."""
+    if op in (OP_ALL, OP_ANY):  # `all`: no child known false; `any`: no child known true
+        parts = []
+        for c in kids:
+            value = g.name(f"t{c}") if op == OP_ALL else g.negate(g.name(f"t{c}"))
+            r = reach[c]
+            parts.append(value if r is None else g.boolean(g.OR, [value, g.name(r)]))
         return g.boolean(g.AND, parts)
-    if op == OP_ANY:
-        return g.boolean(g.OR, parts)
-    return g.compare(g.total(parts), ast.GtE(), g.const(n))
+    known = g.compare(g.total([_kid(f"t{c}", reach[c], True) for c in kids]), ast.GtE(), g.const(n))
+    possible = g.compare(g.total([_kid(f"t{c}", reach[c], False) for c in kids]), ast.GtE(), g.const(n))
+    return g.boolean(g.AND, [possible, g.negate(known)])
 
 
 def build_gap_pass(plan: Plan) -> GapPass:
@@ -72,55 +97,31 @@ def build_gap_pass(plan: Plan) -> GapPass:
         body.append(_unpack("t", count, "values"))
     if positions:
         body.append(_unpack("B", len(positions), "bits"))
-    blank_flags: set[int] = set()
-    lo: list[str] = []
-    hi: list[str] = []
-    reach: list[str | None] = []  # None: no comparison below, so never undecided and lo = hi = the value
+    reach: list[str | None] = []  # None: no comparison below, so never undecided
     for s in range(count):
         op, kids = plan.slot_ops[s], plan.slot_children[s]
-        if op == OP_ANSWERED:
-            lo.append(f"t{s}")
-            hi.append(f"t{s}")
-            reach.append(None)
-            continue
+        node = plan.slot_nodes[s]
         if op == OP_COMPARE:
-            node = plan.slot_nodes[s]
             if not isinstance(node, Compare):
                 raise TypeError("a comparison slot holds a group")
-            i = positions[node.fact]
-            if i not in blank_flags:
-                blank_flags.add(i)
-                body.append(g.assign(f"b{i}", g.compare(g.name(f"B{i}"), ast.NotEq(), g.const(0))))
-            body.append(g.assign(f"l{s}", g.boolean(g.AND, [g.name(f"t{s}"), g.negate(g.name(f"b{i}"))])))
-            body.append(g.assign(f"h{s}", g.boolean(g.OR, [g.name(f"t{s}"), g.name(f"b{i}")])))
-            lo.append(f"l{s}")
-            hi.append(f"h{s}")
-            reach.append(f"B{i}")
+            reach.append(f"B{positions[node.fact]}")  # undecided exactly when its fact is blank
             continue
-        below = [reach[c] for c in kids if reach[c] is not None]
-        if not below:
-            lo.append(f"t{s}")
-            hi.append(f"t{s}")
+        below = list(dict.fromkeys(r for c in kids if (r := reach[c]) is not None))  # each blank's bits once
+        if op == OP_ANSWERED or not below:
             reach.append(None)
             continue
         if op == OP_NOT:
-            body.append(g.assign(f"l{s}", g.negate(g.name(hi[kids[0]]))))
-            body.append(g.assign(f"h{s}", g.negate(g.name(lo[kids[0]]))))
-            lo.append(f"l{s}")
-            hi.append(f"h{s}")
-            reach.append(below[0])
+            reach.append(below[0])  # `not` hangs on what its item hangs on
             continue
-        node = plan.slot_nodes[s]
-        n = node.n if isinstance(node, AtLeast) else 0
-        body.append(g.assign(f"l{s}", _combine(op, [g.name(lo[c]) for c in kids], n)))
-        body.append(g.assign(f"h{s}", _combine(op, [g.name(hi[c]) for c in kids], n)))
-        lo.append(f"l{s}")
-        hi.append(f"h{s}")
         union = g.name(below[0])
         for other in below[1:]:
             union = g.arithmetic(union, ast.BitOr(), g.name(other))
-        undecided = g.boolean(g.AND, [g.name(f"h{s}"), g.negate(g.name(f"l{s}"))])
-        body.append(g.assign(f"r{s}", g.at(ast.IfExp(undecided, union, g.const(0)))))
+        # Mostly no child hangs on a blank (the union is 0) and the test below is skipped.
+        body.append(g.assign(f"r{s}", union))
+        n = node.n if isinstance(node, AtLeast) else 0
+        closed = g.negate(_open(op, n, kids, reach))
+        reset = g.at(ast.If(g.boolean(g.AND, [g.name(f"r{s}"), closed]), [g.assign(f"r{s}", g.const(0))], []))
+        body.append(reset)
         reach.append(f"r{s}")
     result = g.at(ast.Tuple([g.const(0) if r is None else g.name(r) for r in reach], g.LOAD))
     body.append(g.at(ast.Return(result)))

@@ -8,7 +8,7 @@ reliable suggestion.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from triage.domain.engine.facts import Fact
@@ -70,29 +70,58 @@ def missing_questions(
     ruleset: Any, facts: Mapping[str, Any], outcomes: Outcomes, fired: Collection[int]
 ) -> tuple[MissingQuestion, ...]:
     """Questions to ask at the visit: shown but skipped where a rule still depends on them, and alarm answers "not sure"."""
-    needed: dict[str, list[str]] = {}
+    blanks, rule_ids = outcomes.blanks, ruleset.plan.rule_ids
+    # Rules hanging on the same blanks share one set of facts (undecided_facts keeps one per bit set): the questions
+    # behind a set are gathered once, and each question's rules are the rules of its sets, in ruleset order.
+    hanging: dict[frozenset[str], list[int]] = {}
     for index in outcomes.undecided_rules():
-        rule = ruleset.rules[index]
-        for fact_id in outcomes.undecided_facts(index):
-            for question_id in outcomes.blanks.get(fact_id, ()):
-                needed.setdefault(question_id, []).append(rule.id)
+        hanging.setdefault(outcomes.undecided_facts(index), []).append(index)
+    needed: dict[str, list[list[int]]] = {}
+    for hung_on, indexes in hanging.items():
+        for question_id in dict.fromkeys(q for fact_id in hung_on for q in blanks.get(fact_id, ())):
+            needed.setdefault(question_id, []).append(indexes)
     order = ruleset.question_order
-    blanks = [
-        (order.get(q, len(order)), 0, MissingQuestion(q, ruleset.facts[q].label, tuple(dict.fromkeys(rules))))
-        for q, rules in needed.items()
+    listed = [
+        (
+            order.get(q, len(order)),
+            0,
+            MissingQuestion(q, ruleset.facts[q].label, tuple(map(rule_ids.__getitem__, _in_order(sets)))),
+        )
+        for q, sets in needed.items()
     ]
-    return tuple(item for *_, item in sorted(blanks + _unsure(ruleset, facts, fired), key=lambda item: item[:2]))
+    return tuple(item for *_, item in sorted(listed + _unsure(ruleset, facts, fired), key=lambda item: item[:2]))
+
+
+def _in_order(sets: list[list[int]]) -> list[int]:
+    """The rule indexes of several disjoint ascending lists, in ascending order."""
+    return sets[0] if len(sets) == 1 else sorted(index for indexes in sets for index in indexes)
+
+
+# Per fact a rule reads (in the plan's order): its position, id, the rules reading it (indexes and ids), where its first
+# question is asked and its label; an "unsure" answer to it is listed from these.
+UnsureReader = tuple[int, str, tuple[int, ...], tuple[str, ...], int, str]
+
+
+def unsure_readers(
+    rules_reading: Mapping[str, tuple[int, ...]], rule_ids: Sequence[str], catalog: Mapping[str, Fact], order: Mapping[str, int]
+) -> tuple[UnsureReader, ...]:
+    """What _unsure needs of each fact a rule reads, worked out once per ruleset."""
+    found = []
+    for position, (fact_id, readers) in enumerate(rules_reading.items()):
+        fact = catalog[fact_id]
+        where = min((order[q] for q in fact.reads if q in order), default=len(order))
+        found.append((position, fact_id, readers, tuple(rule_ids[i] for i in readers), where, fact.label))
+    return tuple(found)
 
 
 def _unsure(ruleset: Any, facts: Mapping[str, Any], fired: Collection[int]) -> list[tuple[int, int, MissingQuestion]]:
     """Facts a rule reads that the patient answered "not sure" (the warning signs), placed where their question is asked."""
-    order, found = ruleset.question_order, []
-    for position, (fact_id, readers) in enumerate(ruleset.plan.rules_reading.items()):
-        if facts.get(fact_id) != NOT_SURE:
-            continue
+    readers = ruleset.unsure_readers or unsure_readers(
+        ruleset.plan.rules_reading, [rule.id for rule in ruleset.rules], ruleset.facts, ruleset.question_order
+    )
+    get, found = facts.get, []
+    for position, fact_id, rules, ids, where, label in [r for r in readers if get(r[1]) == NOT_SURE]:
         # The rules that could still come out differently: those a definite answer might make fire.
-        rules = tuple(ruleset.rules[i].id for i in readers if i not in fired) or tuple(ruleset.rules[i].id for i in readers)
-        fact = ruleset.facts[fact_id]
-        where = min((order[q] for q in fact.reads if q in order), default=len(order))
-        found.append((where, 1 + position, MissingQuestion(fact_id, fact.label, rules, UNSURE)))
+        still = tuple(rule_id for i, rule_id in zip(rules, ids, strict=True) if i not in fired) or ids
+        found.append((where, 1 + position, MissingQuestion(fact_id, label, still, UNSURE)))
     return found

@@ -15,9 +15,11 @@ from triage.domain.engine.facts import Fact, fact_catalog
 from triage.domain.engine.gaps import (
     DEFAULT_MIN_ANSWERED,
     ENGINE_PARAMETERS,
+    UnsureReader,
     check_engine_parameters,
     min_answered,
     relevant_questions,
+    unsure_readers,
 )
 from triage.domain.engine.outcomes import fact_questions
 from triage.domain.engine.plan import Plan, compile_plan
@@ -69,6 +71,8 @@ class Ruleset:
     fact_questions: Mapping[str, tuple[Question, ...]] = field(default_factory=dict)
     # The derived facts some rule reads: the only ones an evaluation computes (see facts_of).
     derived: tuple[DerivedFact, ...] = ()
+    # Per fact a rule reads, what listing an "unsure" answer to it needs (gaps.unsure_readers).
+    unsure_readers: tuple[UnsureReader, ...] = ()
 
     def facts_of(self, answers: Mapping[str, Any], on: dt.date) -> dict[str, Any]:
         """What the rules read for these answers: as facts_for_rules gives it, for every fact a rule reads."""
@@ -173,6 +177,7 @@ def _assemble(
     kinds = {fact_id: fact.kind for fact_id, fact in facts.items()}
     plan = compile_plan([(rule.id, rule.when) for rule in rules], kinds)
     canonical = canonical_json(documents)
+    question_order = {q.id: i for i, q in enumerate(questionnaire.questions)}
     return Ruleset(
         version=header.version,
         title=header.title,
@@ -186,11 +191,12 @@ def _assemble(
         canonical=canonical,
         plan=plan,
         evidence=EvidenceIndex.build(plan),
-        question_order={q.id: i for i, q in enumerate(questionnaire.questions)},
+        question_order=question_order,
         relevant_questions=relevant_questions(plan.rules_reading, facts),
         min_answered_questions=min_answered(header.parameters),
         fact_questions=fact_questions(plan, facts, questionnaire),
         derived=derived_reading(fact for fact, _ in plan.facts),
+        unsure_readers=unsure_readers(plan.rules_reading, [rule.id for rule in rules], facts, question_order),
     )
 
 

@@ -1,143 +1,212 @@
-"""Impact before publishing: what the draft changes for past patients against the version now published, case by case."""
+"""Impact before publishing: what the draft changes for past patients, counted by a background job, case by case.
+
+Starting a count (POST) stores a run keyed by the draft's content, the published version's and the data as it stands,
+and queues its job; asking again for the same draft over the same data finds the stored run. While the job counts,
+the run's page shows its progress and refreshes itself (the HTTP Refresh header: no script needed); then the result.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from flask import render_template, request
+from flask import Response, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import StringField
 
 from triage.db import impact as impact_queries
+from triage.db import impact_runs as runs
 from triage.db.evaluations import ruleset_in_force
-from triage.domain.engine import impact_compare as kinds
-from triage.domain.engine.impact import DraftReport, Names, PatientImpact, line, read, sentence
-from triage.domain.engine.result import Result
-from triage.web.access import database, role_required
+from triage.domain.engine.impact import Names, line
+from triage.jobs.impact_run import enqueue_impact_run, impact_key
+from triage.jobs.queue import job_lease
+from triage.web.access import database, role_required, signed_in_staff
 from triage.web.errors import render_error
+from triage.web.forms import ActionForm
+from triage.web.job_queue import job_queue
 from triage.web.routes import RouteTable
+from triage.web.rules import impact_view as view
 from triage.web.rules.common import EDITOR, audit, no_draft
 from triage.web.rules.controls import control
-from triage.web.rules.drafts import current_draft
+from triage.web.rules.drafts import Draft, current_draft
 from triage.web.rules.opened import note_opened
 
 routes = RouteTable()
 
-LIST_LIMIT = 200
-# The newest submitted intakes compared unless the editor asks for more: each one the changed rules can touch is
-# evaluated in full twice (a few milliseconds each), and the page must answer within a request's time.
-DEFAULT_SAMPLE = 1000
-TALLY_LIMIT = 100
-# The list's columns: what a clinician reads, in the order the summary shows it.
-COLUMNS = (
-    ("flags", "Red flags", kinds.FLAG_KINDS),
-    ("differentials", "Differentials", kinds.DIFFERENTIAL_KINDS),
-    ("tests", "Suggested tests", kinds.TEST_KINDS),
-    ("caveats", "Caveats", kinds.CAVEAT_KINDS),
-    ("asks", "Ask at the visit", kinds.ASK_KINDS),
-)
+REFRESH_SECONDS = 2
+MAX_SAMPLE = 10_000_000
+SAMPLE_ERROR = f"Enter a whole number of intakes from 1 to {MAX_SAMPLE:,}, or leave it empty to compare every one."
 
 
-def _last() -> int | None:
-    raw = request.args.get("last", "")
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= 10_000_000 else None
+class StartForm(FlaskForm):
+    """Start a count: how many of the newest submitted intakes (empty: all of them)."""
+
+    last = StringField()
 
 
-def _counts(report: DraftReport) -> dict[str, Any]:
-    return {
-        "considered": report.considered,
-        "evaluated": report.evaluated,
-        "changed": len(report.changed),
-        "flags_gained": report.flags_gained,
-        "flags_lost": report.flags_lost,
-        "flags_urgency": report.count([kinds.FLAG_URGENCY]),
-        "top_changed": report.top_changed,
-        "rank_changed": report.count([kinds.RANK, kinds.LISTED, kinds.UNLISTED]),
-        "level_changed": report.level_changed,
-        "tests_changed": report.count(kinds.TEST_KINDS),
-        "caveats_changed": report.count(kinds.CAVEAT_KINDS),
-        "asks_changed": report.count(kinds.ASK_KINDS),
-        "seconds": f"{report.seconds:.2f}",
-    }
+def _sample(raw: str | None) -> tuple[int | None, str]:
+    text = (raw or "").strip().replace(",", "")
+    if not text:
+        return None, ""
+    if not text.isdigit() or not 0 < int(text) <= MAX_SAMPLE:
+        return None, SAMPLE_ERROR
+    return int(text), ""
 
 
-def _row(patient: PatientImpact, ref: str, names: Names) -> dict[str, Any]:
-    cells = {key: [line(change, names) for change in patient.of(group)] for key, _title, group in COLUMNS}
-    return {"intake_id": patient.intake_id, "ref": ref, **cells}
+def _stale_after() -> dt.timedelta:
+    return job_lease(current_app.extensions["triage_settings"])
+
+
+def _current_key(session: Any, draft: Draft, sample: int | None) -> str:
+    mark, _newest = runs.watermark(session)
+    return runs.run_key(draft.ruleset.sha256, ruleset_in_force(session).sha256, sample, mark)
+
+
+def _kick(run: runs.RunInfo) -> str | None:
+    """The run's job state; a new job when an unfinished run has none left, or its worker went quiet."""
+    queue = job_queue()
+    state = queue.state(impact_key(run.id))
+    if run.status in runs.ACTIVE and (state is None or run.stale):
+        enqueue_impact_run(queue, run.id)
+        state = "queued"
+    return state
+
+
+def _page(draft: Draft, run: runs.RunInfo | None, sample: int | None, errors: list[str] | None = None) -> Response:
+    state = _kick(run) if run is not None else None  # before the page's transaction: the queue may be this database
+    with database().session() as session:
+        published = ruleset_in_force(session)
+        submitted = runs.submitted_count(session)
+        note_opened(session, "impact")
+        shown = view.progress(run, state) if run is not None else None
+        result: dict[str, Any] = {}
+        if run is not None and run.status == "done":
+            changed = runs.changed_page(session, run.id, view.LIST_LIMIT)
+            refs = impact_queries.intake_refs(session, [intake_id for intake_id, _c in changed])
+            names = Names.of(published, draft.ruleset)
+            tally, tally_more = view.tally(run, names)
+            counts = view.counts(run)
+            result = {
+                "counts": counts,
+                "tally": tally,
+                "tally_more": tally_more,
+                "items": view.rows(changed, refs, names),
+                "more": max(0, counts.get("changed", 0) - len(changed)),
+            }
+            # Counts only: no answer or result of any patient goes into the audit row.
+            audit(
+                session,
+                "ruleset.impact",
+                f"draft {draft.info.id} against published {run.published_version}: {counts.get('considered', 0)} intakes,"
+                f" {counts.get('evaluated', 0)} evaluated again, {counts.get('changed', 0)} would change (run {run.id})",
+                ruleset_version=draft.info.label,
+            )
+    current = run is not None and run.draft_sha256 == draft.ruleset.sha256 and run.published_sha256 == published.sha256
+    last_field = control(
+        "last",
+        "How many of the newest submitted intakes to compare",
+        sample or "",
+        errors=errors or [],
+        hint=f"Leave it empty to compare every one of the {submitted:,} submitted intakes.",
+    )
+    page = make_response(
+        render_template(
+            "rules/impact.html",
+            draft=draft.info,
+            published=published.version,
+            submitted=submitted,
+            run=shown,
+            current=current,
+            columns=[(key, title) for key, title, _group in view.COLUMNS],
+            last_field=last_field,
+            form=ActionForm(),
+            refresh=REFRESH_SECONDS,
+            **result,
+        ),
+        400 if errors else 200,
+    )
+    if shown is not None and shown["active"]:
+        # The HTTP Refresh header, as the letter's "being prepared" page: the page also offers "Check now".
+        page.headers["Refresh"] = f"{REFRESH_SECONDS}; url={url_for('rules.impact_run', run_id=shown['id'])}"
+    return page
 
 
 @routes.route("/draft/impact")
 @role_required(EDITOR)
 def impact() -> Any:
-    """How many past patients would read something different under the draft, what, and which intakes."""
-    sample = _last() or DEFAULT_SAMPLE
+    """The count for the draft as it is over the data as it stands, if one was asked for; else the form to start one."""
+    sample, _error = _sample(request.args.get("last"))
     with database().session() as session:
         draft = current_draft(session)
         if draft is None:
             return no_draft()
-        published = ruleset_in_force(session)
-        report = impact_queries.compute_impact(session, draft.ruleset, sample, published)
-        submitted = impact_queries.submitted_count(session)
-        shown = report.changed[:LIST_LIMIT]
-        refs = impact_queries.intake_refs(session, [p.intake_id for p in shown])
-        # Counts only: no answer or result of any patient goes into the audit row.
-        audit(
-            session,
-            "ruleset.impact",
-            f"draft {draft.info.id} against published {report.published}: {report.considered} intakes,"
-            f" {report.evaluated} evaluated again, {len(report.changed)} would change",
-            ruleset_version=draft.info.label,
-        )
-        note_opened(session, "impact")
-    names = Names.of(published, draft.ruleset)
-    tally = [sentence(change, count, names) for change, count in report.tally()]
-    last_field = control(
-        "last",
-        "How many of the newest submitted intakes to compare",
-        sample,
-        hint=f"{DEFAULT_SAMPLE} unless you ask for more; {submitted} intakes have been submitted.",
-    )
-    return render_template(
-        "rules/impact.html",
-        draft=draft.info,
-        published=report.published,
-        counts=_counts(report),
-        submitted=submitted,
-        tally=tally[:TALLY_LIMIT],
-        tally_more=max(0, len(tally) - TALLY_LIMIT),
-        columns=[(key, title) for key, title, _group in COLUMNS],
-        items=[_row(p, refs.get(p.intake_id, ""), names) for p in shown],
-        last_field=last_field,
-        more=max(0, len(report.changed) - LIST_LIMIT),
-    )
+        run = runs.find_run(session, _current_key(session, draft, sample), _stale_after())
+    return _page(draft, run, sample)
 
 
-def _side(result: Result, other: Result, names: Names) -> dict[str, Any]:
-    """One column of the side-by-side view; `new` marks what the other column does not have."""
-    mine, theirs = read(result), read(other)
-    return {
-        "version": result.ruleset_version,
-        "flags": [
-            {"title": names.rule(key), "urgency": urgency, "new": theirs.flags.get(key) != urgency}
-            for key, urgency in mine.flags.items()
-        ],
-        "differentials": [
-            {
-                "name": names.differential(d.id),
-                "rank": mine.ranks[d.id],
-                "level": mine.levels[d.id],
-                "held_back": d.held_back,
-                "new": (theirs.ranks.get(d.id), theirs.levels.get(d.id)) != (mine.ranks[d.id], mine.levels[d.id]),
-            }
-            for d in result.differentials
-        ],
-        "first": names.first(mine.top),
-        "tests": [
-            {"test": test, "deferred": deferred, "new": theirs.tests.get(test) != deferred}
-            for test, deferred in mine.tests.items()
-        ],
-        "caveats": [{"title": names.rule(key), "new": key not in theirs.caveats} for key in mine.caveats],
-        "asks": [{"label": names.question(key), "new": key not in theirs.asks} for key in mine.asks],
-        "too_few": mine.too_few,
-    }
+@routes.route("/draft/impact", methods=["POST"])
+@role_required(EDITOR)
+def start_impact() -> Any:
+    """Start a count (or find the stored one for the same draft and data), then show it (Post/Redirect/Get)."""
+    form = StartForm()
+    if not form.validate_on_submit():
+        return render_error(400)
+    sample, error = _sample(form.last.data)
+    if error:
+        with database().session() as session:
+            draft = current_draft(session)
+        return _page(draft, None, None, [error]) if draft is not None else no_draft()
+    with database().session() as session:
+        draft = current_draft(session)
+        if draft is None:
+            return no_draft()
+        found = runs.find_run(session, _current_key(session, draft, sample), _stale_after())
+        if found is None:
+            published = ruleset_in_force(session)
+            new = runs.NewRun(
+                draft.info.id,
+                draft.ruleset.sha256,
+                draft.ruleset.version,
+                published.sha256,
+                published.version,
+                sample,
+                signed_in_staff().email,
+            )
+            run_id = runs.add_run(session, new)
+            audit(session, "ruleset.impact_start", f"draft {draft.info.id}: count {sample or 'all'} (run {run_id})")
+        else:
+            run_id = found.id
+    if found is None:
+        enqueue_impact_run(job_queue(), run_id)  # after the commit: the worker must find the run
+    return redirect(url_for("rules.impact_run", run_id=run_id), code=303)
+
+
+@routes.route("/draft/impact/runs/<int:run_id>")
+@role_required(EDITOR)
+def impact_run(run_id: int) -> Any:
+    """One count: its progress while the job counts (the page refreshes itself), then what it found."""
+    with database().session() as session:
+        draft = current_draft(session)
+        if draft is None:
+            return no_draft()
+        run = runs.get_run(session, run_id, _stale_after())
+    if run is None:
+        return render_error(404, "There is no such count of the draft's impact (old counts are deleted after 30 days).")
+    return _page(draft, run, run.sample)
+
+
+@routes.route("/draft/impact/runs/<int:run_id>/cancel", methods=["POST"])
+@role_required(EDITOR)
+def cancel_impact(run_id: int) -> Any:
+    """Cancel a count: its job stops after the batch it is counting (Post/Redirect/Get)."""
+    if not ActionForm().validate_on_submit():
+        return render_error(400)
+    with database().session() as session:
+        stopped = runs.cancel(session, run_id)
+        if stopped:
+            audit(session, "ruleset.impact_cancel", f"run {run_id}")
+    flash("The count was cancelled." if stopped else "The count had already ended.", "info")
+    return redirect(url_for("rules.impact_run", run_id=run_id), code=303)
 
 
 @routes.route("/draft/impact/<int:intake_id>")
@@ -162,14 +231,14 @@ def impact_case(intake_id: int) -> Any:
         )
     names = Names.of(published, draft.ruleset)
     compared = case.compared
-    groups = [(title, [line(c, names) for c in compared.changes if c.kind in group]) for _key, title, group in COLUMNS]
+    groups = [(title, [line(c, names) for c in compared.changes if c.kind in group]) for _key, title, group in view.COLUMNS]
     return render_template(
         "rules/impact_case.html",
         draft=draft.info,
         intake_id=intake_id,
         ref=case.ref,
         stored_version=case.stored_version,
-        old=_side(compared.published, compared.draft, names),
-        new=_side(compared.draft, compared.published, names),
+        old=view.side(compared.published, compared.draft, names),
+        new=view.side(compared.draft, compared.published, names),
         groups=[(title, lines) for title, lines in groups if lines],
     )
