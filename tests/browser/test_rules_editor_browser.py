@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from tests.helpers.axe import check_page
 from tests.helpers.browser import LAPTOP, sign_in
+from tests.helpers.pdf_jobs import run_jobs
 from tests.helpers.staff import create_staff
 from triage.db import intakes as queries
 from triage.db.evaluations import bundled_ruleset, current_ruleset, evaluate_for_storage
@@ -131,6 +132,11 @@ def test_rules_editors_change_a_rule_see_its_impact_and_publish_with_a_second_ap
         page.get_by_role("link", name="Back to the rules").click()
     with page.expect_navigation():
         page.get_by_role("link", name="Impact on past patients").click()
+    # Counted by a background job: the author starts it, one round of the worker counts, the page refreshes itself.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Count the impact").click()
+    run_jobs(live_server.app)
+    page.locator("#count-considered").wait_for(timeout=15_000)
     changed = expected_changes(cases, 1)
     assert changed > 0
     assert count(page, "considered") == len(cases)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from collections.abc import Iterable, Mapping
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -14,6 +16,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
+from tests.helpers.apps import build_app
+from tests.helpers.staff import create_staff, sign_in
 from triage.db import intakes as queries
 from triage.db.evaluations import bundled_ruleset, current_ruleset, evaluate_for_storage
 from triage.db.models import Evaluation, RulesetVersion
@@ -169,3 +173,15 @@ def review_and_approve(reviewer: FlaskClient, comment: str = COMMENT) -> TestRes
     """A second editor opens the diff, impact and tests, then approves with a comment."""
     open_review_parts(reviewer)
     return post_from_page(reviewer, "/rules/draft/approve", "/rules/draft/approve", {"comment": comment})
+
+
+def editor_with_open_draft(
+    folder: Path, sqlite_template: Path, edit_url: str
+) -> tuple[Flask, FlaskClient, list[tuple[str, str]]]:
+    """An app on a copy of the template database, an editor signed in with a draft open, and edit_url's form fields."""
+    shutil.copyfile(sqlite_template, folder / "triage.db")
+    app = build_app(f"sqlite:///{folder / 'triage.db'}", folder)
+    client = app.test_client()
+    sign_in(client, create_staff(app, ("rules_editor",)))
+    post_from_page(client, "/rules/", "/rules/draft")
+    return app, client, form_fields(client.get(edit_url).data, edit_url)

@@ -188,7 +188,8 @@ def test_every_other_editor_form_does_what_its_button_says(app: Flask, editor: F
     with app.extensions["triage_db"].session() as session:
         draft = rulesets.open_draft(session)
         assert draft is not None and case_id in str(draft.tests)
-    removed = press(editor, "/rules/draft/tests", f"/rules/draft/cases/{case_id}/remove", only_button())
+    remove = f"/rules/draft/cases/{case_id}/remove"  # the tests page links to this confirmation page
+    removed = press(editor, remove, remove, only_button())
     assert removed.status_code == 303
 
     retire = f"/rules/draft/rules/{RED_FLAG}/retire"

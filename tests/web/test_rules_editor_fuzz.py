@@ -12,9 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from tests.helpers.apps import build_app
-from tests.helpers.rules_editor import form_fields, post_from_page, versions
-from tests.helpers.staff import create_staff, sign_in
+from tests.helpers.rules_editor import editor_with_open_draft, versions
 
 EDIT = "/rules/draft/rules/cd_iron_deficiency"
 NAMES = [
@@ -78,15 +76,8 @@ def signed_in(
     tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
 ) -> Iterator[tuple[Flask, Any, list[tuple[str, str]]]]:
     """One app for the whole module: an editor with a draft open, and the rule form as a browser would post it."""
-    import shutil
-
-    folder = tmp_path_factory.mktemp("rules-fuzz")
-    shutil.copyfile(sqlite_template, folder / "triage.db")
-    app = build_app(f"sqlite:///{folder / 'triage.db'}", folder)
-    client = app.test_client()
-    sign_in(client, create_staff(app, ("rules_editor",)))
-    post_from_page(client, "/rules/", "/rules/draft")
-    yield app, client, form_fields(client.get(EDIT).data, EDIT)
+    app, client, fields = editor_with_open_draft(tmp_path_factory.mktemp("rules-fuzz"), sqlite_template, EDIT)
+    yield app, client, fields
     app.extensions["triage_db"].dispose()
 
 

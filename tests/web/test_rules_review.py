@@ -76,7 +76,9 @@ def test_review_as_a_change_request(mail_app: Flask, smtp_server: SmtpServer, st
     assert post_from_page(author, "/rules/", "/rules/draft").status_code == 303
     assert post_from_page(author, EDIT, EDIT, {"weight": "1"}, ("action", "save")).status_code == 303
     case_id, description = first_case(app)
-    removed = post_from_page(author, "/rules/draft/tests", f"/rules/draft/cases/{case_id}/remove")
+    remove = f"/rules/draft/cases/{case_id}/remove"
+    assert f'href="{remove}"' in author.get("/rules/draft/tests").get_data(as_text=True)  # a link to the confirmation
+    removed = post_from_page(author, remove, remove)
     assert removed.status_code == 303
 
     # The diff shows values and the removed test case, so a deleted blocking test cannot pass unseen.

@@ -7,6 +7,7 @@ its author; anything the sentence cannot name is shown as written rather than ra
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from triage.domain.engine.facts import Fact
@@ -21,6 +22,23 @@ OPERATOR_WORDS = {
     "answered": "was answered",
     "unanswered": "was left unanswered",
 }
+
+# How each kind of group reads, in the editor's "Combine" choice and as a heading of the condition tree.
+GROUP_WORDS = {
+    "all": "ALL of these are true",
+    "any": "ANY of these is true",
+    "not": "NOT this",
+    "at_least": "AT LEAST {n} of these are true",
+}
+
+
+@dataclass(frozen=True)
+class ConditionNode:
+    """One node of a condition shown as a tree: a group's heading with its items, or one test in words."""
+
+    kind: str  # "all", "any", "not", "at_least" for a group; "test" for a leaf
+    words: str
+    items: tuple[ConditionNode, ...] = ()
 
 
 def _number(value: Any) -> str:
@@ -85,9 +103,9 @@ def _includes_of(item: Any) -> tuple[str, Any] | None:
     return None
 
 
-def _grouped(items: Sequence[Any], key: str, facts: Mapping[str, Fact], parameters: Mapping[str, Any]) -> list[str]:
-    """Words for each item; neighbouring 'includes' tests on one tick-list read as one ("includes A, B or C")."""
-    parts: list[str] = []
+def _runs(items: Sequence[Any]) -> list[Any]:
+    """The items, with each run of neighbouring 'includes' tests on one tick-list gathered as (question, [values])."""
+    runs: list[Any] = []
     i = 0
     while i < len(items):
         first = _includes_of(items[i])
@@ -98,17 +116,30 @@ def _grouped(items: Sequence[Any], key: str, facts: Mapping[str, Fact], paramete
                 break
             run.append(following)
         if len(run) > 1 and first is not None:
-            fact = facts.get(first[0])
-            subject = f"“{fact.label}”" if fact is not None else f"“{first[0]}”"
-            words = [value_words(fact, value, parameters) for _, value in run]
-            parts.append(
-                f"{subject} includes {'any of ' if key == 'any' else ''}{_either(words, 'or' if key == 'any' else 'and')}"
-            )
+            runs.append((first[0], [value for _, value in run]))
             i += len(run)
             continue
-        parts.append(condition_words(items[i], facts, parameters, nested=True))
+        runs.append(items[i])
         i += 1
-    return parts
+    return runs
+
+
+def _run_words(run: tuple[str, list[Any]], key: str, facts: Mapping[str, Fact], parameters: Mapping[str, Any]) -> str:
+    """A run of 'includes' tests on one tick-list as one phrase: “...” includes any of A, B or C."""
+    fact = facts.get(run[0])
+    subject = f"“{fact.label}”" if fact is not None else f"“{run[0]}”"
+    words = [value_words(fact, value, parameters) for value in run[1]]
+    return f"{subject} includes {'any of ' if key == 'any' else ''}{_either(words, 'or' if key == 'any' else 'and')}"
+
+
+def _grouped(items: Sequence[Any], key: str, facts: Mapping[str, Fact], parameters: Mapping[str, Any]) -> list[str]:
+    """Words for each item; neighbouring 'includes' tests on one tick-list read as one ("includes A, B or C")."""
+    return [
+        _run_words(item, key, facts, parameters)
+        if isinstance(item, tuple)
+        else condition_words(item, facts, parameters, nested=True)
+        for item in _runs(items)
+    ]
 
 
 def condition_words(node: Any, facts: Mapping[str, Fact], parameters: Mapping[str, Any], nested: bool = False) -> str:
@@ -167,3 +198,33 @@ def rule_sentence(
     source = str(rule.get("source") or "").strip()
     sentence = f"IF {condition_words(rule.get('when'), facts, parameters)} THEN {effect_words(rule, differential_names)}"
     return f"{sentence} — {source}" if source else sentence
+
+
+def _leaf(words: str) -> ConditionNode:
+    return ConditionNode("test", words)
+
+
+def condition_tree(node: Any, facts: Mapping[str, Fact], parameters: Mapping[str, Any]) -> ConditionNode:
+    """A condition as a tree of groups (ALL, ANY, NOT, AT LEAST n) whose leaves are the sentence's own phrases."""
+    if not isinstance(node, Mapping) or not node or "question" in node:
+        return _leaf(condition_words(node, facts, parameters))
+    key, body = next(iter(node.items()))
+    if key == "not":
+        inner = condition_tree(body, facts, parameters)
+        # NOT of one test reads best as one line, as in the sentence.
+        return _leaf(f"NOT ({inner.words})") if inner.kind == "test" else ConditionNode("not", GROUP_WORDS["not"], (inner,))
+    if key == "at_least" and isinstance(body, Mapping):
+        listed = body.get("of")
+        items = listed if isinstance(listed, list) else []
+        children = tuple(condition_tree(item, facts, parameters) for item in items)
+        return ConditionNode("at_least", GROUP_WORDS["at_least"].format(n=body.get("n")), children)
+    if key in ("all", "any") and isinstance(body, list):
+        children = tuple(
+            _leaf(_run_words(run, key, facts, parameters)) if isinstance(run, tuple) else condition_tree(run, facts, parameters)
+            for run in _runs(body)
+        )
+        if not children:
+            return _leaf("(empty condition)")
+        # ALL or ANY of one item is that item: shown without a heading of its own.
+        return children[0] if len(children) == 1 else ConditionNode(key, GROUP_WORDS[key], children)
+    return _leaf(condition_words(node, facts, parameters))

@@ -25,7 +25,7 @@ class Filters:
     kind: str = ""
     differential: str = ""
     urgency: str = ""
-    reviewed: str = ""  # "yes" or "no"
+    reviewed: str = ""  # "yes" (signed off as it stands), "no" (awaiting sign-off) or "changed" (since its sign-off)
     general: bool = False  # resting on general knowledge only
     never_fired: bool = False  # fired on no intake in the period counted
 
@@ -58,6 +58,19 @@ def is_general_knowledge(item: Mapping[str, Any]) -> bool:
     return GENERAL_KNOWLEDGE in source or source.lower().startswith("general knowledge")
 
 
+def review_state(item: Mapping[str, Any]) -> str:
+    """A rule's clinical sign-off state: "signed", "changed" or "never" (the file's review date when none is known)."""
+    state = item.get("signoff_state")
+    if state:
+        return str(state)
+    return "signed" if item.get("reviewed") else "never"
+
+
+def _review_matches(item: Mapping[str, Any], wanted: str) -> bool:
+    state = review_state(item)
+    return wanted == {"signed": "yes", "changed": "changed"}.get(state) or (wanted == "no" and state != "signed")
+
+
 def matches_words(item: Mapping[str, Any], q: str) -> bool:
     """Whether every word of the search is in the rule's id, title, sentence, source or explanation (any case)."""
     text = " ".join(str(item.get(k) or "") for k in SEARCHED).lower().replace("_", " ")
@@ -70,7 +83,7 @@ def matches(item: Mapping[str, Any], filters: Filters) -> bool:
         not filters.kind or item.get("kind") == filters.kind,
         not filters.differential or item.get("differential") == filters.differential,
         not filters.urgency or item.get("urgency") == filters.urgency,
-        not filters.reviewed or bool(item.get("reviewed")) == (filters.reviewed == "yes"),
+        not filters.reviewed or _review_matches(item, filters.reviewed),
         not filters.general or is_general_knowledge(item),
         not filters.never_fired or not item.get("fired"),
     )
@@ -101,9 +114,10 @@ def facet_counts(items: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, int]
         if item.get("urgency"):
             urgency = str(item["urgency"])
             counts["urgency"][urgency] = counts["urgency"].get(urgency, 0) + 1
-        counts["reviewed"]["yes" if item.get("reviewed") else "no"] += 1
+        counts["reviewed"]["yes" if review_state(item) == "signed" else "no"] += 1
     counts["special"] = {
         "general": sum(1 for i in items if is_general_knowledge(i)),
         "never_fired": sum(1 for i in items if not i.get("fired")),
     }
+    counts["changed"] = {"changed": sum(1 for i in items if review_state(i) == "changed")}
     return counts

@@ -8,19 +8,15 @@ from typing import Any
 
 from triage.domain.engine.conditions import ALLOWED, OPERATORS
 from triage.domain.engine.facts import Fact
-from triage.domain.engine.sentences import OPERATOR_WORDS
+from triage.domain.engine.sentences import GROUP_WORDS, OPERATOR_WORDS
 from triage.domain.questionnaire.derived import DERIVED_FACTS
 from triage.domain.questionnaire.questions import default_questionnaire
 from triage.domain.scales import Urgency
 from triage.web.rules.forms import form_name
 from triage.web.rules.tree import ROOT, Row
 
-GROUP_WORDS = (
-    ("all", "ALL of these are true"),
-    ("any", "ANY of these is true"),
-    ("not", "NOT this"),
-    ("at_least", "AT LEAST n of these are true"),
-)
+# The "Combine" choice reads as the condition tree's headings (one definition, in sentences.py).
+GROUP_CHOICES = tuple((kind, words.format(n="n")) for kind, words in GROUP_WORDS.items())
 KIND_WORDS = (
     ("differential", "Differential: weighs for or against a condition"),
     ("red_flag", "Red flag: an alarm feature"),
@@ -60,16 +56,30 @@ def control(
     }
 
 
+# Never read by a rule: the patient's consent ticks, and the identity the invitation already holds (a rule reads the
+# derived age, never the date of birth). Free text and tables are never read either.
+NOT_READ_BY_RULES = ("consent", "date", "text", "longtext", "table")
+
+
 @lru_cache(maxsize=1)
 def question_groups() -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
-    """Every question a rule may read, grouped by step, then the derived facts (free text and tables are never read)."""
-    groups = []
-    for step in default_questionnaire().steps:
-        items = tuple((q.id, q.label) for q in step.questions if q.type not in ("text", "longtext", "table"))
-        if items:
-            groups.append((step.title, items))
+    """Every question a rule may read, grouped by the questionnaire's sections, then the derived facts."""
+    questionnaire = default_questionnaire()
+    by_section: dict[str, list[tuple[str, str]]] = {section.title: [] for section in questionnaire.sections}
+    for step in questionnaire.steps:
+        _number, section = questionnaire.section_of(step)
+        by_section[section.title] += [(q.id, q.label) for q in step.questions if q.type not in NOT_READ_BY_RULES]
+    groups = [(title, tuple(items)) for title, items in by_section.items() if items]
     groups.append(("Derived facts (computed from the answers)", tuple((d.id, d.label) for d in DERIVED_FACTS)))
     return tuple(groups)
+
+
+def _question_options(chosen: str) -> list[tuple[str, str]]:
+    """The picker's first option, and the question the row reads when the list does not offer it (kept, not lost)."""
+    offered = {value for _title, items in question_groups() for value, _label in items}
+    if not chosen or chosen in offered:
+        return [("", "choose a question")]
+    return [("", "choose a question"), (chosen, f"{chosen} (not offered to rules)")]
 
 
 def _parameter_options(parameters: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -157,7 +167,7 @@ def row_views(
             "errors": errors.get(f"{prefix}-row", []),
         }
         if row.kind != "compare":
-            view["controls"] = [control(f"{prefix}-kind", "Combine", row.kind, "select", options=GROUP_WORDS)]
+            view["controls"] = [control(f"{prefix}-kind", "Combine", row.kind, "select", options=GROUP_CHOICES)]
             if row.kind == "at_least":
                 view["controls"].append(control(f"{prefix}-n", "n", row.n, errors=errors.get(f"{prefix}-n", [])))
             view["can_add"] = row.kind != "not" or not any(
@@ -171,12 +181,14 @@ def row_views(
                 "Question",
                 row.question,
                 "select",
-                options=[("", "choose a question")],
+                options=_question_options(row.question),
                 groups=question_groups(),
                 errors=errors.get(f"{prefix}-question", []),
             )
             operator = control(f"{prefix}-op", "Test", row.op, "select", options=[(op, OPERATOR_WORDS[op]) for op in ops])
-            view["controls"] = [question, operator, *_value_controls(row, fact, parameters, errors)]
+            # The answers part follows the question chosen: the live sentence redraws it when the question changes.
+            view["question"], view["answers"] = question, [operator, *_value_controls(row, fact, parameters, errors)]
+            view["controls"] = [question, *view["answers"]]
             view["can_add"] = row.path == ROOT
         views.append(view)
     return views

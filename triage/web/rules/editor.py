@@ -13,13 +13,14 @@ from triage.domain.errors import RulesetError
 from triage.web.access import database, role_required, signed_in_staff
 from triage.web.errors import render_error
 from triage.web.routes import RouteTable
-from triage.web.rules.common import EDITOR, after_save, audit, no_draft, on_conflict, posted_lock, sentence_of
+from triage.web.rules.common import EDITOR, after_save, audit, no_draft, on_conflict, posted_lock
 from triage.web.rules.controls import row_views, rule_controls
 from triage.web.rules.drafts import Draft, current_draft, find_rule, start_draft, store, topics, without_rule
 from triage.web.rules.forms import check_rule, ordered_rule, read_rule_fields
 from triage.web.rules.kept import keep_unshown
 from triage.web.rules.lint_view import lint_for
 from triage.web.rules.posted import RuleForm, text_of
+from triage.web.rules.preview import sentence_view
 from triage.web.rules.rule_page import covering_cases
 from triage.web.rules.tree import apply_action, rows_from_form, rows_from_tree, tree_from_rows
 from triage.web.rules.views import feedback_by_rule
@@ -62,7 +63,7 @@ def _rule_page(
         "rules/rule.html",
         draft=draft.info,
         rule_id=rule_id,
-        sentence=sentence_of(rule, draft.ruleset, parameters),
+        sentence=sentence_view(rule, draft.ruleset, parameters),
         fields=rule_controls(rule, errors, differentials, None if rule_id else topics(draft.documents), file),
         rows=row_views(rows, draft.ruleset.facts, parameters, errors),
         general=general,

@@ -8,13 +8,16 @@ from typing import Any
 
 from triage.domain.engine.diff import rules_by_id
 from triage.domain.engine.evaluate import Ruleset
+from triage.domain.governance.feedback_counts import Tally, summary
 from triage.domain.governance.rule_index import KIND_NAMES, Filters, facet_counts, group_rules, matches_words
+from triage.domain.governance.signoff import SignoffStatus
 from triage.domain.scales import Urgency
 from triage.web.rules.common import header_parameters
+from triage.web.rules.signoff_view import signoff_fields
 from triage.web.rules.views import Feedback, rule_item
 
 MAX_QUERY = 200
-YES_NO = {"yes": "Reviewed by a clinician", "no": "Awaiting review"}
+YES_NO = {"yes": "Signed off by a clinician", "changed": "Changed since its sign-off", "no": "Awaiting sign-off"}
 
 
 def _choice(args: Mapping[str, str], name: str, label: str, allowed: Mapping[str, str], problems: list[str]) -> str:
@@ -46,7 +49,7 @@ def read_filters(args: Mapping[str, str], ruleset: Ruleset) -> tuple[Filters, li
     return filters, problems
 
 
-def _group_view(group: Any, differential: Any, filters: Filters) -> dict[str, Any]:
+def _group_view(group: Any, differential: Any, filters: Filters, tallied: Mapping[str, Tally]) -> dict[str, Any]:
     rules = sorted(group.rules, key=lambda i: (-(i["weight"] or 0), Urgency.rank_of(str(i["urgency"] or "none")), i["id"]))
     return {
         "key": group.key,
@@ -60,6 +63,7 @@ def _group_view(group: Any, differential: Any, filters: Filters) -> dict[str, An
                 "description": differential.description,
                 "thresholds": differential.thresholds.model_dump(),
                 "held_back": differential.held_back_by_red_flags,
+                "feedback": summary(tallied, group.key),
             }
             if differential is not None
             else None
@@ -73,21 +77,27 @@ def index_data(
     feedback: Mapping[str, Feedback],
     fired: Mapping[str, int],
     filters: Filters,
+    signoffs: Mapping[str, SignoffStatus] | None = None,
+    tallied: Mapping[str, Tally] | None = None,
 ) -> dict[str, Any]:
     """Every rule as the index shows it: groups (matching rules only), facet choices with counts, how many match."""
     parameters = header_parameters(documents)
-    items = [rule_item(rule, file, ruleset, parameters, feedback, fired) for file, rule in rules_by_id(documents).values()]
+    items = [
+        rule_item(rule, file, ruleset, parameters, feedback, fired) | signoff_fields((signoffs or {}).get(rule_id))
+        for rule_id, (file, rule) in rules_by_id(documents).items()
+    ]
     for item in items:
         # The words only hide rules (so the script can search again as the editor types); the facets leave them out.
         item["hit"] = matches_words(item, filters.q)
     by_id = {d.id: d for d in ruleset.differentials}
     groups = [
-        _group_view(g, by_id.get(g.key), filters)
+        _group_view(g, by_id.get(g.key), filters, tallied or {})
         for g in group_rules(items, [(d.id, d.name) for d in ruleset.differentials], replace(filters, q=""))
     ]
     if filters.active:
         groups = [g for g in groups if g["rules"]]
     counts = facet_counts(items)
+    review_counts = counts["reviewed"] | counts["changed"]
     return {
         "groups": groups,
         "count": len(items),
@@ -98,7 +108,7 @@ def index_data(
             "kind": [(k, f"{v} ({counts['kind'].get(k, 0)})") for k, v in KIND_NAMES.items()],
             "differential": [(d.id, d.name) for d in ruleset.differentials],
             "urgency": [(u.value, f"{u.label} ({counts['urgency'].get(u.value, 0)})") for u in Urgency if u is not Urgency.NONE],
-            "reviewed": [(k, f"{v} ({counts['reviewed'][k]})") for k, v in YES_NO.items()],
+            "reviewed": [(k, f"{v} ({review_counts[k]})") for k, v in YES_NO.items()],
         },
         "special": counts["special"],
     }

@@ -6,9 +6,11 @@ from typing import Any
 
 from flask import render_template, request
 
+from triage.db import feedback_counts, rule_firing, rule_signoffs, ruleset_review, rulesets
 from triage.db import impact as impact_queries
-from triage.db import rule_firing, ruleset_review, rulesets
 from triage.db.evaluations import bundled_ruleset, version_ruleset
+from triage.domain.governance.feedback_counts import tally
+from triage.domain.governance.signoff import ruleset_statuses
 from triage.web.access import database, role_required, signed_in_staff
 from triage.web.errors import render_error
 from triage.web.routes import RouteTable
@@ -64,8 +66,11 @@ def index() -> Any:
         fired = rule_firing.fired_in_period(session)
         four_eyes = rulesets.four_eyes_required(session)
         review = _review_state(session, draft, me, four_eyes)
+        statuses = ruleset_statuses(documents, rule_signoffs.all_signoffs(session))
+        tallied = tally(feedback_counts.feedback_counts(session))
+    signoffs = {k: status for k, (_content, status) in statuses.items()}
     filters, problems = read_filters(request.args, ruleset)
-    found = index_data(documents, ruleset, feedback, fired.by_rule, filters)
+    found = index_data(documents, ruleset, feedback, fired.by_rule, filters, signoffs, tallied)
     rationale = draft.info.review.rationale if draft and draft.info.review else ""
     return render_template(
         "rules/index.html",

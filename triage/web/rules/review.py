@@ -8,16 +8,18 @@ from flask import flash, redirect, render_template, request, url_for
 
 from triage.db import impact as impact_queries
 from triage.db import intakes as queries
-from triage.db import ruleset_restore, rulesets
+from triage.db import rule_signoffs, ruleset_restore, rulesets
 from triage.db.evaluations import bundled_ruleset, run_stored_tests, version_ruleset
 from triage.db.models import Intake, RulesetVersion
 from triage.db.ruleset_accuracy import FIGURES, figures, stored_report
 from triage.domain.engine.diff import diff_documents
 from triage.domain.engine.what_if import evaluated_on
+from triage.domain.governance.signoff import ruleset_statuses
 from triage.domain.report.versions import questionnaire_of
 from triage.web.access import database, role_required, signed_in_staff
 from triage.web.errors import render_error
 from triage.web.routes import RouteTable
+from triage.web.rules.case_removal import removal_view
 from triage.web.rules.cases import (
     build_case,
     case_controls,
@@ -32,7 +34,7 @@ from triage.web.rules.common import EDITOR, after_save, audit, no_draft, on_conf
 from triage.web.rules.controls import control
 from triage.web.rules.drafts import current_draft, store
 from triage.web.rules.opened import note_opened
-from triage.web.rules.posted import CaseForm, FourEyesForm
+from triage.web.rules.posted import CaseForm, FourEyesForm, ReviewForm
 from triage.web.rules.publishing import publish_page, publish_posted
 from triage.web.rules.views import diff_view
 
@@ -118,11 +120,11 @@ def new_case() -> Any:
     return after_save("rules.tests", f"Test case {case['id']} added.", stored)
 
 
-@routes.route("/draft/cases/<case_id>/remove", methods=["POST"])
+@routes.route("/draft/cases/<case_id>/remove", methods=["GET", "POST"])
 @role_required(EDITOR)
 @on_conflict("The test case was not removed: {error}.", back=lambda _args: url_for("rules.tests"))
 def remove_case(case_id: str) -> Any:
-    """Take a test case out of the draft."""
+    """GET: what removing the case means, and the confirming button; POST confirmed: take the case out of the draft."""
     with database().session() as session:
         draft = current_draft(session)
         if draft is None:
@@ -130,6 +132,10 @@ def remove_case(case_id: str) -> Any:
         updated, found = without_case(draft.tests, case_id)
         if not found:
             return render_error(404, "The draft has no test case with that id.")
+        if request.method == "GET":
+            return render_template("rules/case_remove.html", draft=draft.info, case=removal_view(draft, case_id))
+        if ReviewForm().confirm.data != "yes":
+            return redirect(url_for("rules.remove_case", case_id=case_id), code=303)  # unconfirmed: ask first
         row = store(session, draft.info.id, posted_lock(), draft.documents, updated, signed_in_staff().email)
         audit(session, "ruleset.case_remove", f"test case {case_id}", ruleset_version=row.label)
         report = dict(row.test_report or {})
@@ -154,11 +160,19 @@ def versions() -> Any:
     with database().session() as session:
         listed = rulesets.list_versions(session)
         discarded = ruleset_restore.discarded_drafts(session)
+        signoffs = rule_signoffs.all_signoffs(session)
+        # "N of M rules clinically signed off" per version: each rule's state read against that version's content.
+        signed = {}
+        for v in listed:
+            row = session.get(RulesetVersion, v.id)
+            states = [s for _c, s in ruleset_statuses(row.documents if row else {}, signoffs).values()]
+            signed[v.id] = (sum(1 for s in states if s.state == "signed"), len(states))
     # Each version's figures as measured on the case library when it was published (older versions: not measured).
     rows = [(v, figures(stored_report(v.accuracy))) for v in listed]
     return render_template(
         "rules/versions.html",
         versions=rows,
+        signed=signed,
         measures=[label for _key, label in FIGURES],
         discarded=discarded,
         days=ruleset_restore.RESTORE_DAYS,
