@@ -16,7 +16,13 @@ from triage.db.models import EhrDelivery, PdfCache
 from triage.jobs.ehr_send import send_intake
 from triage.jobs.ehr_sweep import resend_due
 
+EHR_TOKEN = "ehr-test-token-0123456789"  # noqa: S105 - the test endpoint's Bearer token
 FIELDS = ("bottom_line", "impression", "plan", "gp_actions", "patient_actions")
+
+
+def ehr_settings(endpoint_url: str) -> dict[str, Any]:
+    """The settings that send letters to the test's FHIR endpoint, with a short timeout."""
+    return {"EHR_FHIR_URL": endpoint_url, "EHR_FHIR_TOKEN": EHR_TOKEN, "EHR_FHIR_TIMEOUT_SECONDS": 1.0}
 
 
 def letter_post(client: FlaskClient, intake_id: int, path: str = "/letter", **extra: str) -> Any:

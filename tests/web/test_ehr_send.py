@@ -23,7 +23,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from tests.helpers.ehr import amend_letter, delivery, run_send, sign_letter, stored_pdf_bytes, sweep
+from tests.helpers.ehr import EHR_TOKEN, amend_letter, delivery, ehr_settings, run_send, sign_letter, stored_pdf_bytes, sweep
 from tests.helpers.fhir_endpoint import FhirEndpoint
 from tests.helpers.letters import CASES, stored_case
 from tests.helpers.pdf_jobs import context_of, job_rows, run_jobs
@@ -34,7 +34,6 @@ from triage.jobs.rq_queue import RqJobQueue, serve
 from triage.jobs.runner import DbJobRunner
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-TOKEN = "ehr-test-token-0123456789"  # noqa: S105 - the test endpoint's Bearer token
 
 
 @pytest.fixture
@@ -45,7 +44,7 @@ def endpoint() -> Iterator[FhirEndpoint]:
 
 @pytest.fixture
 def ehr_app(make_app: Callable[..., Flask], endpoint: FhirEndpoint) -> Flask:
-    return make_app(EHR_FHIR_URL=endpoint.url, EHR_FHIR_TOKEN=TOKEN, EHR_FHIR_TIMEOUT_SECONDS=1.0)
+    return make_app(**ehr_settings(endpoint.url))
 
 
 @pytest.fixture
@@ -94,7 +93,7 @@ def test_a_finalised_letter_is_sent_once_as_a_transaction_with_its_pdf(
     run_jobs(ehr_app)
     store = endpoint.store
     assert [p["status"] for p in store.posts] == [200]
-    assert store.posts[0]["authorization"] == f"Bearer {TOKEN}"
+    assert store.posts[0]["authorization"] == f"Bearer {EHR_TOKEN}"
     (bundle,) = store.accepted
     document = _document(bundle)
     assert document["status"] == "current" and document["docStatus"] == "final"
@@ -228,7 +227,7 @@ def test_on_redis_the_send_job_is_queued_after_the_signature_and_sent_once(
         pytest.skip("no Redis at 127.0.0.1:6379")
     queue = RqJobQueue(connection, f"triage-test-{uuid.uuid4().hex[:12]}", timeout_seconds=30, intervals=[1] * 4)
     try:
-        app = make_app(REDIS_URL=REDIS_URL, EHR_FHIR_URL=endpoint.url, EHR_FHIR_TOKEN=TOKEN)
+        app = make_app(REDIS_URL=REDIS_URL, EHR_FHIR_URL=endpoint.url, EHR_FHIR_TOKEN=EHR_TOKEN)
         app.extensions["triage_job_queue"] = queue  # the app's queue, on this test's own queue name
         client = app.test_client()
         staff_login(client)

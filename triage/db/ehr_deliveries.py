@@ -157,3 +157,17 @@ def delivery_view(session: Session, intake_id: int) -> DeliveryView | None:
         next_attempt_at=minute_text(as_utc(row.next_attempt_at)) if status == "retrying" else "",
         attempted_at=minute_text(row.attempted_at),
     )
+
+
+# A delivery that can be sent again by hand: refused, sent (the EHR lost it), or waiting for its next try.
+RESENDABLE = ("failed", "sent", "retrying")
+
+
+def resend(session: Session, intake_id: int, now: dt.datetime) -> int | None:
+    """Queue the intake's last signed revision again, in the caller's transaction; returns it, or None when there is
+    no delivery or one is queued or being sent now (a second press changes nothing)."""
+    row = session.scalar(select(EhrDelivery).where(EhrDelivery.intake_id == intake_id).with_for_update())
+    if row is None or row.status not in RESENDABLE:
+        return None
+    queue_delivery(session, intake_id, row.letter_revision, now)
+    return row.letter_revision

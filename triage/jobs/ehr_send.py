@@ -61,6 +61,19 @@ def queue_send(session: Session, queue: JobQueue, intake_id: int, revision: int)
     return False
 
 
+def queue_resend(session: Session, queue: JobQueue, intake_id: int) -> tuple[int | None, bool]:
+    """ "Send again", in the caller's transaction: the last signed revision queued anew (with its job on the database
+    queue). Returns the revision (None when nothing can be sent again now) and whether `enqueue_send` is still to be
+    called after the commit (RQ)."""
+    revision = ehr_deliveries.resend(session, intake_id, utcnow())
+    if revision is None:
+        return None, False
+    if isinstance(queue, DbJobQueue):
+        job_table.enqueue(session, KIND, send_key(intake_id), {"intake_id": intake_id})
+        return revision, False
+    return revision, True
+
+
 def enqueue_send(queue: JobQueue, intake_id: int) -> bool:
     """Ask for the intake's send job (a no-op while one waits to start)."""
     return queue.enqueue(KIND, send_key(intake_id), {"intake_id": intake_id})

@@ -59,7 +59,10 @@ def age(a: Facts, on: dt.date) -> DerivedValue:
     born = a.get("date_of_birth")
     if not isinstance(born, str):
         return None
-    birth = dt.date.fromisoformat(born)
+    try:
+        birth = dt.date.fromisoformat(born)
+    except ValueError:
+        return None  # validation stores real dates only; a malformed one (a hand-written case file) is unknown, not a crash
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 

@@ -104,23 +104,30 @@ def _cell(question: Question, value: Answer | None) -> str:
     return str(value)
 
 
+def fixed_cells(intake: ResearchIntake, key: bytes) -> list[str]:
+    """The row's first cells, in FIXED_COLUMNS' order: pseudonymous id, version, month, age band, result summary."""
+    on = intake.submitted_at.date()
+    born = intake.answers.get(BIRTH_DATE)
+    return [
+        research_id(key, intake.intake_id),
+        intake.questionnaire_version,
+        on.strftime("%Y-%m"),
+        age_band(born, on) if isinstance(born, str) else "",
+        intake.top_differential,
+        intake.top_urgency,
+    ]
+
+
+def research_header(questions: Sequence[Question]) -> list[str]:
+    """The export's column names: the fixed columns, then one per exported question id."""
+    return [*FIXED_COLUMNS, *(q.id for q in questions)]
+
+
 def research_rows(intakes: Iterable[ResearchIntake], questions: Sequence[Question], key: bytes) -> list[list[str]]:
     """The export's rows (header first), ordered by pseudonymous id so that the order tells nothing either."""
-    rows = []
-    for intake in intakes:
-        on = intake.submitted_at.date()
-        born = intake.answers.get(BIRTH_DATE)
-        fixed = [
-            research_id(key, intake.intake_id),
-            intake.questionnaire_version,
-            on.strftime("%Y-%m"),
-            age_band(born, on) if isinstance(born, str) else "",
-            intake.top_differential,
-            intake.top_urgency,
-        ]
-        rows.append(fixed + [_cell(q, intake.answers.get(q.id)) for q in questions])
+    rows = [fixed_cells(intake, key) + [_cell(q, intake.answers.get(q.id)) for q in questions] for intake in intakes]
     rows.sort(key=lambda row: row[0])
-    return [[*FIXED_COLUMNS, *(q.id for q in questions)], *rows]
+    return [research_header(questions), *rows]
 
 
 def data_dictionary(questions: Sequence[Question]) -> list[DictionaryEntry]:

@@ -14,6 +14,7 @@ from triage.web.staff import (
     clinic_settings,
     completion,
     deliveries,
+    ehr_deliveries_admin,
     languages,
     message_templates,
     recovery,
@@ -38,4 +39,5 @@ def build_blueprints() -> list[Blueprint]:
     message_templates.routes.register(administration)
     languages.routes.register(administration)
     completion.routes.register(administration)
+    ehr_deliveries_admin.routes.register(administration)
     return [sign_in, administration]

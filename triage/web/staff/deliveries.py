@@ -13,6 +13,7 @@ from triage.jobs.queue import MAX_ATTEMPTS
 from triage.web.access import database, record_staff_event, role_required, signed_in_staff
 from triage.web.job_queue import job_queue
 from triage.web.routes import RouteTable
+from triage.web.staff.ehr_deliveries_admin import ehr_section
 
 routes = RouteTable()
 
@@ -42,6 +43,7 @@ def deliveries() -> Any:
     with database().session() as db_session:
         rows, older = outbox.delivery_page(db_session, before, PAGE_SIZE)
         counts = outbox.status_counts(db_session)
+        ehr = ehr_section(db_session)
         record_staff_event(db_session, "deliveries.view", detail=f"before={before or ''} rows={len(rows)}")
     failed_jobs, jobs_problem = _failed_jobs()
     links = {
@@ -60,7 +62,13 @@ def deliveries() -> Any:
         failed_jobs=failed_jobs,
         jobs_problem=jobs_problem,
         max_attempts=MAX_ATTEMPTS,
+        ehr=ehr,
+        ehr_links={r.intake_id: _intake_link(r.intake_id, clinician) for r in ehr["rows"]},
     )
+
+
+def _intake_link(intake_id: int, clinician: bool) -> str:
+    return url_for("clinic.intake", intake_id=intake_id) if clinician else url_for("admin.audit", intake=intake_id)
 
 
 def _failed_jobs() -> tuple[list[FailedJob], str]:
