@@ -40,7 +40,7 @@ run: install
 	@# so that they end the output. The trap stops the worker whenever and however the app ends.
 	@links=$$($(BIN)/triage demo) || exit 1; echo "$$links"; \
 	echo "gut-triage is starting at http://$(HOST):$(PORT)/ with its outbox worker  (Ctrl+C stops both)"; \
-	PDF_PREWARM=0 $(BIN)/triage worker & worker=$$!; \
+	$(BIN)/triage worker & worker=$$!; \
 	$(BIN)/python -c "$$WAIT_READY" "$(HOST)" "$(PORT)" "$$links" & announcer=$$!; \
 	trap 'kill -TERM $$worker $$announcer 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/triage run --host $(HOST) --port $(PORT)

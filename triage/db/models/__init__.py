@@ -9,10 +9,12 @@ from triage.db.models.alerts import Alert, OutboxMessage, PatientInterrupt, Pati
 from triage.db.models.api_clients import ApiClient
 from triage.db.models.base import NAMING, Base
 from triage.db.models.ehr import EhrDelivery
+from triage.db.models.impact import ImpactRun, ImpactRunChange
 from triage.db.models.intakes import INTAKE_STATUSES, Answer, Evaluation, Intake, Invitation, InvitationToken, PdfCache
 from triage.db.models.jobs import BackgroundJob
 from triage.db.models.letters import LetterRevision
 from triage.db.models.records import AuditEvent, RateLimitHit, RulesetVersion
+from triage.db.models.rule_signoffs import RuleSignoff
 from triage.db.models.ruleset_review import RulesetReviewOpen
 from triage.db.models.staff import AppSetting, ClinicianNote, DifferentialFeedback, RecoveryCode, StaffSession, User
 from triage.db.models.worklist import IntakeStatusCount
@@ -35,6 +37,8 @@ __all__ = [
     "DifferentialFeedback",
     "EhrDelivery",
     "Evaluation",
+    "ImpactRun",
+    "ImpactRunChange",
     "Intake",
     "IntakeStatusCount",
     "Invitation",
@@ -43,6 +47,7 @@ __all__ = [
     "PdfCache",
     "RateLimitHit",
     "RecoveryCode",
+    "RuleSignoff",
     "RulesetReviewOpen",
     "RulesetVersion",
     "StaffSession",

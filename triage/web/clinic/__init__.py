@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from triage.web.clinic import alerts, decisions, intake, invitation_page, invitation_upload, letter_page, letters, views
+from triage.web.clinic import (
+    alerts,
+    decisions,
+    ehr_resend,
+    intake,
+    invitation_page,
+    invitation_upload,
+    letter_page,
+    letters,
+    views,
+)
 
 
 def build_blueprint() -> Blueprint:
@@ -18,4 +28,5 @@ def build_blueprint() -> Blueprint:
     letter_page.routes.register(blueprint)
     invitation_upload.routes.register(blueprint)
     invitation_page.routes.register(blueprint)
+    ehr_resend.routes.register(blueprint)
     return blueprint

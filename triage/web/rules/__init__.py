@@ -5,7 +5,19 @@ from __future__ import annotations
 from flask import Blueprint
 
 from triage.db.rulesets import DraftConflict, RulesetRefused
-from triage.web.rules import case_edit, change_request, editor, header, home, impact, review, rule_page
+from triage.web.rules import (
+    case_edit,
+    change_request,
+    editor,
+    feedback_page,
+    header,
+    home,
+    impact,
+    preview,
+    review,
+    rule_page,
+    signoff,
+)
 from triage.web.rules.common import draft_conflict, ruleset_refused
 from triage.web.rules.opened import review_waiting
 
@@ -13,7 +25,8 @@ from triage.web.rules.opened import review_waiting
 def build_blueprint() -> Blueprint:
     """The rules blueprint under /rules, assembled from its view modules, with the one handler per draft refusal."""
     blueprint = Blueprint("rules", __name__, url_prefix="/rules")
-    for module in (home, editor, header, review, case_edit, change_request, impact, rule_page):
+    modules = (home, editor, preview, header, review, case_edit, change_request, impact, rule_page, signoff, feedback_page)
+    for module in modules:
         module.routes.register(blueprint)
     # Each view declares its words with @on_conflict / @on_refusal; these render them for the whole blueprint.
     blueprint.register_error_handler(DraftConflict, draft_conflict)
