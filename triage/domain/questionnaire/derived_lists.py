@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from triage.domain.questionnaire.derived_types import Compute, DerivedFact, DerivedValue, Facts
+from triage.domain.questionnaire.medicine_names import nsaid_named
 
 YES_NO_UNSURE = ("yes", "no", "not_sure")
 WARNING_SIGNS = {
@@ -42,12 +43,20 @@ def answer_of(a: Facts, fact_id: str) -> DerivedValue:
         return _ticked_in(a, "warning_signs", fact_id, a.get("warning_signs_unsure"))
     if fact_id in BOWEL_FEATURES:
         return _ticked_in(a, "bowel_features", fact_id, None)
-    medicines = a.get("acid_medicines")
-    if fact_id == "takes_nsaid" and isinstance(medicines, list):
-        if "nsaid" in medicines:
-            return "yes"
-        return "not_sure" if "not_sure" in medicines else "no"
+    if fact_id == "takes_nsaid":
+        return _takes_nsaid(a)
     return None
+
+
+def _takes_nsaid(a: Facts) -> DerivedValue:
+    """Version 2: the `nsaid` tick, or an NSAID named in the patient's own medicine list (current_medicines)."""
+    medicines = a.get("acid_medicines")
+    named = nsaid_named(a.get("current_medicines"))
+    if not isinstance(medicines, list):
+        return "yes" if named else None
+    if "nsaid" in medicines or named:
+        return "yes"
+    return "not_sure" if "not_sure" in medicines else "no"
 
 
 def _ticked_in(a: Facts, list_id: str, value: str, unsure: object) -> DerivedValue:
@@ -91,5 +100,10 @@ def _fact(fact_id: str, label: str, *reads: str) -> DerivedFact:
 LIST_FACTS: tuple[DerivedFact, ...] = (
     *(_fact(i, label, "warning_signs", "warning_signs_unsure") for i, label in WARNING_SIGNS.items()),
     *(_fact(i, label, "bowel_features") for i, label in BOWEL_FEATURES.items()),
-    _fact("takes_nsaid", "Takes painkillers such as ibuprofen, naproxen, diclofenac or aspirin", "acid_medicines"),
+    _fact(
+        "takes_nsaid",
+        "Takes painkillers such as ibuprofen, naproxen, diclofenac or aspirin (ticked, or named in the medicine list)",
+        "acid_medicines",
+        "current_medicines",
+    ),
 )
