@@ -281,3 +281,8 @@ def answers_v2(p: Persona, today: dt.date) -> dict[str, Answer]:
 def answers_v3(p: Persona, today: dt.date) -> dict[str, Answer]:
     """The persona's answers to questionnaire 2026.12-3: version 2's, with one confirmation box instead of two."""
     return {k: v for k, v in answers_v2(p, today).items() if k != "consent_use"}
+
+
+def answers_v4(p: Persona, today: dt.date) -> dict[str, Answer]:
+    """The persona's answers to questionnaire 2026.12-4: version 3's ids (only some follow-ups are shown less often)."""
+    return answers_v3(p, today)

@@ -13,7 +13,7 @@
   marker.value = "1";
   form.appendChild(marker);
 
-  var blocks = Array.prototype.slice.call(form.querySelectorAll("[data-q]"));
+  var blocks = Array.prototype.slice.call(form.querySelectorAll("[data-q], [data-when]"));
 
   function answerOf(name) {
     var wrapper = document.getElementById("q-" + name);
@@ -44,10 +44,9 @@
     return chosen.length ? chosen[0] : null;
   }
 
-  function holds(block) {
-    var given = answerOf(block.getAttribute("data-q"));
-    var operator = block.getAttribute("data-op");
-    var raw = block.getAttribute("data-v") || "";
+  // One test on one answer: data-q, data-op and data-v, or one [question, operator, value] of data-tests.
+  function testHolds(name, operator, raw) {
+    var given = answerOf(name);
     var values = raw.split(" ");
     if (operator === "answered") {
       return given !== null && given.length > 0;
@@ -71,6 +70,20 @@
       return given.indexOf(raw) !== -1;
     }
     return values.some(function (value) { return given.indexOf(value) !== -1; });
+  }
+
+  // data-when="all" or "any" with data-tests: the server has already settled the tests on earlier pages.
+  function holds(block) {
+    var behaviour = block.getAttribute("data-when");
+    if (!behaviour) {
+      return testHolds(block.getAttribute("data-q"), block.getAttribute("data-op"), block.getAttribute("data-v") || "");
+    }
+    var tests = JSON.parse(block.getAttribute("data-tests") || "[]");
+    var results = tests.map(function (test) { return testHolds(test[0], test[1], test[2]); });
+    if (behaviour === "any") {
+      return results.indexOf(true) !== -1;
+    }
+    return results.indexOf(false) === -1;
   }
 
   // A question whose options are those ticked in an earlier question on the same page (choices_from) shows

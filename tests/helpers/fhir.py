@@ -7,6 +7,7 @@ from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 from fhirpathpy import evaluate as fhirpath
+from fhirpathpy.models import models as fhirpath_models
 
 ENABLE_WHEN_EXPRESSION = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression"
 
@@ -53,7 +54,9 @@ def _item_enabled(item: Mapping[str, Any], response: Mapping[str, Any], answers:
     expressions = [e for e in item.get("extension", []) if e["url"] == ENABLE_WHEN_EXPRESSION]
     if expressions:
         expression = expressions[0]["valueExpression"]["expression"]
-        return fhirpath(dict(response), expression, {"resource": dict(response)}) == [True]
+        # With the R4 model, `answer.value` reads valueCoding, valueInteger... as FHIRPath defines choice elements.
+        found = fhirpath(dict(response), expression, {"resource": dict(response)}, model=fhirpath_models["r4"])
+        return bool(found == [True])
     conditions = item.get("enableWhen", [])
     if not conditions:
         return True

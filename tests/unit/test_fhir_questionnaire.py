@@ -78,9 +78,17 @@ def test_repeated_symptom_questions_are_grouped_per_symptom() -> None:
 
 def test_each_kind_of_condition_becomes_enable_when() -> None:
     items = items_by_id(questionnaire_resource(questionnaire_for(VERSIONS[-1])))
-    one_of = items["heavy_periods"]  # shown_when: menopause_status one_of [still_periods, perimenopause]
+    one_of = items["gluten_reduced_months"]  # shown_when: gluten_status one_of [reduced, gluten_free]
     assert one_of["enableBehavior"] == "any"
-    assert [c["answerCoding"]["code"] for c in one_of["enableWhen"]] == ["still_periods", "perimenopause"]
+    assert [c["answerCoding"]["code"] for c in one_of["enableWhen"]] == ["reduced", "gluten_free"]
+    # all of two one_of tests (periods still coming, told of anaemia): enableWhen has one behaviour, so an expression
+    combined = items["heavy_periods"]
+    assert "enableWhen" not in combined
+    (both,) = [e for e in combined["extension"] if e["url"] == ENABLE_WHEN_EXPRESSION]
+    assert (
+        "linkId = 'menopause_status'" in both["valueExpression"]["expression"]
+        and ") and (" in both["valueExpression"]["expression"]
+    )
     assert items["worst_symptom_severity"]["enableWhen"] == [
         {"question": "symptoms", "operator": "exists", "answerBoolean": True}
     ]

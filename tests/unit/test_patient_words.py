@@ -24,7 +24,7 @@ class Banned:
     explained: tuple[str, ...] = ()  # the term may appear only inside one of these, in the same text
 
 
-# Reviewed against questionnaire 2026.12-3: each explained phrasing is the exact wording of one of its texts.
+# Reviewed against questionnaire 2026.12-4 (texts as 2026.12-3): each explained phrasing is the exact wording of one of its texts.
 BANNED = (
     Banned("AUDIT-C", r"\baudit-?c\b", "the name of a staff screening tool: the patient answers its questions"),
     Banned("PHQ", r"\bphq", "the name of a staff depression screen"),

@@ -144,3 +144,13 @@ def test_a_grid_with_no_row_shown_hides_its_legend_too() -> None:
     assert not [q for q in step.grid if q.is_shown(walked.answers)]
     expected = sum(bench.question_words(q, walked.answers) for q in step.questions if q.is_shown(walked.answers))
     assert walked.words_by_step["symptom_details"] == bench.count_words(step.title) + expected
+
+
+def test_version_4_asks_about_heavy_periods_only_of_a_woman_told_of_anaemia() -> None:
+    no_anaemia, iron_deficient = _persona("ibs_d_28"), _persona("coeliac_like_27")
+    assert (no_anaemia.sex, no_anaemia.periods, no_anaemia.anaemia) == ("female", "still_periods", "no")
+    assert (iron_deficient.sex, iron_deficient.periods, iron_deficient.anaemia) == ("female", "still_periods", "iron_deficiency")
+    for persona, fewer in ((no_anaemia, 1), (iron_deficient, 0)):
+        v3, v4 = bench.walk_persona(bench.V3, persona, TODAY), bench.walk_persona(bench.V4, persona, TODAY)
+        assert (v3.questions - v4.questions, v3.closed - v4.closed) == (fewer, fewer), persona.key
+        assert ("heavy_periods" in v4.answers) == (fewer == 0)

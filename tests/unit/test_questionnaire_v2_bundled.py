@@ -1,6 +1,6 @@
-"""The bundled questionnaire (forms/questionnaire.yaml, version 3 on version 2's questions): eight fixed sections, each
+"""The bundled questionnaire (forms/questionnaire.yaml, version 4 on version 2's questions): eight fixed sections, each
 fact asked once, and the follow-ups, exclusive choices, units and tables that the derived facts and the web pages build
-on. Version 2 (2026.12-2) stays bundled for the intakes answered on it."""
+on. Versions 2 and 3 (2026.12-2, 2026.12-3) stay bundled for the intakes answered on them."""
 
 from __future__ import annotations
 
@@ -8,11 +8,18 @@ import datetime as dt
 import random
 
 from triage.domain.questionnaire.derived import DERIVED_FACTS, derive_facts
-from triage.domain.questionnaire.questions import Question, default_questionnaire, questionnaire_for
+from triage.domain.questionnaire.questions import (
+    CompoundShownWhen,
+    Question,
+    ShownWhen,
+    default_questionnaire,
+    questionnaire_for,
+)
 from triage.domain.questionnaire.synthetic import random_intake
 
 V2 = "2026.12-2"
 V3 = "2026.12-3"
+V4 = "2026.12-4"
 Q = default_questionnaire()
 V1 = questionnaire_for("2026.11-1")
 SECTIONS = [
@@ -69,16 +76,44 @@ def exclusive(qid: str) -> set[str]:
 
 def shown(question: Question) -> tuple[str, str, object] | None:
     when = question.shown_when
+    if isinstance(when, CompoundShownWhen):
+        raise AssertionError(f"{question.id} is shown for a combination of answers: compare its tests instead")
     return None if when is None else (when.question, when.operator, when.value)
 
 
-def test_the_current_file_is_version_3_and_versions_1_and_2_stay_bundled() -> None:
-    assert Q.version == V3
-    assert questionnaire_for(V3) is Q
-    assert V1.version == "2026.11-1" and questionnaire_for(V2).version == V2
+def test_the_current_file_is_version_4_and_versions_1_to_3_stay_bundled() -> None:
+    assert Q.version == V4
+    assert questionnaire_for(V4) is Q
+    assert V1.version == "2026.11-1" and questionnaire_for(V2).version == V2 and questionnaire_for(V3).version == V3
 
 
-def test_version_3_keeps_version_2s_ids_but_one_confirmation_box() -> None:
+def test_version_4_asks_about_heavy_periods_only_with_anaemia_and_is_otherwise_version_3() -> None:
+    v3 = questionnaire_for(V3)
+    assert set(Q.by_id) == set(v3.by_id)
+    heavy = Q.by_id["heavy_periods"]
+    # Moved next to the anaemia question, which its condition reads together with the periods answer.
+    assert (v3.by_id["heavy_periods"].step, heavy.step) == ("about_you", "alarm_symptoms")
+    alarm = [q.id for q in Q.step("alarm_symptoms").questions]
+    assert alarm.index("heavy_periods") == alarm.index("iron_tablets_no_help") + 1
+    assert heavy.shown_when == CompoundShownWhen(
+        "all",
+        (
+            ShownWhen("menopause_status", "one_of", ["still_periods", "perimenopause"]),
+            ShownWhen("known_anaemia", "one_of", ["iron_deficiency", "other"]),
+        ),
+    )
+    woman = {"sex_at_birth": "female", "menopause_status": "still_periods"}
+    assert v3.by_id["heavy_periods"].is_shown(woman | {"known_anaemia": "no"})
+    assert not heavy.is_shown(woman | {"known_anaemia": "no"})
+    assert heavy.is_shown(woman | {"known_anaemia": "iron_deficiency"}) and heavy.is_shown(woman | {"known_anaemia": "other"})
+    assert not heavy.is_shown({"menopause_status": "postmenopause", "known_anaemia": "iron_deficiency"})
+    # Every other question keeps its version 3 step, wording and condition.
+    for question in Q.questions:
+        if question.id != "heavy_periods":
+            assert question == v3.by_id[question.id], question.id
+
+
+def test_version_3_on_keeps_version_2s_ids_but_one_confirmation_box() -> None:
     v2 = questionnaire_for(V2)
     assert set(v2.by_id) - set(Q.by_id) == {"consent_use"}
     # Version 3 adds the earlier liver blood test (its when and result), a reason to consider coeliac testing (NG20).
@@ -88,7 +123,7 @@ def test_version_3_keeps_version_2s_ids_but_one_confirmation_box() -> None:
     assert "my clinic will use them" in Q.by_id["consent_true"].label and Q.by_id["consent_true"].required
 
 
-def test_version_3_takes_the_name_and_date_of_birth_from_the_invitation() -> None:
+def test_version_3_on_takes_the_name_and_date_of_birth_from_the_invitation() -> None:
     assert {q.id: q.from_invitation for q in Q.questions if q.from_invitation} == {
         "full_name": "patient_name",
         "date_of_birth": "date_of_birth",

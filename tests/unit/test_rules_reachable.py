@@ -9,7 +9,14 @@ from typing import Any
 from triage.domain.engine.evaluate import Ruleset, load_ruleset, read_ruleset_documents
 from triage.domain.engine.nodes import facts_read
 from triage.domain.questionnaire.derived import DERIVED_BY_ID
-from triage.domain.questionnaire.questions import Answer, Question, Questionnaire, ShownWhen, default_questionnaire
+from triage.domain.questionnaire.questions import (
+    Answer,
+    Condition,
+    Question,
+    Questionnaire,
+    ShownWhen,
+    default_questionnaire,
+)
 from triage.paths import resource_dir
 
 HEADER = "ruleset.yaml"
@@ -67,21 +74,40 @@ def _satisfying(condition: ShownWhen, parent: Question) -> Answer | None:
     return None
 
 
+def _meeting(questionnaire: Questionnaire, condition: Condition) -> dict[str, Answer] | None:
+    """Answers to the condition's own questions under which it holds: each test of "all", or one of "any"."""
+    options = [[test] for test in condition.tests] if condition.behaviour == "any" else [list(condition.tests)]
+    for tests in options:
+        answers: dict[str, Answer] = {}
+        for test in tests:
+            parent = questionnaire.by_id.get(test.question)
+            answer = _satisfying(test, parent) if parent is not None else None
+            if answer is None or (test.question in answers and answers[test.question] != answer):
+                break
+            answers[test.question] = answer
+        else:
+            if condition.holds(answers):
+                return answers
+    return None
+
+
 def witness(questionnaire: Questionnaire, question_id: str) -> dict[str, Answer] | None:
-    """Answers under which the question is shown (following its shown_when chain back), or None if there are none."""
+    """Answers under which the question is shown (following its shown_when chains back), or None if there are none."""
     answers: dict[str, Answer] = {}
-    current = questionnaire.by_id[question_id]
-    seen = {current.id}
-    while current.shown_when is not None:
-        parent = questionnaire.by_id.get(current.shown_when.question)
-        if parent is None or parent.id in seen:
+    waiting = [questionnaire.by_id[question_id]]
+    seen = {question_id}
+    while waiting:
+        current = waiting.pop()
+        if current.shown_when is None:
+            continue
+        met = _meeting(questionnaire, current.shown_when)
+        if met is None or any(qid in answers and answers[qid] != value for qid, value in met.items()):
             return None
-        answer = _satisfying(current.shown_when, parent)
-        if answer is None:
-            return None
-        answers[parent.id] = answer
-        seen.add(parent.id)
-        current = parent
+        for parent_id, answer in met.items():
+            answers[parent_id] = answer
+            if parent_id not in seen:
+                seen.add(parent_id)
+                waiting.append(questionnaire.by_id[parent_id])
     return answers if _shown(questionnaire, question_id, answers) else None
 
 
@@ -168,6 +194,12 @@ def test_reachability_follows_chains_and_for_each_copies() -> None:
     chained = next(q for q in questionnaire.questions if q.id == "iron_tablets_no_help")
     assert witness(questionnaire, chained.id) == {"known_anaemia": "iron_deficiency"}
     assert witness(questionnaire, "full_name") == {}
+    # A combination: a woman who still has periods (itself a follow-up of sex at birth), told she has anaemia.
+    assert witness(questionnaire, "heavy_periods") == {
+        "menopause_status": "still_periods",
+        "known_anaemia": "iron_deficiency",
+        "sex_at_birth": "female",
+    }
 
 
 def test_a_condition_no_valid_answer_meets_has_no_witness() -> None:

@@ -82,7 +82,9 @@ def value_fits(kind: str, value: Any) -> bool:
 
 def _label_in_context(question: Question, questionnaire: Questionnaire) -> str:
     """A short follow-up label ("How often do you take them?") read after the question that led to it."""
-    parent = questionnaire.by_id.get(question.shown_when.question) if question.shown_when else None
+    # Only a follow-up of one question reads on from it; one shown for a combination of answers stands alone.
+    asked_after = question.shown_when.questions if question.shown_when else ()
+    parent = questionnaire.by_id.get(asked_after[0]) if len(asked_after) == 1 else None
     if parent is None or len(question.label.split()) > 6 or parent.type == "multi":
         return question.label
     return f"{parent.label} {question.label}"

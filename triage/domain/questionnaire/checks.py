@@ -9,10 +9,12 @@ from pydantic import TypeAdapter, ValidationError
 
 from triage.domain.errors import did_you_mean, line_at, line_of
 from triage.domain.questionnaire.field_checks import misplaced_fields
+from triage.domain.questionnaire.model import CompoundShownWhen, Condition, ShownWhen
 from triage.domain.questionnaire.problems import Problems
 from triage.domain.questionnaire.schema import (
     ChoiceModel,
     QuestionModel,
+    ShownTestModel,
     StepModel,
     TemplateModel,
     report_errors,
@@ -28,13 +30,13 @@ Choices = tuple[ChoiceModel, ...]
 
 @dataclass(frozen=True)
 class CheckedQuestion:
-    """A question that passed every check, with its choices resolved and its condition as (question, operator, value)."""
+    """A question that passed every check, with its choices resolved and its condition built."""
 
     fields: QuestionModel | TemplateModel
     id: str
     label: str
     choices: Choices
-    shown_when: tuple[str, str, Any] | None
+    shown_when: Condition | None
     line: int | None
 
 
@@ -106,18 +108,29 @@ class Checker:
         if resolved is not None:
             self.choice_sets[name] = resolved
 
-    def condition(self, raw: Any, fields: QuestionModel, qid: str) -> tuple[str, str, Any] | None:
-        """Check that a shown_when names an earlier question and, for a choice question, only its choices."""
+    def condition(self, raw: Any, fields: QuestionModel, qid: str) -> Condition | None:
+        """Check a shown_when: each of its tests names an earlier question and, for a choice question, only its choices."""
         if fields.shown_when is None:
             return None
-        when, op = fields.shown_when, fields.shown_when.operator
-        value, line = getattr(when, op), line_at(raw, ["shown_when", "question"])
-        target = self.by_id.get(when.question)
+        when = fields.shown_when
+        where = ["shown_when", when.behaviour] if when.behaviour else ["shown_when"]
+        # Every test is checked, so that each of its problems is reported at once.
+        tests = [self.test(raw, [*where, i] if when.behaviour else where, t, qid) for i, t in enumerate(when.tests)]
+        kept = [t for t in tests if t is not None]
+        if len(kept) < len(tests):
+            return None
+        return CompoundShownWhen(when.behaviour, tuple(kept)) if when.behaviour else kept[0]
+
+    def test(self, raw: Any, path: list[Any], test: ShownTestModel, qid: str) -> ShownWhen | None:
+        """One test of a shown_when (at `path` in the question), checked against the question it names."""
+        op = test.operator
+        value, line = getattr(test, op), line_at(raw, [*path, "question"])
+        target = self.by_id.get(test.question)
         if target is None:
-            if when.question not in self.broken:
-                later = self.ahead.get(when.question) if when.question != qid else None
-                why = f" (it comes later, at line {later})" if later else "." + did_you_mean(when.question, self.known)
-                self.problems.add(f"shown_when names '{when.question}', which is not an earlier question{why}", line, item=qid)
+            if test.question not in self.broken:
+                later = self.ahead.get(test.question) if test.question != qid else None
+                why = f" (it comes later, at line {later})" if later else "." + did_you_mean(test.question, self.known)
+                self.problems.add(f"shown_when names '{test.question}', which is not an earlier question{why}", line, item=qid)
             return None
         kind = target.fields.type
         if op in _MULTI_OPERATORS and kind != "multi":
@@ -129,7 +142,7 @@ class Checker:
         if op == "at_least" and kind == "multi" and value > len(target.choices):
             self.problems.add(
                 f"at_least {value} can never hold: '{target.id}' offers only {len(target.choices)} choices",
-                line_at(raw, ["shown_when", op]),
+                line_at(raw, [*path, op]),
                 item=qid,
             )
         if target.choices and op not in ("answered", "at_least"):
@@ -139,10 +152,10 @@ class Checker:
                     hint = did_you_mean(given, known)
                     self.problems.add(
                         f"shown_when: '{given}' is not a choice of '{target.id}'.{hint}",
-                        line_at(raw, ["shown_when", op]),
+                        line_at(raw, [*path, op]),
                         item=qid,
                     )
-        return (when.question, op, value)
+        return ShownWhen(test.question, op, value)
 
     def add(self, checked: CheckedQuestion) -> None:
         """Keep a question that passed, refusing a second one with the same id."""

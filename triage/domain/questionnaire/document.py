@@ -75,8 +75,9 @@ def _grid_kind(row: CheckedQuestion) -> str:
 
 def _grid_row_problem(row: CheckedQuestion, first: CheckedQuestion, own: set[str]) -> str | None:
     """Why a compact question cannot be a row of its step's grid (None when it can)."""
-    if row.shown_when is not None and row.shown_when[0] in own:
-        return f"a row of the step's grid cannot follow '{row.shown_when[0]}' on the same page: ask it on a later step"
+    same_page = [q for q in row.shown_when.questions if q in own] if row.shown_when is not None else []
+    if same_page:
+        return f"a row of the step's grid cannot follow '{same_page[0]}' on the same page: ask it on a later step"
     if row.fields.type not in (*GRID_NUMBERS, "single") or row.fields.choices_from is not None:
         kind = row.fields.type + (" with choices_from" if row.fields.choices_from else "")
         return (

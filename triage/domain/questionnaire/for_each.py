@@ -7,6 +7,7 @@ from typing import Any
 
 from triage.domain.errors import did_you_mean, line_of
 from triage.domain.questionnaire.checks import CheckedQuestion, Checker, Choices
+from triage.domain.questionnaire.model import ShownWhen
 from triage.domain.questionnaire.schema import ForEachModel, TemplateModel, validate_part
 
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,63}\Z")
@@ -40,7 +41,7 @@ def check_for_each(checker: Checker, raw: Any, step_questions: list[CheckedQuest
             if fields.only_for is not None and choice.value not in fields.only_for:
                 continue
             qid, text = fields.id.format(value=choice.value), fields.label.format(label=choice.label)
-            checked = CheckedQuestion(fields, qid, text, choices, (source.id, "includes", choice.value), line)
+            checked = CheckedQuestion(fields, qid, text, choices, ShownWhen(source.id, "includes", choice.value), line)
             checker.add(checked)
             step_questions.append(checked)
 

@@ -43,6 +43,21 @@ class ShownWhen:
     operator: str
     value: Any = None
 
+    @property
+    def behaviour(self) -> str:
+        """How the tests combine ("all" or "any"); one test is "all" of itself."""
+        return "all"
+
+    @property
+    def tests(self) -> tuple[ShownWhen, ...]:
+        """The one-answer tests of the condition: this one."""
+        return (self,)
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        """The earlier questions whose answers decide the condition."""
+        return (self.question,)
+
     def holds(self, answers: Mapping[str, Answer]) -> bool:
         """Whether the condition holds for these answers."""
         given = answers.get(self.question)
@@ -60,9 +75,47 @@ class ShownWhen:
             return self.value in given
         return any(v in given for v in self.value)
 
+    def settled(self, known: Mapping[str, Answer]) -> bool | None:
+        """Whether the condition holds when only the answers in `known` are known (None: it depends on others)."""
+        return self.holds(known) if self.question in known else None
+
     def describe(self) -> dict[str, Any]:
         """The condition as plain data for the data dictionary."""
         return {"question": self.question, self.operator: self.value}
+
+
+@dataclass(frozen=True)
+class CompoundShownWhen:
+    """When a follow-up question is shown: all (or any) of several one-answer tests hold."""
+
+    behaviour: str  # "all" or "any"
+    tests: tuple[ShownWhen, ...]
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        """The earlier questions whose answers decide the condition, each once, in the order written."""
+        return tuple(dict.fromkeys(t.question for t in self.tests))
+
+    def holds(self, answers: Mapping[str, Answer]) -> bool:
+        """Whether the condition holds for these answers."""
+        results = (t.holds(answers) for t in self.tests)
+        return all(results) if self.behaviour == "all" else any(results)
+
+    def settled(self, known: Mapping[str, Answer]) -> bool | None:
+        """Whether the condition holds when only the answers in `known` are known (None: it depends on others)."""
+        results = [t.settled(known) for t in self.tests]
+        decisive = self.behaviour != "all"  # one False settles "all"; one True settles "any"
+        if decisive in results:
+            return decisive
+        return None if None in results else not decisive
+
+    def describe(self) -> dict[str, Any]:
+        """The condition as plain data for the data dictionary."""
+        return {self.behaviour: [t.describe() for t in self.tests]}
+
+
+# What a question's shown_when can be: one test, or all/any of several.
+Condition = ShownWhen | CompoundShownWhen
 
 
 @dataclass(frozen=True)
@@ -80,7 +133,7 @@ class Question:
     max: float | None = None
     max_length: int | None = None
     required: bool = False
-    shown_when: ShownWhen | None = None
+    shown_when: Condition | None = None
     short_label: str = ""  # YAML `short:`, the name used in messages and on the review page ("" when none)
     compact: bool = False  # one row of its step's grid (see Step.grid), or a compact row on a step without an intro
     choices_from: str = ""  # a single whose choices are those of this multi question ("" when its own)

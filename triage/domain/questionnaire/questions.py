@@ -11,7 +11,7 @@ from typing import Any
 from triage.domain.questionnaire.checks import CheckedQuestion
 from triage.domain.questionnaire.derived import DERIVED_FACTS
 from triage.domain.questionnaire.document import check_document
-from triage.domain.questionnaire.model import Choice, Column, Question, Section, ShownWhen, Step
+from triage.domain.questionnaire.model import Choice, Column, CompoundShownWhen, Condition, Question, Section, ShownWhen, Step
 from triage.domain.questionnaire.problems import Problems, QuestionnaireError
 from triage.domain.questionnaire.schema import TemplateModel
 from triage.domain.questionnaire.values import DEFAULT_MAX_LENGTH, DEFAULT_MAX_ROWS
@@ -25,6 +25,8 @@ __all__ = [
     "Answer",
     "Choice",
     "Column",
+    "CompoundShownWhen",
+    "Condition",
     "Question",
     "Questionnaire",
     "Section",
@@ -103,7 +105,7 @@ def _question(checked: CheckedQuestion, step_id: str) -> Question:
         max=fields.max,
         max_length=fields.max_length if fields.max_length is not None else DEFAULT_MAX_LENGTH.get(fields.type),
         required=fields.required,
-        shown_when=ShownWhen(*checked.shown_when) if checked.shown_when else None,
+        shown_when=checked.shown_when,
         short_label=fields.short or "",
         compact=fields.compact,
         choices_from=fields.choices_from or "",
@@ -112,9 +114,15 @@ def _question(checked: CheckedQuestion, step_id: str) -> Question:
         max_age=fields.max_age,
         columns=tuple(Column(c.id, c.label) for c in fields.columns or ()),
         max_rows=fields.max_rows or DEFAULT_MAX_ROWS,
-        copied_for=str(checked.shown_when[2]) if isinstance(fields, TemplateModel) and checked.shown_when else "",
+        copied_for=_copied_for(checked),
         from_invitation=fields.from_invitation or "",
     )
+
+
+def _copied_for(checked: CheckedQuestion) -> str:
+    """The choice a for_each copy was made for (its condition is `includes` that choice); "" for a written-out question."""
+    when = checked.shown_when
+    return str(when.value) if isinstance(checked.fields, TemplateModel) and isinstance(when, ShownWhen) else ""
 
 
 def parse_questionnaire(document: Any, file: str = "questionnaire") -> Questionnaire:

@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from triage.domain.errors import did_you_mean, line_at
 from triage.domain.questionnaire.problems import Problems
-from triage.domain.questionnaire.values import QUESTION_TYPES, SHOWN_WHEN_OPERATORS
+from triage.domain.questionnaire.schema_shown import Identifier, ShownTestModel, ShownWhenModel
+from triage.domain.questionnaire.schema_shown import Strict as _Strict
+from triage.domain.questionnaire.values import COMPOUND_BEHAVIOURS, QUESTION_TYPES
 
-Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 Template = Annotated[str, StringConstraints(pattern=r"^[a-z{][a-z0-9_{}]{0,63}$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 ChoiceValue = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]{0,63}$")]
 Picture = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,99}\.(svg|png|jpg|webp)$")]
-Scalar = str | int | float | bool
 QuestionType = Literal["text", "longtext", "integer", "number", "scale", "single", "multi", "date", "consent", "table"]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 class ChoiceModel(_Strict):
@@ -44,29 +40,6 @@ class SectionModel(_Strict):
 
     id: Identifier
     title: Text
-
-
-class ShownWhenModel(_Strict):
-    """A test on one earlier answer: `question` and exactly one operator."""
-
-    question: Identifier
-    equals: Scalar | None = None
-    one_of: list[Scalar] | None = None
-    includes: str | None = None
-    includes_any: list[str] | None = None
-    answered: bool | None = None
-    at_least: int | None = Field(default=None, ge=1)
-
-    @model_validator(mode="after")
-    def _one_operator(self) -> ShownWhenModel:
-        if len([op for op in SHOWN_WHEN_OPERATORS if op in self.model_fields_set]) != 1:
-            raise ValueError(f"shown_when needs 'question' and one of {', '.join(SHOWN_WHEN_OPERATORS)}")
-        return self
-
-    @property
-    def operator(self) -> str:
-        """The one operator this condition uses."""
-        return next(op for op in SHOWN_WHEN_OPERATORS if op in self.model_fields_set)
 
 
 class _QuestionFields(_Strict):
@@ -153,6 +126,7 @@ _MODELS: tuple[type[BaseModel], ...] = (
     ChoiceModel,
     ColumnModel,
     SectionModel,
+    ShownTestModel,
     ShownWhenModel,
     QuestionModel,
     TemplateModel,
@@ -216,6 +190,8 @@ def _message(error: Any, vocabulary: list[str]) -> str:
         return f"'{name}' must be {_UNION_WORDS[name]}"
     if kind in _TYPE_WORDS:
         return f"'{name}' must be {_TYPE_WORDS[kind]}"
+    if kind == "too_short" and name in COMPOUND_BEHAVIOURS:
+        return f"'{name}' needs at least two tests; for one test, write its 'question' directly under shown_when"
     if kind in ("string_too_short", "too_short"):
         return f"'{name}' must not be empty"
     if kind == "string_pattern_mismatch":

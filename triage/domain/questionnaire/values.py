@@ -8,6 +8,8 @@ Answer = str | int | float | bool | list[str] | list[list[str]]
 QUESTION_TYPES = ("text", "longtext", "integer", "number", "scale", "single", "multi", "date", "consent", "table")
 CHOICE_TYPES = ("single", "multi")
 SHOWN_WHEN_OPERATORS = ("equals", "one_of", "includes", "includes_any", "answered", "at_least")
+# shown_when may also be `all:` or `any:` of a list of those one-answer tests.
+COMPOUND_BEHAVIOURS = ("all", "any")
 DEFAULT_MAX_LENGTH = {"text": 200, "longtext": 2000, "table": 200}
 DEFAULT_MAX_ROWS = 10
 # Imperial boxes offered beside a metric number: the metric unit each converts to, and the words for its two boxes.

@@ -7,7 +7,7 @@ import threading
 from itertools import groupby
 from typing import Any
 
-from triage.domain.questionnaire.model import Question, ShownWhen, Step
+from triage.domain.questionnaire.model import Condition, Question, ShownWhen, Step
 from triage.domain.questionnaire.questions import Questionnaire
 from triage.domain.report.fhir_common import (
     QUESTIONNAIRE_URL,
@@ -60,24 +60,64 @@ def _answer_value(source: Question, value: Any) -> Any:
     return value
 
 
-def enable_when(condition: ShownWhen, questionnaire: Questionnaire) -> dict[str, Any]:
-    """The enableWhen (with enableBehavior) or the SDC enableWhenExpression that shows an item as shown_when does."""
-    source = questionnaire.by_id[condition.question]
+def _entries(test: ShownWhen, source: Question) -> list[dict[str, Any]] | None:
+    """One test as enableWhen entries, any of which enables the item (None when enableWhen cannot say it: at_least)."""
     key = "answer" + ANSWER_KEYS.get(source.type, "String")
-    if condition.operator == "answered":
-        return {"enableWhen": [{"question": source.id, "operator": "exists", "answerBoolean": True}]}
-    if condition.operator == "at_least":
-        # enableWhen cannot count answers; the SDC expression extension can (FHIRPath over the response).
-        expression = f"%resource.repeat(item).where(linkId = '{source.id}').answer.count() >= {int(condition.value)}"
-        extension = {
-            "url": SDC_ENABLE_WHEN_EXPRESSION,
-            "valueExpression": {"language": "text/fhirpath", "expression": expression},
-        }
-        return {"extension": [extension]}
-    values = condition.value if condition.operator in ("one_of", "includes_any") else [condition.value]
-    tests = [{"question": source.id, "operator": "=", key: _answer_value(source, v)} for v in values]
+    if test.operator == "answered":
+        return [{"question": source.id, "operator": "exists", "answerBoolean": True}]
+    if test.operator == "at_least":
+        return None
+    values = test.value if test.operator in ("one_of", "includes_any") else [test.value]
     # "=" holds when any answer of a repeating (multi) question equals the value: includes and includes_any.
-    return {"enableWhen": tests, "enableBehavior": "any"} if len(tests) > 1 else {"enableWhen": tests}
+    return [{"question": source.id, "operator": "=", key: _answer_value(source, v)} for v in values]
+
+
+def _literal(source: Question, value: Any) -> str:
+    """A FHIRPath test on one answer's value: a choice's code, or the value itself."""
+    if source.type in ("single", "multi"):
+        return f"value.code = '{value}'"
+    if isinstance(value, bool):
+        return f"value = {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"value = {value}"
+    quoted = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"value = '{quoted}'"
+
+
+def _test_expression(test: ShownWhen, source: Question) -> str:
+    """One test as FHIRPath over the response (for the SDC enableWhenExpression)."""
+    answers = f"%resource.repeat(item).where(linkId = '{source.id}').answer"
+    if test.operator == "answered":
+        return f"{answers}.exists()"
+    if test.operator == "at_least":
+        return f"{answers}.count() >= {int(test.value)}"
+    values = test.value if test.operator in ("one_of", "includes_any") else [test.value]
+    return " or ".join(f"{answers}.where({_literal(source, v)}).exists()" for v in values)
+
+
+def _expression(expression: str) -> dict[str, Any]:
+    extension = {"url": SDC_ENABLE_WHEN_EXPRESSION, "valueExpression": {"language": "text/fhirpath", "expression": expression}}
+    return {"extension": [extension]}
+
+
+def enable_when(condition: Condition, questionnaire: Questionnaire) -> dict[str, Any]:
+    """The enableWhen (with enableBehavior) or the SDC enableWhenExpression that shows an item as shown_when does.
+
+    enableWhen has one enableBehavior for all its entries, and no way to count answers; a condition it cannot say
+    (at_least, or "all" of a test that is itself any of several values) becomes one FHIRPath expression instead.
+    """
+    tests = [(t, questionnaire.by_id[t.question]) for t in condition.tests]
+    entries = [_entries(t, source) for t, source in tests]
+    if condition.behaviour == "any" or len(tests) == 1:
+        if all(e is not None for e in entries):
+            flat = [entry for found in entries if found is not None for entry in found]
+            return {"enableWhen": flat, "enableBehavior": "any"} if len(flat) > 1 else {"enableWhen": flat}
+    elif all(e is not None and len(e) == 1 for e in entries):
+        return {"enableWhen": [entry for found in entries if found is not None for entry in found], "enableBehavior": "all"}
+    if len(tests) == 1:
+        return _expression(_test_expression(*tests[0]))
+    joiner = " and " if condition.behaviour == "all" else " or "
+    return _expression(joiner.join(f"({_test_expression(t, source)})" for t, source in tests))
 
 
 def _extensions(question: Question) -> list[dict[str, Any]]:
@@ -151,7 +191,7 @@ def _step_items(step: Step, questionnaire: Questionnaire) -> list[dict[str, Any]
         condition = questions[0].shown_when
         if condition is None:  # a for_each copy always has its condition; kept for the type checker
             raise ValueError(f"the for_each copy {questions[0].id} has no condition")
-        label = questionnaire.by_id[condition.question].choice_label(choice)
+        label = questionnaire.by_id[condition.questions[0]].choice_label(choice)
         group: dict[str, Any] = {"linkId": copy_group_link_id(step, choice), "text": label, "type": "group"}
         group.update(enable_when(condition, questionnaire))
         group["item"] = [question_item(q, questionnaire, conditioned=False) for q in questions]

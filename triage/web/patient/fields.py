@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from triage.domain.questionnaire.answers import CONSENT_TRUE
 from triage.domain.questionnaire.questions import Answer, Question
+from triage.web.patient.followups import Condition
 from triage.web.patient.translate import N_
 
 AUTOCOMPLETE: dict[str, str] = {"full_name": "name", "date_of_birth": "bday"}
@@ -21,15 +22,6 @@ IMPERIAL = {
 }
 BLANK_TABLE_ROWS = 3
 _TRAILING = "?:. \u00a0"
-
-
-@dataclass(frozen=True)
-class Condition:
-    """A same-page follow-up's condition, as data attributes for static/js/followups.js."""
-
-    question: str
-    operator: str
-    value: str
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from flask_babel import format_date
 from triage.domain.questionnaire.questions import Question, Questionnaire, Step
 from triage.domain.questionnaire.values import Answer
 from triage.web.i18n import SOURCE_LANGUAGE
-from triage.web.patient.fields import Condition, FieldView, field_views, link_label, summary_labels
+from triage.web.patient.fields import FieldView, field_views, link_label, summary_labels
 from triage.web.patient.flow import Progress
+from triage.web.patient.followups import page_questions, same_page_conditions, same_page_followups
 from triage.web.patient.forms import pending_errors
 from triage.web.patient.grids import Item, page_items, shows_intro
 from triage.web.patient.translate import (
@@ -71,42 +72,6 @@ class ReviewGroup:
     rows: list[ReviewRow]
 
 
-_CONDITIONS: dict[tuple[str, str], dict[str, Condition]] = {}
-
-
-def same_page_conditions(questionnaire: Questionnaire, step: Step) -> dict[str, Condition]:
-    """The follow-ups of a step whose condition is on the same page (JavaScript may show them in place)."""
-    key = (questionnaire.version, step.id)
-    if key not in _CONDITIONS:
-        own = {q.id for q in step.questions}
-        found: dict[str, Condition] = {}
-        for question in step.questions:
-            when = question.shown_when
-            if when is not None and when.question in own:
-                value = (
-                    " ".join(str(v) for v in when.value)
-                    if isinstance(when.value, list)
-                    else str(when.value if when.value is not None else "")
-                )
-                found[question.id] = Condition(when.question, when.operator, value)
-        _CONDITIONS[key] = found
-    return _CONDITIONS[key]
-
-
-def page_questions(questionnaire: Questionnaire, step: Step, visible: list[Question]) -> tuple[list[Question], set[str]]:
-    """The questions to render: the visible ones plus hidden same-page follow-ups, and which are hidden."""
-    conditions = same_page_conditions(questionnaire, step)
-    shown_ids = {q.id for q in visible}
-    rendered: list[Question] = []
-    rendered_ids: set[str] = set()
-    for question in step.questions:
-        condition = conditions.get(question.id)
-        if question.id in shown_ids or (condition is not None and condition.question in rendered_ids):
-            rendered.append(question)
-            rendered_ids.add(question.id)
-    return rendered, rendered_ids - shown_ids
-
-
 def step_url(step: Step, from_review: bool = False) -> str:
     """The URL of a step's page (review has its own); `from_review` marks a change made from the review page."""
     if step.is_review:
@@ -155,8 +120,8 @@ def render_step(
     `known` are the answers the invitation gives: drawn as text where their questions would be, not asked.
     """
     questionnaire = progress.questionnaire
-    questions, hidden = page_questions(questionnaire, step, visible)
-    conditions = same_page_conditions(questionnaire, step)
+    questions, hidden = page_questions(questionnaire, step, visible, progress.answers)
+    conditions = same_page_conditions(questionnaire, step, progress.answers)
     messages, labels = _shown_errors(questionnaire, errors)
     questions = [question_in_language(q, questionnaire) for q in questions]
     fields = field_views(questions, shown, messages, hidden, conditions, answers=progress.answers)
@@ -166,7 +131,7 @@ def render_step(
         step=shown_step,
         items=with_given(page_items(shown_step, fields), known or {}),
         show_intro=shows_intro(shown_step),
-        has_followups=bool(conditions),
+        has_followups=bool(same_page_followups(questionnaire, step)),
         errors=messages,
         error_labels=labels,
         notice=notice,
