@@ -13,6 +13,7 @@ from triage.cli.main import cli
 from triage.cli.rules import rules
 from triage.domain.engine.accuracy import AccuracyReport
 from triage.domain.engine.evaluate import load_ruleset
+from triage.domain.questionnaire.derived_version import DERIVED_FACTS_VERSION
 from triage.paths import resource_dir
 
 FLAG = "rf_rectal_bleeding_over_50"
@@ -64,7 +65,8 @@ def test_the_text_gives_each_measure_against_its_target_and_each_case_that_fell_
     result = run("accuracy", "--cases", str(library(tmp_path)))
     assert result.exit_code == 0, result.output
     assert f"Measured the ruleset in {resource_dir('rules')} on the case library in {tmp_path / 'cases'}." in result.output
-    assert f"Ruleset {load_ruleset().version} ({load_ruleset().sha256[:12]}) on 2 library cases: 1 met" in result.output
+    stamp = f"{load_ruleset().sha256[:12]}, derived facts {DERIVED_FACTS_VERSION}"
+    assert f"Ruleset {load_ruleset().version} ({stamp}) on 2 library cases: 1 met" in result.output
     sensitivity = next(line for line in result.output.splitlines() if "Red-flag sensitivity" in line)
     assert "50 % (1/2)" in sensitivity and "target 100 %" in sensitivity and "MISSED" in sensitivity
     assert "Cases that fell short:" in result.output and "lib_heartburn_flag (A man with heartburn)" in result.output

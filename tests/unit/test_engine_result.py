@@ -10,6 +10,7 @@ import pytest
 
 from triage.domain.engine.evaluate import evaluate, explain_rule, fired_rules, load_ruleset, load_ruleset_from_documents
 from triage.domain.engine.result import Result, ResultFormatError
+from triage.domain.questionnaire.derived_version import DERIVED_FACTS_VERSION
 
 ON = dt.date(2026, 11, 1)
 DEFAULT = load_ruleset()
@@ -73,7 +74,7 @@ def test_to_dict_has_the_documented_top_level_shape() -> None:
     }
     data = evaluate(DEFAULT, answers, on=ON).to_dict()
     assert {"ruleset", "red_flags", "differentials", "investigations", "caveats", "missing", "note", "fired_rules"} <= set(data)
-    assert data["ruleset"] == {"version": DEFAULT.version, "hash": DEFAULT.sha256}
+    assert data["ruleset"] == {"version": DEFAULT.version, "hash": DEFAULT.sha256, "derived_facts": DERIVED_FACTS_VERSION}
     assert {"id", "title", "urgency", "action", "because"} <= set(data["red_flags"][0])
     assert {"id", "name", "score", "level", "for", "against"} <= set(data["differentials"][0])
     assert {"rule", "title", "explanation", "answers", "source"} <= set(data["differentials"][0]["for"][0])

@@ -204,3 +204,13 @@ def test_no_staff_note_or_feedback_reaches_any_part_of_the_letter() -> None:
     for text in ("NOTE-ON-DECISION", "NOTE-ON-ALERT", "NOTE-IN-WORKSPACE", "FEEDBACK-FOR-EDITORS"):
         assert text not in html, text
     assert "We will see the patient in an urgent clinic appointment." in html  # the plan starts from the decision
+
+
+def test_the_letter_names_the_derived_facts_version_beside_the_ruleset_when_the_result_records_it() -> None:
+    settings = pdf.PdfSettings()
+    older = record()
+    newer = replace(older, result={**older.result, "ruleset": {"version": "1", "hash": "a" * 64, "derived_facts": 1}})
+    html = pdf.document_html(newer, settings, "t")
+    assert f"Ruleset 1 ({'a' * 16}), derived facts 1 · Generated t" in html
+    assert f"Ruleset 1, SHA-256 {'a' * 64} · Derived facts version 1 · Evaluated" in html
+    assert "erived facts" not in pdf.document_html(older, settings, "t")

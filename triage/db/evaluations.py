@@ -89,7 +89,10 @@ def _documents(session: Session, version_id: int) -> Mapping[str, Any]:
 
 
 def evaluate_for_storage(answers: Mapping[str, Answer], on: dt.date, ruleset: Ruleset) -> StoredEvaluation:
-    """Evaluate answers and package the result, pinned to the ruleset version and hash (the version id is set on storing)."""
+    """Evaluate answers and package the result, pinned to the ruleset version and hash and the derived facts' version.
+
+    The stored version's id is set on storing.
+    """
     result = evaluate(ruleset, dict(answers), on=on)
     data: dict[str, Any] = result.to_dict()
     return StoredEvaluation(
@@ -99,6 +102,7 @@ def evaluate_for_storage(answers: Mapping[str, Answer], on: dt.date, ruleset: Ru
         fired_rules=list(data.get("fired_rules", [])),
         top_differential=result.top_differential,
         top_urgency=result.top_urgency,
+        derived_facts_version=result.derived_facts_version,
     )
 
 

@@ -54,6 +54,7 @@ class StoredEvaluation:
     fired_rules: list[str]
     top_differential: str | None
     top_urgency: str | None
+    derived_facts_version: int | None = None
 
 
 def token_digest(token: str) -> str:

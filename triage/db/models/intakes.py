@@ -140,7 +140,7 @@ class Answer(Base):
 
 
 class Evaluation(Base):
-    """A rules-engine result for one intake, pinned to the ruleset version and hash that made it."""
+    """A rules-engine result for one intake, pinned to the ruleset (version, hash) and derived facts' version that made it."""
 
     __tablename__ = "evaluations"
     __table_args__ = (Index("ix_evaluations_intake_created", "intake_id", "created_at"),)
@@ -157,6 +157,8 @@ class Evaluation(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # The stored ruleset version that made this result (set from the hash when the evaluation is stored).
     ruleset_version_id: Mapped[int | None] = mapped_column(ForeignKey("ruleset_versions.id"), nullable=True, index=True)
+    # The derived facts' code version (triage.domain.questionnaire.derived_version); NULL before it was recorded.
+    derived_facts_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class PdfCache(Base):

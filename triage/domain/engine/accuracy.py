@@ -110,6 +110,8 @@ class AccuracyReport:
     ruleset_sha256: str
     measures: tuple[Measure, ...]
     cases: tuple[CaseOutcome, ...]
+    # The derived facts' version the figures were measured with (None: measured before it was recorded).
+    derived_facts_version: int | None = None
 
     @property
     def violations(self) -> int:
@@ -124,7 +126,8 @@ class AccuracyReport:
     def to_dict(self) -> dict[str, Any]:
         """The JSON stored with a published version and printed by `triage rules accuracy --json`."""
         return {
-            "ruleset": {"version": self.ruleset_version, "hash": self.ruleset_sha256},
+            "ruleset": {"version": self.ruleset_version, "hash": self.ruleset_sha256}
+            | ({} if self.derived_facts_version is None else {"derived_facts": self.derived_facts_version}),
             "measures": [m.to_dict() for m in self.measures],
             "cases": [c.to_dict() for c in self.cases],
         }
@@ -137,7 +140,17 @@ class AccuracyReport:
             str(data["ruleset"]["hash"]),
             tuple(Measure.from_dict(m) for m in data["measures"]),
             tuple(CaseOutcome.from_dict(c) for c in data["cases"]),
+            _version(data["ruleset"].get("derived_facts")),
         )
+
+
+def _version(value: Any) -> int | None:
+    """A stored derived facts' version: a whole number from 1, or None when absent."""
+    if value is None:
+        return None
+    if value.__class__ is not int or value < 1:
+        raise ValueError(f"the ruleset's 'derived_facts' is not a version number but {value!r}")
+    return int(value)
 
 
 def measures_of(checks: Sequence[CaseCheck]) -> tuple[Measure, ...]:
@@ -172,7 +185,7 @@ def measure_accuracy(ruleset: Ruleset, cases: Sequence[LibraryCase]) -> Accuracy
         CaseOutcome(c.case.id, c.case.title, tuple(c.failures), (c.flags[0] == c.flags[1]) if c.flags[1] else None)
         for c in checks
     )
-    return AccuracyReport(ruleset.version, ruleset.sha256, measures_of(checks), outcomes)
+    return AccuracyReport(ruleset.version, ruleset.sha256, measures_of(checks), outcomes, ruleset.derived_facts_version)
 
 
 def compare_red_flags(published: AccuracyReport, draft: AccuracyReport) -> list[str]:
@@ -189,11 +202,16 @@ def _figure(measure: Measure) -> str:
     return f"{measure.percent:g} % ({measure.numerator}/{measure.denominator})"
 
 
+def _derived_words(report: AccuracyReport) -> str:
+    return "" if report.derived_facts_version is None else f", derived facts {report.derived_facts_version}"
+
+
 def render_accuracy_text(report: AccuracyReport, per_case: bool = True) -> str:
     """The figures as a plain table (target and whether it is met), then each case that fell short and why."""
     passed = sum(c.passed for c in report.cases)
     lines = [
-        f"Ruleset {report.ruleset_version} ({report.ruleset_sha256[:12]}) on {len(report.cases)} library cases:"
+        f"Ruleset {report.ruleset_version} ({report.ruleset_sha256[:12]}{_derived_words(report)}) on {len(report.cases)}"
+        " library cases:"
         f" {passed} met every expectation",
         "",
     ]

@@ -39,6 +39,14 @@ def _flag(data: Mapping[str, Any], key: str) -> bool:
     return value
 
 
+def _derived_version(stamp: Mapping[str, Any]) -> int | None:
+    """The stored derived facts' version; absent (rows stored before it was recorded) is None."""
+    value = stamp.get("derived_facts")
+    if value is not None and (value.__class__ is not int or value < 1):
+        raise TypeError(f"the ruleset's 'derived_facts' is not a version number but {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Result:
     """Everything the rules concluded for one intake, pinned to the ruleset version and hash."""
@@ -55,6 +63,8 @@ class Result:
     fired_rules: tuple[str, ...]
     # Fewer of the questions the rules read were answered than the ruleset's min_answered_questions.
     answers_too_few: bool = False
+    # The derived facts' version that computed what the rules read (None: stored before the version was recorded).
+    derived_facts_version: int | None = None
 
     @property
     def top_differential(self) -> str | None:
@@ -88,10 +98,19 @@ class Result:
         """The most urgent red flag's urgency (emergency, urgent, soon) as stored in a column, or None."""
         return self.red_flags[0].urgency.value if self.red_flags else None
 
+    @property
+    def ruleset_stamp(self) -> dict[str, Any]:
+        """What made this result: the ruleset's version and hash, and the derived facts' version when recorded."""
+        stamp: dict[str, Any] = {"version": self.ruleset_version, "hash": self.ruleset_sha256}
+        # Left out when unknown, so that a result stored before the version was recorded reads back byte-identical.
+        if self.derived_facts_version is not None:
+            stamp["derived_facts"] = self.derived_facts_version
+        return stamp
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON stored with the intake and printed by `triage rules evaluate --json`."""
         return {
-            "ruleset": {"version": self.ruleset_version, "hash": self.ruleset_sha256},
+            "ruleset": self.ruleset_stamp,
             "evaluated_on": self.evaluated_on,
             "red_flags": [r.to_dict() for r in self.red_flags],
             "differentials": [d.to_dict() for d in self.differentials],
@@ -127,6 +146,7 @@ class Result:
                 note=str(data.get("note", "")),
                 fired_rules=tuple(str(r) for r in _section(data, "fired_rules")),
                 answers_too_few=_flag(data, "answers_too_few"),
+                derived_facts_version=_derived_version(data["ruleset"]),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ResultFormatError(f"the stored result is not in the expected shape ({type(error).__name__}: {error})") from None

@@ -117,6 +117,8 @@ class Report:
     negatives: tuple[str, ...]
     ruleset_version: str
     ruleset_hash: str
+    # The derived facts' version that computed what the rules read (None: a result stored before it was recorded).
+    derived_facts_version: int | None = None
 
     @property
     def top_urgency(self) -> Urgency | None:
@@ -212,4 +214,5 @@ def build_report(questionnaire: Questionnaire, answers: Mapping[str, Answer], re
         negatives=_negatives(answers, groups),
         ruleset_version=model.ruleset_version,
         ruleset_hash=model.ruleset_sha256,
+        derived_facts_version=model.derived_facts_version,
     )

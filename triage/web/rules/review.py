@@ -15,6 +15,7 @@ from triage.db.ruleset_accuracy import FIGURES, figures, stored_report
 from triage.domain.engine.diff import diff_documents
 from triage.domain.engine.what_if import evaluated_on
 from triage.domain.governance.signoff import ruleset_statuses
+from triage.domain.questionnaire.derived_version import DERIVED_FACTS_VERSION
 from triage.domain.report.versions import questionnaire_of
 from triage.web.access import database, role_required, signed_in_staff
 from triage.web.errors import render_error
@@ -178,6 +179,7 @@ def versions() -> Any:
         days=ruleset_restore.RESTORE_DAYS,
         has_draft=any(v.status == "draft" for v in listed),
         newest=max((v.number for v in listed if v.number), default=None),
+        derived_facts_version=DERIVED_FACTS_VERSION,
     )
 
 
