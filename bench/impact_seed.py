@@ -22,6 +22,8 @@ from triage.domain.questionnaire.synthetic import random_intake
 
 ON = dt.date(2026, 11, 1)
 MOMENT = dt.datetime(2026, 11, 1, 9, tzinfo=dt.UTC)
+STEP = 100_000  # intakes whose answers and results are copied per transaction
+COPIED_JSON = ("value", "result", "fired")  # scratch columns stored as JSON (cast on PostgreSQL)
 SCRATCH = (
     "CREATE TABLE bench_answers (k INTEGER NOT NULL, question_id VARCHAR(80) NOT NULL, value TEXT NOT NULL)",
     "CREATE TABLE bench_results"
@@ -42,6 +44,31 @@ def _numbers(conn: Any, count: int) -> None:
     )
 
 
+def _copy(
+    conn: Any, low: int, high: int, distinct: int, version: str, ruleset: Ruleset, version_id: int, casts: tuple[str, ...]
+) -> None:
+    """Answers and stored results for intakes low+1..high, from the scratch tables (intake id modulo the distinct count)."""
+    value, result, fired = casts
+    conn.execute(
+        text(
+            "INSERT INTO answers (intake_id, question_id, questionnaire_version, value, updated_at)"
+            f" SELECT i.id, t.question_id, :version, {value}, :at FROM intakes i JOIN bench_answers t ON t.k = i.id % :d"
+            " WHERE i.id > :low AND i.id <= :high"
+        ),
+        {"version": version, "at": MOMENT, "d": distinct, "low": low, "high": high},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO evaluations (id, intake_id, ruleset_version, ruleset_sha256, result, fired_rules,"
+            " top_differential, top_urgency, reason, created_at, ruleset_version_id)"
+            f" SELECT i.id, i.id, :label, :sha, {result}, {fired}, t.top, t.urgency, 'submit', :at, :vid"
+            " FROM intakes i JOIN bench_results t ON t.k = i.id % :d WHERE i.id > :low AND i.id <= :high"
+        ),
+        {"label": ruleset.version, "sha": ruleset.sha256, "at": MOMENT, "vid": version_id, "d": distinct}
+        | {"low": low, "high": high},
+    )
+
+
 def seed(db: Database, count: int, distinct: int) -> Ruleset:
     """Version 1 stored, then `count` submitted intakes with answers and their real stored results; returns version 1."""
     with db.session() as session:
@@ -51,9 +78,7 @@ def seed(db: Database, count: int, distinct: int) -> Ruleset:
     rng = random.Random(20261101)
     samples = [random_intake(questionnaire, rng, ON) for _ in range(distinct)]
     results = [evaluate(ruleset, answers, on=ON) for answers in samples]
-    json_cast = "CAST(t.value AS JSON)" if db.engine.dialect.name == "postgresql" else "t.value"
-    result_cast = "CAST(t.result AS JSON)" if db.engine.dialect.name == "postgresql" else "t.result"
-    fired_cast = "CAST(t.fired AS JSON)" if db.engine.dialect.name == "postgresql" else "t.fired"
+    casts = tuple(f"CAST(t.{c} AS JSON)" if db.engine.dialect.name == "postgresql" else f"t.{c}" for c in COPIED_JSON)
     with db.engine.begin() as conn:
         for statement in SCRATCH:
             conn.execute(text(statement))
@@ -75,22 +100,12 @@ def seed(db: Database, count: int, distinct: int) -> Ruleset:
             ],
         )
         _numbers(conn, count)
-        conn.execute(
-            text(
-                "INSERT INTO answers (intake_id, question_id, questionnaire_version, value, updated_at)"
-                f" SELECT i.id, t.question_id, :version, {json_cast}, :at FROM intakes i JOIN bench_answers t ON t.k = i.id % :d"
-            ),
-            {"version": questionnaire.version, "at": MOMENT, "d": distinct},
-        )
-        conn.execute(
-            text(
-                "INSERT INTO evaluations (id, intake_id, ruleset_version, ruleset_sha256, result, fired_rules,"
-                " top_differential, top_urgency, reason, created_at, ruleset_version_id)"
-                f" SELECT i.id, i.id, :label, :sha, {result_cast}, {fired_cast}, t.top, t.urgency, 'submit', :at, :vid"
-                " FROM intakes i JOIN bench_results t ON t.k = i.id % :d"
-            ),
-            {"label": ruleset.version, "sha": ruleset.sha256, "at": MOMENT, "vid": version_id, "d": distinct},
-        )
+    # Copied a slice of intakes per transaction: one transaction of 10^6 intakes would grow SQLite's write-ahead log to
+    # the whole database's size before folding it back in (twice the disk); a slice's log is reused by the next.
+    for low in range(0, count, STEP):
+        with db.engine.begin() as conn:
+            _copy(conn, low, min(count, low + STEP), distinct, questionnaire.version, ruleset, version_id, casts)
+    with db.engine.begin() as conn:
         for table in ("bench_answers", "bench_results"):
             conn.execute(text(f"DROP TABLE {table}"))
         if db.engine.dialect.name == "postgresql":

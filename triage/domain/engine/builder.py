@@ -39,12 +39,14 @@ def _differentials(ruleset: Ruleset, fired: Fired, standing_flags: frozenset[str
     """
     pros: dict[str, list[tuple[int, Finding]]] = {}
     cons: dict[str, list[tuple[int, Finding]]] = {}
+    scores: dict[str, int] = {}  # summed as the findings are gathered (whole numbers: the order does not matter)
     for index, rule, matched in fired:
         if rule.kind == "differential":
             side = pros if rule.weight > 0 else cons
             side.setdefault(rule.differential, []).append(
                 (index, Finding(rule.id, rule.title, rule.explanation, rule.weight, matched, rule.source))
             )
+            scores[rule.differential] = scores.get(rule.differential, 0) + rule.weight
     ordered = []
     for position, differential in enumerate(ruleset.differentials):
         found_for = pros.get(differential.id)
@@ -52,7 +54,7 @@ def _differentials(ruleset: Ruleset, fired: Fired, standing_flags: frozenset[str
             continue
         found_against = sorted(cons.get(differential.id, ()), key=_by_weight)
         found_for.sort(key=_by_weight)
-        score = sum(f.weight for _, f in found_for) + sum(f.weight for _, f in found_against)
+        score = scores[differential.id]
         held = held_back(differential, standing_flags)
         level = level_of(differential, score)
         ordered.append(
@@ -124,6 +126,7 @@ def build_result(
     return Result(
         ruleset_version=ruleset.version,
         ruleset_sha256=ruleset.sha256,
+        derived_facts_version=ruleset.derived_facts_version,
         evaluated_on=on.isoformat(),
         red_flags=flags,
         differentials=_differentials(ruleset, fired, standing),

@@ -16,7 +16,8 @@ from triage.domain.engine import impact_compare as kinds
 from triage.domain.engine.evaluate import Ruleset
 from triage.domain.engine.impact_compare import Change
 from triage.domain.engine.impact_report import DraftReport, PatientImpact
-from triage.domain.engine.impact_run import CHUNK, AnswerSource, PastIntake, candidates, compare_answers
+from triage.domain.engine.impact_rescore import Comparison, comparison, screen_for
+from triage.domain.engine.impact_run import CHUNK, AnswerSource, PastIntake, candidates
 from triage.domain.engine.impact_screen import Screen
 
 TALLY_KEPT = 100  # distinct changes a summary keeps, most intakes first within each kind (the page lists as many)
@@ -37,9 +38,11 @@ class BatchCounter:
     published: Ruleset
     draft: Ruleset
     screen: Screen = field(init=False)
+    compare: Comparison = field(init=False)  # by rescoring when the draft changes weights only
 
     def __post_init__(self) -> None:
-        self.screen = Screen(self.published, self.draft)
+        self.screen = screen_for(self.published, self.draft)
+        self.compare = comparison(self.published, self.draft)
 
     def count(self, intakes: Sequence[PastIntake], source: AnswerSource) -> BatchResult:
         """Evaluate the intakes of this batch the changed rules could touch, with both versions, and keep what changes."""
@@ -49,9 +52,9 @@ class BatchCounter:
             chunk = chosen[start : start + CHUNK]
             answers = source.answers([i.intake_id for i in chunk], None)
             for intake in chunk:
-                compared = compare_answers(self.published, self.draft, answers.get(intake.intake_id, {}), intake)
-                if compared.changes:
-                    changed.append(PatientImpact(intake.intake_id, compared.changes))
+                changes = self.compare(answers.get(intake.intake_id, {}), intake)
+                if changes:
+                    changed.append(PatientImpact(intake.intake_id, changes))
         return BatchResult(len(chosen), tuple(changed))
 
 

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from triage.domain.engine.evaluate import Result, Ruleset, evaluate
 from triage.domain.engine.impact_compare import Change, changes_between
 from triage.domain.engine.impact_report import DraftReport, PatientImpact
+from triage.domain.engine.impact_rescore import comparison, screen_for
 from triage.domain.engine.impact_screen import Screen
 from triage.domain.questionnaire.rules_view import UPGRADES, answers_for_rules
 
@@ -95,12 +96,13 @@ def draft_impact(
 ) -> DraftReport:
     """What the draft changes, for each of these past intakes, against the version now published (both evaluated now)."""
     started = time.perf_counter()
-    chosen = candidates(Screen(published, draft), intakes, source, every_submitted)
+    chosen = candidates(screen_for(published, draft), intakes, source, every_submitted)
+    compare = comparison(published, draft)  # by rescoring when the draft changes weights only
     changed: list[PatientImpact] = []
     for chunk in _chunks(chosen):
         answers = source.answers([i.intake_id for i in chunk], None)
         for intake in chunk:
-            compared = compare_answers(published, draft, answers.get(intake.intake_id, {}), intake)
-            if compared.changes:
-                changed.append(PatientImpact(intake.intake_id, compared.changes))
+            changes = compare(answers.get(intake.intake_id, {}), intake)
+            if changes:
+                changed.append(PatientImpact(intake.intake_id, changes))
     return DraftReport(published.version, draft.version, len(intakes), len(chosen), tuple(changed), time.perf_counter() - started)

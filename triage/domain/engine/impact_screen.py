@@ -23,7 +23,7 @@ from triage.domain.engine.nodes import Compare, Node, NotOf, facts_read
 from triage.domain.engine.outcomes import Outcomes
 from triage.domain.engine.plan import Plan, compile_plan
 from triage.domain.engine.ruleset import Ruleset
-from triage.domain.questionnaire.derived import facts_for_rules
+from triage.domain.questionnaire.derived import derived_reading, facts_reading
 
 HEADER = "ruleset.yaml"
 # Header keys the screen understands: the version text and title change no result, a parameter's value is already
@@ -99,7 +99,8 @@ def _reads(ruleset: Ruleset, rules: frozenset[str]) -> frozenset[str]:
     """The answers these rules read, and the answers that decide whether those questions were shown (to tell a blank)."""
     read = questions_of(ruleset, [f for r in ruleset.rules if r.id in rules for f in facts_read(r.when)])
     by_id = ruleset.questionnaire.by_id
-    shown = {q.shown_when.question for q in (by_id.get(i) for i in read) if q is not None and q.shown_when is not None}
+    questions = [by_id.get(i) for i in read]
+    shown = {parent for q in questions if q is not None and q.shown_when is not None for parent in q.shown_when.questions}
     return read | shown
 
 
@@ -134,6 +135,8 @@ class Screen:
         self.touched = touched_rules(self.published, self.draft)
         plans = ((r, _plan(r, self.touched)) for r in (self.published, self.draft))
         self._plans = tuple((ruleset, plan) for ruleset, plan in plans if plan is not None)
+        # Only the derived facts the screen's rules read are computed (facts_for_rules gives the same values for them).
+        self._derived = derived_reading(fact for _, plan in self._plans for fact, _ in plan.facts)
         self.questions = _reads(self.published, self.touched) | _reads(self.draft, self.touched)
 
     @property
@@ -147,5 +150,5 @@ class Screen:
             return True
         if not self._plans:
             return False
-        facts = facts_for_rules(answers, on)
+        facts = facts_reading(answers, on, self._derived)
         return any(_concerns(ruleset, plan, answers, facts) for ruleset, plan in self._plans)
