@@ -84,7 +84,7 @@ def _params(node: Any) -> set[str]:
 
 
 def retire_rules(documents: Documents, rule_ids: Iterable[str]) -> None:
-    """Remove rules, and the parameters only they used (an unused parameter is a ruleset error)."""
+    """Remove rules, and the parameters only they used (as an editor would, leaving no parameter for the lint to flag)."""
     gone = set(rule_ids)
     before = _params([r["when"] for r in rules_of(documents)])
     for name, doc in documents.items():

@@ -39,6 +39,17 @@ def test_check_reports_the_bundled_ruleset() -> None:
     result = run("check")
     assert result.exit_code == 0
     assert result.output.startswith("OK: ruleset 2026.1 (sha256 ") and "16 differentials" in result.output
+    assert "The rule lint has " in result.output and " to check" in result.output
+
+
+def test_check_accepts_a_parameter_no_rule_uses_and_names_it_as_a_lint_finding(tmp_path: Path) -> None:
+    directory = copy_rules(tmp_path)
+    header = directory / "ruleset.yaml"
+    spare = "\n  spare_days:\n    value: 7\n    unit: days\n    description: Not used yet.\n    source: Local choice\n"
+    header.write_text(header.read_text(encoding="utf-8").replace("\nparameters:\n", "\nparameters:" + spare, 1), encoding="utf-8")
+    result = run("check", str(directory))
+    assert result.exit_code == 0, result.output
+    assert "  ruleset: The parameter “spare_days” is not used by any rule." in result.output
 
 
 def test_test_runs_every_case() -> None:

@@ -22,6 +22,7 @@ from triage.domain.engine.evaluate import Ruleset, evaluate, explain_rule, expor
 from triage.domain.errors import AnswerError, TriageError
 from triage.domain.questionnaire.answers import validate_answers
 from triage.paths import resource_dir
+from triage.web.rules.lint_view import lint
 
 MAX_ANSWERS_BYTES = 1_000_000
 CLI_ACTOR = "cli"
@@ -90,6 +91,11 @@ def check(directory: Path | None) -> None:
         f"{len(ruleset.rules)} rules ({counts}); {len(ruleset.differentials)} differentials; {len(ruleset.parameters)} parameters"
     )
     click.echo(f"{waiting} rules have no clinician review date yet")
+    # Findings are not errors (the ruleset loads and runs): a second look, as the web editor shows them on save.
+    findings = lint(ruleset.documents, ruleset)
+    click.echo(f"The rule lint has {len(findings)} finding{'' if len(findings) == 1 else 's'} to check")
+    for finding in findings:
+        click.echo(f"  {finding.rule or 'ruleset'}: {finding.message}")
 
 
 def _explain_failure(ruleset: Ruleset, case: RuleCase) -> list[str]:

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from triage.db.clock import utcnow
-from triage.db.models import RuleSignoff
-from triage.domain.governance.signoff import Signoff
+from triage.db.clock import as_utc, utcnow
+from triage.db.models import Evaluation, RulesetVersion, RuleSignoff
+from triage.domain.governance.signoff import Signoff, ruleset_statuses
 
 
 class SignoffRefused(Exception):
@@ -76,3 +76,25 @@ def sign_off(
         session.rollback()
         raise SignoffRefused("another clinician signed off this rule as it stands at the same moment") from None
     return _plain(row)
+
+
+def reviewed_when_evaluated(session: Session, evaluation_id: int) -> tuple[int, int] | None:
+    """How many of the evaluating ruleset's rules were clinically signed off, as they stood, when it evaluated.
+
+    Read at the evaluation's time, so a letter already signed reads the same however many rules are signed off later;
+    None when the ruleset that evaluated is not stored (an evaluation from before versions were kept).
+    """
+    found = session.execute(
+        select(Evaluation.created_at, Evaluation.ruleset_sha256).where(Evaluation.id == evaluation_id)
+    ).first()
+    if found is None:
+        return None
+    evaluated_at, sha256 = as_utc(found[0]), found[1]
+    documents = session.scalar(
+        select(RulesetVersion.documents).where(RulesetVersion.sha256 == sha256).order_by(RulesetVersion.id).limit(1)
+    )
+    if documents is None:
+        return None
+    earlier = [s for s in all_signoffs(session) if as_utc(s.signed_at) <= evaluated_at]
+    states = [state for _content, state in ruleset_statuses(documents, earlier).values()]
+    return sum(1 for s in states if s.state == "signed"), len(states)

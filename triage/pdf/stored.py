@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from triage.db.clock import minute_text, utcnow
 from triage.db.intake_record import intake_record
 from triage.db.models import PdfCache
+from triage.db.rule_signoffs import reviewed_when_evaluated
 from triage.db.session import Database
 from triage.pdf.summary import PdfOutcome, PdfSettings, document_html, render_pdf, template_version
 
@@ -42,7 +43,7 @@ def letter_state(session: Session, intake_id: int, settings: PdfSettings) -> Let
     record = intake_record(session, intake_id)
     if record is None or record.evaluation is None:
         return None
-    html = document_html(record, settings, GENERATED_MARK)
+    html = document_html(record, settings, GENERATED_MARK, rules_reviewed=reviewed_when_evaluated(session, record.evaluation.id))
     digest = hashlib.sha256(b"letter-html:1\0")
     # The logo's bytes and the template's assets shape the PDF but are only named in the HTML.
     for part in (html.encode(), hashlib.sha256(settings.logo).hexdigest().encode(), template_version().encode()):

@@ -20,6 +20,7 @@ from triage.db.clinic_profile import ClinicProfile
 from triage.db.clock import minute_text, utcnow
 from triage.db.intake_record import IntakeRecord, intake_record
 from triage.db.models import PdfCache
+from triage.db.rule_signoffs import reviewed_when_evaluated
 from triage.db.session import Database
 from triage.domain.engine.result_view import answers_too_few
 from triage.domain.questionnaire.questions import Questionnaire
@@ -121,8 +122,17 @@ def template_version() -> str:
     return digest.hexdigest()
 
 
-def document_html(record: IntakeRecord, settings: PdfSettings, generated: str, questionnaire: Questionnaire | None = None) -> str:
-    """The summary's HTML, answers read with the intake's questionnaire version; only plain data reaches the template."""
+def document_html(
+    record: IntakeRecord,
+    settings: PdfSettings,
+    generated: str,
+    questionnaire: Questionnaire | None = None,
+    rules_reviewed: tuple[int, int] | None = None,
+) -> str:
+    """The summary's HTML, answers read with the intake's questionnaire version; only plain data reaches the template.
+
+    `rules_reviewed` is (signed off, all) of the evaluating ruleset's rules when it evaluated, for the footer.
+    """
     questionnaire = questionnaire or questionnaire_of(record.questionnaire_version)  # the questions this patient was asked
     report = build_report(questionnaire, record.answers, record.result, record.submitted_on)
     # Clinicians' notes and differential feedback are internal (for the clinic and the rule editors): never in the letter.
@@ -141,6 +151,7 @@ def document_html(record: IntakeRecord, settings: PdfSettings, generated: str, q
         },
         page_class=PAGE_CLASSES[settings.page_size],
         generated=generated,
+        rules_reviewed=rules_reviewed,
     )
 
 
@@ -231,10 +242,11 @@ def intake_pdf(db: Database, intake_id: int, settings: PdfSettings) -> PdfOutcom
         if record is None or record.evaluation is None:
             return None
         key = cache_key(record, settings)
+        reviewed = reviewed_when_evaluated(session, record.evaluation.id)
         cached = session.scalar(select(PdfCache.pdf).where(PdfCache.key_sha256 == key))
     version = record.evaluation.ruleset_version
     if cached is not None:
         return PdfOutcome(bytes(cached), True, record.integrity_ok, version)
-    pdf = render_pdf(document_html(record, settings, minute_text(utcnow())), settings)
+    pdf = render_pdf(document_html(record, settings, minute_text(utcnow()), rules_reviewed=reviewed), settings)
     _store(db, intake_id, key, pdf)
     return PdfOutcome(pdf, False, record.integrity_ok, version)

@@ -21,7 +21,18 @@ LABELS = {
     "not_in_top": "expects not among the first three",
     "caveats": "expects caveats",
     "investigations": "expects tests",
+    "top_n": "how many count as the first few",
+    "not_first": "expects not first",
+    "not_listed": "expects not listed",
+    "no_caveats": "expects no caveat",
+    "no_investigations": "expects tests not suggested",
+    "missing": "expects unanswered",
     "on": "case date",
+    "name": "name",
+    "description": "description",
+    "value": "value",
+    "unit": "unit",
+    "source": "source",
 }
 
 

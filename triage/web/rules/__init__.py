@@ -11,6 +11,7 @@ from triage.web.rules import (
     editor,
     feedback_page,
     header,
+    header_new,
     home,
     impact,
     preview,
@@ -25,7 +26,20 @@ from triage.web.rules.opened import review_waiting
 def build_blueprint() -> Blueprint:
     """The rules blueprint under /rules, assembled from its view modules, with the one handler per draft refusal."""
     blueprint = Blueprint("rules", __name__, url_prefix="/rules")
-    modules = (home, editor, preview, header, review, case_edit, change_request, impact, rule_page, signoff, feedback_page)
+    modules = (
+        home,
+        editor,
+        preview,
+        header,
+        header_new,
+        review,
+        case_edit,
+        change_request,
+        impact,
+        rule_page,
+        signoff,
+        feedback_page,
+    )
     for module in modules:
         module.routes.register(blueprint)
     # Each view declares its words with @on_conflict / @on_refusal; these render them for the whole blueprint.

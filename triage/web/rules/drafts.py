@@ -17,7 +17,7 @@ from triage.domain.engine.evaluate import Ruleset, load_ruleset_from_documents
 from triage.domain.engine.yaml_source import plain
 from triage.domain.errors import RulesetError
 from triage.web.rules.forms import HEADER_FILE, Lines, ylist, ymap
-from triage.web.rules.kept import UNSHOWN_DIFFERENTIAL_FIELDS, drop_unused_parameters
+from triage.web.rules.kept import UNSHOWN_DIFFERENTIAL_FIELDS, newly_unused
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def find_rule(documents: Mapping[str, Any], rule_id: str) -> tuple[str, dict[str
 
 
 def without_rule(documents: Mapping[str, Any], rule_id: str) -> tuple[dict[str, Any], list[str]]:
-    """The documents with a rule retired (an emptied topic file goes too), and the parameters no rule uses any more."""
+    """The documents with a rule retired (an emptied topic file goes too), and the parameters only it used."""
     candidate = copy.deepcopy(dict(documents))
     for name, document in list(candidate.items()):
         if name == HEADER_FILE or not isinstance(document, dict):
@@ -101,7 +101,7 @@ def without_rule(documents: Mapping[str, Any], rule_id: str) -> tuple[dict[str, 
             del candidate[name]
         else:
             document["rules"] = kept
-    return candidate, drop_unused_parameters(candidate)
+    return candidate, newly_unused(documents, candidate)
 
 
 def topics(documents: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -121,14 +121,14 @@ def edit_rule(rule_id: str | None = None) -> Any:
             rule_id,
             400 if action == "save" else 200,
         )
-    return _save_rule(draft, rule, checked.documents, checked.dropped_parameters, rule_id, found[1] if found else None)
+    return _save_rule(draft, rule, checked.documents, checked.unused_parameters, rule_id, found[1] if found else None)
 
 
 def _save_rule(
     draft: Draft,
     rule: Mapping[str, Any],
     documents: Mapping[str, Any],
-    dropped: list[str],
+    unused: list[str],
     rule_id: str | None,
     before: Mapping[str, Any] | None,
 ) -> Any:
@@ -137,14 +137,26 @@ def _save_rule(
     with database().session() as session:
         row = store(session, draft.info.id, posted_lock(), documents, draft.tests, signed_in_staff().email)
         detail = f"{'changed' if rule_id else 'added'} rule {new_id}: {', '.join(changed) or 'no field'}" + (
-            f"; unused parameters removed: {', '.join(dropped)}" if dropped else ""
+            f"; parameters now unused: {', '.join(unused)}" if unused else ""
         )
         audit(session, "ruleset.rule_save" if rule_id else "ruleset.rule_add", detail, ruleset_version=row.label)
         report = dict(row.test_report or {})
-    note = f" The parameters {', '.join(dropped)} were no longer used by any rule and were removed." if dropped else ""
+    note = unused_note(unused)
     for message in lint_for(documents, draft.ruleset, new_id):
         flash(f"Please check rule {new_id}: {message}", "error")  # saved all the same: a finding, not a refusal
     return after_save("rules.edit_rule", f"Rule {new_id} saved.{note}", report, rule_id=new_id)
+
+
+def unused_note(names: list[str]) -> str:
+    """What a save says about parameters that no rule uses any more (kept in the draft until retired)."""
+    if not names:
+        return ""
+    words = ", ".join(f"“{n}”" for n in names)
+    plural = len(names) > 1
+    return (
+        f" No rule uses the parameter{'s' if plural else ''} {words} any more;"
+        f" retire {'them' if plural else 'it'} from the parameters list if {'they are' if plural else 'it is'} not needed."
+    )
 
 
 @routes.route("/draft/rules/<rule_id>/retire", methods=["POST"])
@@ -158,7 +170,7 @@ def retire_rule(rule_id: str) -> Any:
             return no_draft()
         if find_rule(draft.documents, rule_id) is None:
             return render_error(404, "The draft has no rule with that id.")
-        documents, dropped = without_rule(draft.documents, rule_id)
+        documents, unused = without_rule(draft.documents, rule_id)
         try:
             row = store(session, draft.info.id, posted_lock(), documents, draft.tests, signed_in_staff().email)
         except RulesetError as error:
@@ -167,8 +179,8 @@ def retire_rule(rule_id: str) -> Any:
         audit(
             session,
             "ruleset.rule_retire",
-            f"retired rule {rule_id}" + (f"; unused parameters removed: {', '.join(dropped)}" if dropped else ""),
+            f"retired rule {rule_id}" + (f"; parameters now unused: {', '.join(unused)}" if unused else ""),
             ruleset_version=row.label,
         )
         report = dict(row.test_report or {})
-    return after_save("rules.index", f"Rule {rule_id} retired.", report)
+    return after_save("rules.index", f"Rule {rule_id} retired.{unused_note(unused)}", report)

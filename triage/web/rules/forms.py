@@ -17,7 +17,7 @@ from triage.domain.engine.evaluate import load_ruleset_from_documents
 from triage.domain.engine.schema import RULE_ADAPTER, RULE_FIELDS, report_schema_errors
 from triage.domain.engine.yaml_source import YamlList, YamlMap
 from triage.domain.errors import ProblemList, RuleProblem, RulesetError
-from triage.web.rules.kept import drop_unused_parameters
+from triage.web.rules.kept import newly_unused
 from triage.web.rules.tree import Row
 
 HEADER_FILE = "ruleset.yaml"
@@ -213,7 +213,7 @@ class Checked:
     documents: dict[str, Any]
     errors: dict[str, list[str]]
     general: list[str]
-    dropped_parameters: list[str]
+    unused_parameters: list[str]  # parameters the edited rule used and no rule uses now
 
     @property
     def ok(self) -> bool:
@@ -259,7 +259,7 @@ def check_rule(
     located["when"] = _located_condition(copy.deepcopy(rule.get("when")), rows, "r", lines)
     located.key_lines["when"] = lines("c-r-row")
     candidate = _with_rule(documents, file, located, replaces, key_lines.get("id", rule_line))
-    dropped = drop_unused_parameters(candidate)
+    unused = newly_unused(documents, candidate)
     try:
         load_ruleset_from_documents(candidate)
     except RulesetError as error:
@@ -273,4 +273,4 @@ def check_rule(
                     errors[name].append(problem.message)
             else:
                 general.append(problem.message if mine else f"rule {problem.rule}: {problem.message}")
-    return Checked(candidate, errors, general, dropped)
+    return Checked(candidate, errors, general, unused)

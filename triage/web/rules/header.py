@@ -24,7 +24,9 @@ routes = RouteTable()
 Checker = Callable[[Mapping[str, Any], Mapping[str, Any]], tuple[dict[str, Any], dict[str, list[str]], list[str]]]
 
 
-def _read(form: FlaskForm, names: tuple[str, ...], numbers: tuple[str, ...] = ()) -> tuple[dict[str, Any], dict[str, list[str]]]:
+def read_fields(
+    form: FlaskForm, names: tuple[str, ...], numbers: tuple[str, ...] = ()
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
     values: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for name in names:
@@ -35,15 +37,30 @@ def _read(form: FlaskForm, names: tuple[str, ...], numbers: tuple[str, ...] = ()
     return values, errors
 
 
-def _page(
-    draft: Draft, heading: str, intro: str, fields: list[dict[str, Any]], general: list[str], action: str, status: int = 200
+def header_page(
+    draft: Draft,
+    heading: str,
+    intro: str,
+    fields: list[dict[str, Any]],
+    general: list[str],
+    action: str,
+    status: int = 200,
+    retire: Mapping[str, str] | None = None,
 ) -> Any:
+    """A header form page; `retire` (url, label) adds the link to the item's retire page."""
     return render_template(
-        "rules/header_form.html", draft=draft.info, heading=heading, intro=intro, fields=fields, general=general, action=action
+        "rules/header_form.html",
+        draft=draft.info,
+        heading=heading,
+        intro=intro,
+        fields=fields,
+        general=general,
+        action=action,
+        retire=retire,
     ), status
 
 
-def _handle(
+def save_header_change(
     form: DraftForm,
     draft: Draft,
     values: Mapping[str, Any],
@@ -70,6 +87,48 @@ def _handle(
     return after_save("rules.index", f"{words[0].upper()}{words[1:]} saved.", report)
 
 
+def differential_fields(values: Mapping[str, Any], errors: Mapping[str, list[str]]) -> list[dict[str, Any]]:
+    """A differential's controls: name, description, the three thresholds and whether red flags hold it back."""
+    hint = "Scores are the sum of the weights of the rules that fire; the level is the highest threshold reached."
+    fields = [
+        control("name", "Name", values["name"], errors=errors.get("name", [])),
+        control("description", "Description", values["description"], "textarea", errors=errors.get("description", [])),
+    ]
+    fields += [
+        control(
+            k,
+            f"Score for {k} suspicion",
+            values[k],
+            errors=errors.get(k, []) + (errors.get("thresholds", []) if k == "low" else []),
+            hint=hint if k == "low" else "",
+        )
+        for k in ("low", "moderate", "high")
+    ]
+    fields.append(
+        control(
+            "held_back_by_red_flags",
+            "Rank it last while a red flag stands",
+            "1" if values.get("held_back_by_red_flags") else "",
+            "checkbox",
+            errors=errors.get("held_back_by_red_flags", []),
+        )
+    )
+    return fields
+
+
+def parameter_fields(values: Mapping[str, Any], errors: Mapping[str, list[str]]) -> list[dict[str, Any]]:
+    """A parameter's controls: value, unit, meaning and source."""
+    fields = [
+        control("value", "Value", values["value"], errors=errors.get("value", []), unit=str(values.get("unit", ""))),
+        control("unit", "Unit", values["unit"], errors=errors.get("unit", [])),
+    ]
+    fields += [
+        control("description", "What it means", values["description"], "textarea", errors=errors.get("description", [])),
+        control("source", "Source", values["source"], errors=errors.get("source", [])),
+    ]
+    return fields
+
+
 @routes.route("/draft/differentials/<differential_id>", methods=["GET", "POST"])
 @role_required(EDITOR)
 @on_conflict("Your change to differential {differential_id} was not saved: {error}.")
@@ -85,31 +144,8 @@ def edit_differential(differential_id: str) -> Any:
 
     def page(values: Mapping[str, Any], errors: Mapping[str, list[str]], general: list[str], status: int = 200) -> Any:
         """The form page with these values and problems."""
-        hint = "Scores are the sum of the weights of the rules that fire; the level is the highest threshold reached."
-        fields = [
-            control("name", "Name", values["name"], errors=errors.get("name", [])),
-            control("description", "Description", values["description"], "textarea", errors=errors.get("description", [])),
-        ]
-        fields += [
-            control(
-                k,
-                f"Score for {k} suspicion",
-                values[k],
-                errors=errors.get(k, []) + (errors.get("thresholds", []) if k == "low" else []),
-                hint=hint if k == "low" else "",
-            )
-            for k in ("low", "moderate", "high")
-        ]
-        fields.append(
-            control(
-                "held_back_by_red_flags",
-                "Rank it last while a red flag stands",
-                "1" if values.get("held_back_by_red_flags") else "",
-                "checkbox",
-                errors=errors.get("held_back_by_red_flags", []),
-            )
-        )
-        return _page(
+        fields = differential_fields(values, errors)
+        return header_page(
             draft,
             f"Differential: {current.get('name')}",
             "Thresholds decide the suspicion level from the score.",
@@ -117,14 +153,18 @@ def edit_differential(differential_id: str) -> Any:
             general,
             url_for("rules.edit_differential", differential_id=differential_id),
             status,
+            {
+                "url": url_for("rules.retire_differential", differential_id=differential_id),
+                "label": f"Retire the differential “{current.get('name')}”",
+            },
         )
 
     if request.method == "GET":
         return page({**current, **current.get("thresholds", {})}, {}, [])
     form = DifferentialForm()
-    values, errors = _read(form, ("name", "description", "low", "moderate", "high"), ("low", "moderate", "high"))
+    values, errors = read_fields(form, ("name", "description", "low", "moderate", "high"), ("low", "moderate", "high"))
     values["held_back_by_red_flags"] = form.held_back_by_red_flags.data == "1"
-    return _handle(
+    return save_header_change(
         form,
         draft,
         values,
@@ -152,15 +192,8 @@ def edit_parameter(name: str) -> Any:
 
     def page(values: Mapping[str, Any], errors: Mapping[str, list[str]], general: list[str], status: int = 200) -> Any:
         """The form page with these values and problems."""
-        fields = [
-            control("value", "Value", values["value"], errors=errors.get("value", []), unit=str(values.get("unit", ""))),
-            control("unit", "Unit", values["unit"], errors=errors.get("unit", [])),
-        ]
-        fields += [
-            control("description", "What it means", values["description"], "textarea", errors=errors.get("description", [])),
-            control("source", "Source", values["source"], errors=errors.get("source", [])),
-        ]
-        return _page(
+        fields = parameter_fields(values, errors)
+        return header_page(
             draft,
             f"Parameter: {name}",
             "Every rule that names this parameter uses its value.",
@@ -168,13 +201,14 @@ def edit_parameter(name: str) -> Any:
             general,
             url_for("rules.edit_parameter", name=name),
             status,
+            {"url": url_for("rules.retire_parameter", name=name), "label": f"Retire the parameter “{name}”"},
         )
 
     if request.method == "GET":
         return page({"unit": "", **current}, {}, [])
     form = ParameterForm()
-    values, errors = _read(form, ("value", "unit", "description", "source"), ("value",))
-    return _handle(
+    values, errors = read_fields(form, ("value", "unit", "description", "source"), ("value",))
+    return save_header_change(
         form,
         draft,
         values,
@@ -209,7 +243,7 @@ def edit_settings() -> Any:
             control("title", "Title", values["title"], errors=errors.get("title", [])),
             control("note", "Note shown with every result", values["note"], "textarea", errors=errors.get("note", [])),
         ]
-        return _page(
+        return header_page(
             draft,
             "Ruleset settings",
             "These apply to the whole ruleset.",
@@ -222,8 +256,8 @@ def edit_settings() -> Any:
     if request.method == "GET":
         return page(draft.documents[HEADER_FILE], {}, [])
     form = SettingsForm()
-    values, errors = _read(form, ("version", "title", "note"))
-    return _handle(
+    values, errors = read_fields(form, ("version", "title", "note"))
+    return save_header_change(
         form,
         draft,
         values,

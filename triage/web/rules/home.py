@@ -18,6 +18,7 @@ from triage.web.rules.common import EDITOR
 from triage.web.rules.controls import control
 from triage.web.rules.drafts import current_draft
 from triage.web.rules.finder import index_data, read_filters
+from triage.web.rules.lint_view import lint
 from triage.web.rules.views import feedback_by_rule, parameter_rows
 
 routes = RouteTable()
@@ -83,6 +84,8 @@ def index() -> Any:
         fired_intakes=fired.intakes,
         period_days=rule_firing.PERIOD_DAYS,
         parameters=parameter_rows(documents),
+        # Findings about the ruleset as a whole (a parameter no rule uses); those about one rule are on its page.
+        ruleset_checks=[w.message for w in lint(documents, ruleset) if not w.rule] if draft else [],
         title=ruleset.title,
         label=ruleset.version,
         four_eyes=four_eyes,

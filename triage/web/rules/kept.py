@@ -29,15 +29,21 @@ def used_parameters(documents: Mapping[str, Any]) -> set[str]:
     return used
 
 
-def drop_unused_parameters(documents: dict[str, Any]) -> list[str]:
-    """Remove parameters no rule uses any more (the engine refuses unused ones); returns their names."""
+def declared_parameters(documents: Mapping[str, Any]) -> set[str]:
+    """The names of the parameters the header declares."""
     header = documents.get(HEADER_FILE)
-    if not isinstance(header, dict) or not isinstance(header.get("parameters"), dict):
-        return []
-    parameters: dict[str, Any] = header["parameters"]
-    unused = sorted(set(parameters) - used_parameters(documents))
-    header["parameters"] = {k: v for k, v in parameters.items() if k not in unused}
-    return unused
+    parameters = header.get("parameters") if isinstance(header, Mapping) else None
+    return set(parameters) if isinstance(parameters, Mapping) else set()
+
+
+def newly_unused(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """The declared parameters some rule used before a change and none uses after it.
+
+    They are kept, not removed: an editor may be about to use one again, or may have added one for a rule not yet
+    written; the lint lists every unused parameter and the parameter's page retires it.
+    """
+    declared = declared_parameters(after)
+    return sorted((declared & used_parameters(before)) - used_parameters(after))
 
 
 def keep_unshown(rule: dict[str, Any], stored: Mapping[str, Any] | None) -> dict[str, Any]:

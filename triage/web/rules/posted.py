@@ -37,6 +37,12 @@ class ParameterForm(DraftForm):
     source = StringField()
 
 
+class NewParameterForm(ParameterForm):
+    """A new parameter: its name as well as its value, unit, meaning and source."""
+
+    name = StringField()
+
+
 class SettingsForm(DraftForm):
     """The ruleset's version text, title and note."""
 
