@@ -31,6 +31,16 @@ def test_a_title_naming_an_answer_of_a_question_the_condition_does_not_read_is_f
     assert unread_answers(rule(title="Loose stools", when=BRISTOL), FACTS) == []
 
 
+def test_an_answer_read_through_a_derived_fact_counts_as_read() -> None:
+    # "Antibiotics in the last 4 weeks" is computed from the medicine list (among others), so a title may name its answers.
+    derived = "antibiotics_in_last_4_weeks"
+    assert FACTS[derived].question is None and "other_medicines" in FACTS[derived].reads
+    iron = next(c.label for c in FACTS["other_medicines"].question.choices if c.value == "iron")  # type: ignore[union-attr]
+    title = f"Antibiotics or {iron.lower()} lately"
+    assert unread_answers(rule(title=title, when={"question": derived, "equals": True}), FACTS) == []
+    assert unread_answers(rule(title=title, when=BRISTOL), FACTS) != []
+
+
 def test_a_rule_needing_a_follow_up_that_its_own_condition_keeps_from_being_asked_can_never_fire() -> None:
     follow_up = FACTS["menopause_status"]
     when = {"all": [{"question": "sex_at_birth", "equals": "male"}, {"question": "menopause_status", "answered": True}]}

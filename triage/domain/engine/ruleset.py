@@ -14,7 +14,6 @@ from triage.domain.engine.evidence import EvidenceIndex
 from triage.domain.engine.facts import Fact, fact_catalog
 from triage.domain.engine.gaps import (
     DEFAULT_MIN_ANSWERED,
-    ENGINE_PARAMETERS,
     UnsureReader,
     check_engine_parameters,
     min_answered,
@@ -39,8 +38,9 @@ from triage.domain.engine.yaml_source import (
     ruleset_size_problem,
     shape_problem,
 )
-from triage.domain.errors import ProblemList, RuleProblem, RulesetError, line_of
+from triage.domain.errors import ProblemList, RuleProblem, RulesetError
 from triage.domain.questionnaire.derived import DerivedFact, derived_reading, facts_reading
+from triage.domain.questionnaire.derived_version import DERIVED_FACTS_VERSION
 from triage.domain.questionnaire.questions import Question, Questionnaire, default_questionnaire
 from triage.paths import resource_dir
 
@@ -73,6 +73,8 @@ class Ruleset:
     derived: tuple[DerivedFact, ...] = ()
     # Per fact a rule reads, what listing an "unsure" answer to it needs (gaps.unsure_readers).
     unsure_readers: tuple[UnsureReader, ...] = ()
+    # The derived facts' code is not in the documents (nor their hash): its version is pinned beside them.
+    derived_facts_version: int = DERIVED_FACTS_VERSION
 
     def facts_of(self, answers: Mapping[str, Any], on: dt.date) -> dict[str, Any]:
         """What the rules read for these answers: as facts_for_rules gives it, for every fact a rule reads."""
@@ -154,14 +156,8 @@ def _build(documents: Mapping[str, Any], questionnaire: Questionnaire, checked: 
     rules = [rule for name in rule_files for rule in read_rule_file(name, documents[name], context, first_seen)]
     check_held_back_by(raw_header, header, rules, problems)
     check_engine_parameters(raw_header, parameters, problems)
-    # Unused parameters are only worth reporting once everything else is right (a broken rule may be their user).
-    # The engine reads some parameters itself (ENGINE_PARAMETERS); no rule needs to use those.
-    unused = [p for p in parameters if p not in context.used_parameters and p not in ENGINE_PARAMETERS]
-    for name in [p for p in unused if not problems.items]:
-        problems.add(
-            f"the parameter '{name}' is declared but no rule uses it",
-            line_of(raw_header.get("parameters"), name) if isinstance(raw_header, dict) else None,
-        )
+    # A declared parameter no rule uses yet is allowed (an editor adds one before the rule that reads it); the rule
+    # lint (triage/domain/governance/lint.py) reports it on every save instead.
     if header is None or problems.items:
         raise RulesetError(list(problems.items) or [RuleProblem(HEADER_FILE, None, None, "ruleset.yaml could not be read")])
     return _assemble(header, tuple(rules), questionnaire, context.facts, documents)

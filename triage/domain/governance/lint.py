@@ -49,9 +49,21 @@ def _phrases(fact: Fact) -> list[tuple[str, str]]:
     ]
 
 
+def _read_through(read: set[str], facts: Mapping[str, Fact]) -> set[str]:
+    """The facts read, with the questions each derived fact is computed from (at any depth)."""
+    found, stack = set(read), list(read)
+    while stack:
+        fact = facts.get(stack.pop())
+        for source in fact.reads if fact is not None else ():
+            if source not in found:
+                found.add(source)
+                stack.append(source)
+    return found
+
+
 def unread_answers(rule: Mapping[str, Any], facts: Mapping[str, Fact]) -> list[str]:
     """The title names an answer of a question that the rule's condition does not read (nor offers as an answer)."""
-    read = {str(c["question"]) for c in _compares(rule.get("when"))}
+    read = _read_through({str(c["question"]) for c in _compares(rule.get("when"))}, facts)
     offered = {phrase for fact_id in read if fact_id in facts for phrase, _label in _phrases(facts[fact_id])}
     text = f" {rule.get('title', '')} ".lower()
     messages: dict[str, str] = {}
@@ -88,17 +100,32 @@ def never_fires(rule: Mapping[str, Any], facts: Mapping[str, Fact]) -> list[str]
             continue
         fact = facts.get(str(item.get("question")))
         shown = fact.question.shown_when if fact is not None and fact.question is not None else None
-        if fact is None or shown is None or shown.question not in pinned:
+        if fact is None or shown is None:
             continue
-        if not shown.holds({shown.question: pinned[shown.question]}):
-            parent = facts.get(shown.question)
-            parent_words = f"“{parent.label}”" if parent else shown.question
-            answer = parent.display(pinned[shown.question]) if parent else str(pinned[shown.question])
-            messages.append(
-                f"This rule can never fire: it needs an answer to “{fact.label}”, which is only asked for other "
-                f"answers to {parent_words} than “{answer}”, the answer the rule also requires."
-            )
+        # The answers the rule requires outright, of the questions that decide whether this follow-up is asked.
+        known = {parent: pinned[parent] for parent in shown.questions if parent in pinned}
+        if known and shown.settled(known) is False:
+            messages.append(_never_asked(fact, known, facts))
     return messages
+
+
+def _never_asked(fact: Fact, known: Mapping[str, Any], facts: Mapping[str, Fact]) -> str:
+    """The message for a rule needing an answer to a follow-up that the answers it also requires (`known`) hide."""
+    named = []
+    for parent_id, value in known.items():
+        parent = facts.get(parent_id)
+        named.append((f"“{parent.label}”" if parent else parent_id, parent.display(value) if parent else str(value)))
+    if len(named) == 1:
+        ((parent_words, answer),) = named
+        return (
+            f"This rule can never fire: it needs an answer to “{fact.label}”, which is only asked for other "
+            f"answers to {parent_words} than “{answer}”, the answer the rule also requires."
+        )
+    answers = " and ".join(f"{words} is “{answer}”" for words, answer in named)
+    return (
+        f"This rule can never fire: it needs an answer to “{fact.label}”, which is not asked when {answers}, "
+        "the answers the rule also requires."
+    )
 
 
 def _key(rule: Mapping[str, Any]) -> str:
