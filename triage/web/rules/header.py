@@ -131,7 +131,7 @@ def parameter_fields(values: Mapping[str, Any], errors: Mapping[str, list[str]])
 
 @routes.route("/draft/differentials/<differential_id>", methods=["GET", "POST"])
 @role_required(EDITOR)
-@on_conflict("Your change to differential {differential_id} was not saved: {error}.")
+@on_conflict("Your change to the differential was not saved: {error}.")
 def edit_differential(differential_id: str) -> Any:
     """A differential's name, description, suspicion thresholds and whether red flags hold it back."""
     with database().session() as session:
@@ -179,7 +179,7 @@ def edit_differential(differential_id: str) -> Any:
 
 @routes.route("/draft/parameters/<name>", methods=["GET", "POST"])
 @role_required(EDITOR)
-@on_conflict("Your change to parameter {name} was not saved: {error}.")
+@on_conflict("Your change to the parameter “{name}” was not saved: {error}.")
 def edit_parameter(name: str) -> Any:
     """A named threshold (an age, a duration, a dose) that conditions use instead of a bare number."""
     with database().session() as session:
