@@ -143,7 +143,7 @@ def test_the_pdf_shows_the_same_ties_groups_and_deferred_tests(app: Flask, staff
     assert "=1. Crohn's disease (tied)" in words and "=1. Ulcerative colitis (tied)" in words
     assert "held back: the warning signs come first" in words
     assert "Title rf_acute (Source rf_acute); also Title rf_bleeding (urgent)" in words
-    assert "Deferred until the emergency is dealt with Bile-acid scan (elective):" in words
+    assert "Deferred until the emergency is dealt with • Bile-acid scan (elective):" in words
     assert "For this patient:" in words and "Too few answers" not in words
 
 
