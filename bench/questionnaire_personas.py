@@ -286,3 +286,8 @@ def answers_v3(p: Persona, today: dt.date) -> dict[str, Answer]:
 def answers_v4(p: Persona, today: dt.date) -> dict[str, Answer]:
     """The persona's answers to questionnaire 2026.12-4: version 3's ids (only some follow-ups are shown less often)."""
     return answers_v3(p, today)
+
+
+def answers_v5(p: Persona, today: dt.date) -> dict[str, Answer]:
+    """The persona's answers to questionnaire 2026.12-5: version 4's ids and choice values (only the wording is shorter)."""
+    return answers_v4(p, today)

@@ -42,7 +42,7 @@ def test_patient_on_a_phone_answers_everything_and_sends(new_context: Any, live_
     assert page.url.endswith("/intake") and token not in page.url
     assert page.locator("h1").inner_text() == "Questions before your appointment"
     intro = page.locator("main").inner_text()
-    for promise in ("It takes about 10 to 15 minutes.", "come back later with the same link", "Only the team at your clinic"):
+    for promise in ("It takes about 8 to 15 minutes.", "come back later with the same link", "Only the team at your clinic"):
         assert promise in intro
     walk.check("start")
     with page.expect_navigation():

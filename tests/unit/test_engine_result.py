@@ -193,7 +193,7 @@ def test_missing_lists_shown_blank_questions_that_could_change_a_rule() -> None:
 def test_not_shows_the_answers_it_read() -> None:
     rules = [rule("n1", {"not": {"question": "smoking", "equals": "current"}}, kind="caveat")]
     result = evaluate(small_ruleset(rules), {"smoking": "never"}, on=ON)
-    assert [(a.question, a.answer) for a in result.caveats[0].because] == [("smoking", "I have never smoked")]
+    assert [(a.question, a.answer) for a in result.caveats[0].because] == [("smoking", "No, never")]
 
 
 def test_answers_of_the_wrong_type_count_as_unanswered() -> None:

@@ -24,7 +24,8 @@ class Banned:
     explained: tuple[str, ...] = ()  # the term may appear only inside one of these, in the same text
 
 
-# Reviewed against questionnaire 2026.12-4 (texts as 2026.12-3): each explained phrasing is the exact wording of one of its texts.
+# Reviewed against questionnaire 2026.12-5 (shorter texts than 2026.12-4): each explained phrasing is the exact wording of one
+# of its texts.
 BANNED = (
     Banned("AUDIT-C", r"\baudit-?c\b", "the name of a staff screening tool: the patient answers its questions"),
     Banned("PHQ", r"\bphq", "the name of a staff depression screen"),
@@ -45,7 +46,7 @@ BANNED = (
         "IgA",
         r"\biga\b",
         "an antibody class few patients know",
-        ("iga deficiency (low in one kind of antibody)",),
+        ("iga deficiency (low in one antibody type)",),
     ),
     Banned(
         "calprotectin",
@@ -57,7 +58,7 @@ BANNED = (
         "dermatitis herpetiformis",
         r"dermatitis herpetiformis",
         "a dermatology name",
-        ("dermatitis herpetiformis (an itchy, blistering rash)",),
+        ("dermatitis herpetiformis (itchy, blistering rash)",),
     ),
     Banned("atrophic gastritis", r"atrophic gastritis", "a pathology name"),
     Banned(

@@ -1,9 +1,10 @@
-"""The bundled questionnaire (forms/questionnaire.yaml, version 4 on version 2's questions): eight fixed sections, each
+"""The bundled questionnaire (forms/questionnaire.yaml, version 5 on version 2's questions): eight fixed sections, each
 fact asked once, and the follow-ups, exclusive choices, units and tables that the derived facts and the web pages build
-on. Versions 2 and 3 (2026.12-2, 2026.12-3) stay bundled for the intakes answered on them."""
+on. Versions 2 to 4 (2026.12-2, 2026.12-3, 2026.12-4) stay bundled for the intakes answered on them."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 
@@ -17,9 +18,7 @@ from triage.domain.questionnaire.questions import (
 )
 from triage.domain.questionnaire.synthetic import random_intake
 
-V2 = "2026.12-2"
-V3 = "2026.12-3"
-V4 = "2026.12-4"
+V2, V3, V4, V5 = "2026.12-2", "2026.12-3", "2026.12-4", "2026.12-5"
 Q = default_questionnaire()
 V1 = questionnaire_for("2026.11-1")
 SECTIONS = [
@@ -81,19 +80,32 @@ def shown(question: Question) -> tuple[str, str, object] | None:
     return None if when is None else (when.question, when.operator, when.value)
 
 
-def test_the_current_file_is_version_4_and_versions_1_to_3_stay_bundled() -> None:
-    assert Q.version == V4
-    assert questionnaire_for(V4) is Q
-    assert V1.version == "2026.11-1" and questionnaire_for(V2).version == V2 and questionnaire_for(V3).version == V3
+def test_the_current_file_is_version_5_and_versions_1_to_4_stay_bundled() -> None:
+    assert Q.version == V5 and questionnaire_for(V5) is Q and V1.version == "2026.11-1"
+    assert [questionnaire_for(v).version for v in (V2, V3, V4)] == [V2, V3, V4]
+
+
+def _unworded(question: Question) -> Question:
+    """The question without its labels and help: its type, choice values, condition, limits and short label stay."""
+    choices = tuple(dataclasses.replace(c, label="") for c in question.choices)
+    return dataclasses.replace(question, label="", help="", choices=choices)
+
+
+def test_version_5_is_version_4_in_shorter_words() -> None:
+    v4 = questionnaire_for(V4)
+    steps = [(s.id, s.section, [q.id for q in s.questions]) for s in Q.steps]
+    assert steps == [(s.id, s.section, [q.id for q in s.questions]) for s in v4.steps]
+    assert [q.id for q in Q.questions if _unworded(q) != _unworded(v4.by_id[q.id])] == []
+    assert {"conditions", "warning_signs"} <= {q.id for q in Q.questions if q != v4.by_id[q.id]}
 
 
 def test_version_4_asks_about_heavy_periods_only_with_anaemia_and_is_otherwise_version_3() -> None:
-    v3 = questionnaire_for(V3)
-    assert set(Q.by_id) == set(v3.by_id)
-    heavy = Q.by_id["heavy_periods"]
+    v3, v4 = questionnaire_for(V3), questionnaire_for(V4)
+    assert set(v4.by_id) == set(v3.by_id)
+    heavy = v4.by_id["heavy_periods"]
     # Moved next to the anaemia question, which its condition reads together with the periods answer.
     assert (v3.by_id["heavy_periods"].step, heavy.step) == ("about_you", "alarm_symptoms")
-    alarm = [q.id for q in Q.step("alarm_symptoms").questions]
+    alarm = [q.id for q in v4.step("alarm_symptoms").questions]
     assert alarm.index("heavy_periods") == alarm.index("iron_tablets_no_help") + 1
     assert heavy.shown_when == CompoundShownWhen(
         "all",
@@ -108,7 +120,7 @@ def test_version_4_asks_about_heavy_periods_only_with_anaemia_and_is_otherwise_v
     assert heavy.is_shown(woman | {"known_anaemia": "iron_deficiency"}) and heavy.is_shown(woman | {"known_anaemia": "other"})
     assert not heavy.is_shown({"menopause_status": "postmenopause", "known_anaemia": "iron_deficiency"})
     # Every other question keeps its version 3 step, wording and condition.
-    for question in Q.questions:
+    for question in v4.questions:
         if question.id != "heavy_periods":
             assert question == v3.by_id[question.id], question.id
 

@@ -61,7 +61,7 @@ def test_what_a_rule_requires_to_be_absent_is_not_given_as_a_reason() -> None:
     assert [a.question for a in inv.because] == ["symptoms"]
     only_not = suggests("nn", "Smoking advice", {"not": {"question": "smoking", "equals": "current"}})
     (alone,) = result_of([only_not], {"smoking": "never"}).investigations
-    assert [(a.question, a.answer) for a in alone.because] == [("smoking", "I have never smoked")]  # no trigger but the exclusion
+    assert [(a.question, a.answer) for a in alone.because] == [("smoking", "No, never")]  # no trigger but the exclusion
 
 
 def test_a_test_merged_from_several_rules_gathers_each_fired_trigger_once() -> None:
