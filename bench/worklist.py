@@ -4,7 +4,8 @@ For each size a new database is loaded at schema 0008 (bench/worklist_seed.py), 
 the worklist columns in batches: its time is printed) and served by the app. Every view is timed as the worklist's
 queries alone and as the whole signed-in request; the floor is an indexed SELECT of the same rows by primary key,
 LIMIT 50, the least any page of them costs. Repetitions are interleaved (each round times every view once) and the
-figures are medians. Target: every view under 50 ms at 10^6 intakes on both databases.
+figures are medians; the SQL statements of one signed-in request of each view are counted and printed. Target: every
+view under 50 ms at 10^6 intakes on both databases.
 
 Run: .venv/bin/python bench/worklist.py [--sizes 10000,100000,1000000] [--databases sqlite,postgresql] [--runs 15]
 """
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import worklist_seed  # noqa: E402
-from sqlalchemy import create_engine, select, text  # noqa: E402
+from sqlalchemy import create_engine, event, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from triage import create_app  # noqa: E402
@@ -117,6 +118,21 @@ def middle_cursor(db: Any, count: int) -> str:
     return encode(Cursor(row.queue_order, (row.queue_time, row.id)), "priority", True)
 
 
+def statements_of(engine: Any, action: Callable[[], Any]) -> int:
+    """How many SQL statements the action executes (the session check, the page, the audit row: every round trip)."""
+    seen: list[str] = []
+
+    def hit(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", hit)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", hit)
+    return len(seen)
+
+
 def _timed(action: Callable[[], Any]) -> float:
     started = time.perf_counter()
     action()
@@ -134,6 +150,7 @@ def measure(label: str, url: str, count: int, runs: int) -> dict[str, tuple[floa
     fill = {"one": worklist_seed.reference(count * 2 // 3), "middle": middle_cursor(db, count)}
     paths = {name: path.format(**fill) for name, path in VIEWS.items()}
     actions: dict[str, tuple[Callable[[], Any], Callable[[], Any], Callable[[], Any]]] = {}
+    statements: dict[str, int] = {}
     for name, path in paths.items():
         query = worklist_query(dict(part.split("=", 1) for part in path.split("&") if part))
         with db.session() as session:
@@ -153,12 +170,14 @@ def measure(label: str, url: str, count: int, runs: int) -> dict[str, tuple[floa
 
         actions[name] = (run_query, run_floor, run_request)
         run_query(), run_floor(), run_request()  # warm-up
+        statements[name] = statements_of(db.engine, run_request)
     times: dict[str, list[list[float]]] = {name: [[], [], []] for name in actions}
     for _ in range(runs):
         for name, trio in actions.items():
             for slot, action in enumerate(trio):
                 times[name][slot].append(_timed(action))
     db.dispose()
+    print(f"  SQL statements per signed-in request: {', '.join(f'{n}: {c}' for n, c in statements.items())}")
     return {name: (statistics.median(q), statistics.median(f), statistics.median(r)) for name, (q, f, r) in times.items()}
 
 

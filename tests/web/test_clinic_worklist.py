@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from triage.db import intakes as queries
-from triage.db import worklist
+from triage.db import published_ref, worklist
 from triage.db.intakes import StoredEvaluation
 from triage.db.models import Evaluation
 from triage.db.worklist import WorklistQuery
@@ -95,6 +95,7 @@ def test_the_worklist_request_makes_no_query_per_row(app: Flask, staff_login: Ca
     db = app.extensions["triage_db"]
     counts = []
     for status in ("invited", None):  # 7 rows, then 30 rows
+        published_ref.forget()  # the published ruleset's reference is kept for seconds: both requests read it
         with QueryCounter(db.engine) as counter:
             reply = client.get("/clinic/" + (f"?status={status}" if status else ""))
             assert reply.status_code == 200

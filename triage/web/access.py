@@ -28,6 +28,8 @@ log = logging.getLogger("triage.auth")
 # the new cookie, so the patient would land on "we could not find your questionnaire" (checked in Chromium).
 STAFF_COOKIE = "triage_staff"
 _COOKIE_CHANGE = "staff_cookie_change"
+# Where this request keeps the signed-in member's name as the staff header shows it (users.staff_display).
+STAFF_NAME_KEY = "staff_display_name"
 # Reachable without a staff session. The sign-in steps are gated by the password step's pending state
 # (auth.enrol and auth.enrol_qr also need it); the patient blueprint is gated by the patient session.
 # The password-reset, forced-new-password and single sign-on steps each check their own state (an emailed token,
@@ -152,6 +154,8 @@ def _load_staff() -> StaffIdentity | None:
             clear_staff_cookie()
             g.staff_signout_reason = check.reason
             return None
+        # The header names the member from the row just checked, so the page does not read it again.
+        setattr(g, STAFF_NAME_KEY, users.staff_display(check.user))
         return StaffIdentity(check.user.id, check.user.email, users.parse_roles(check.user.roles))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from operator import itemgetter
 from typing import Any
 
 from triage.domain.engine.evidence import Evidence
@@ -14,7 +15,7 @@ from triage.domain.engine.ranking import held_back, order_key, shared_ranks, tie
 from triage.domain.engine.result import Result
 from triage.domain.engine.result_items import Caveat, DifferentialResult, Finding, Investigation, MatchedAnswer
 from triage.domain.engine.rule_files import Rule
-from triage.domain.engine.ruleset import Ruleset
+from triage.domain.engine.ruleset import Ruleset, differential_places
 from triage.domain.engine.schema import Differential
 from triage.domain.scales import Level, Urgency
 
@@ -28,41 +29,46 @@ def level_of(differential: Differential, score: int) -> Level:
 Fired = list[tuple[int, Rule, tuple[MatchedAnswer, ...]]]
 
 
-def _by_weight(item: tuple[int, Finding]) -> tuple[int, int]:
-    return -abs(item[1].weight), item[0]
-
-
 def _differentials(ruleset: Ruleset, fired: Fired, standing_flags: frozenset[str]) -> tuple[DifferentialResult, ...]:
     """Score, order and rank the differentials that have at least one finding for them (see ranking.py).
 
     Within a differential, findings are listed by weight (strongest first), then in ruleset order.
     """
-    pros: dict[str, list[tuple[int, Finding]]] = {}
-    cons: dict[str, list[tuple[int, Finding]]] = {}
+    # Each finding is kept as (-|weight|, rule index, finding): plain tuples sort in C, and the rule index is unique,
+    # so the order is by weight then ruleset order without a key function (the finding itself is never compared).
+    pros: dict[str, list[tuple[int, int, Finding]]] = {}
+    cons: dict[str, list[tuple[int, int, Finding]]] = {}
     scores: dict[str, int] = {}  # summed as the findings are gathered (whole numbers: the order does not matter)
     for index, rule, matched in fired:
         if rule.kind == "differential":
-            side = pros if rule.weight > 0 else cons
-            side.setdefault(rule.differential, []).append(
-                (index, Finding(rule.id, rule.title, rule.explanation, rule.weight, matched, rule.source))
-            )
-            scores[rule.differential] = scores.get(rule.differential, 0) + rule.weight
+            weight, target = rule.weight, rule.differential
+            item = (-abs(weight), index, Finding(rule.id, rule.title, rule.explanation, weight, matched, rule.source))
+            side = pros if weight > 0 else cons
+            found = side.get(target)
+            if found is None:
+                side[target] = [item]
+            else:
+                found.append(item)
+            scores[target] = scores.get(target, 0) + weight
+    places_of = ruleset.differential_places or differential_places(ruleset.differentials)
     ordered = []
-    for position, differential in enumerate(ruleset.differentials):
-        found_for = pros.get(differential.id)
-        if not found_for:
+    for target, found_for in pros.items():
+        place = places_of.get(target)
+        if place is None:  # not declared (refused when the ruleset is read): listed nowhere, as before
             continue
-        found_against = sorted(cons.get(differential.id, ()), key=_by_weight)
-        found_for.sort(key=_by_weight)
-        score = scores[differential.id]
+        position, differential = place
+        found_against = sorted(cons.get(target, ()))
+        found_for.sort()
+        score = scores[target]
         held = held_back(differential, standing_flags)
         level = level_of(differential, score)
         ordered.append(
             (order_key(held, level, score, len(found_for), position), differential, score, level, held, found_for, found_against)
         )
-    ordered.sort(key=lambda item: item[0])
+    ordered.sort(key=itemgetter(0))  # the keys differ in their position at least, so this is the order by position too
     # Ranks are known once the order is, so each result is built once, rank included.
     places = shared_ranks([tie_key(held, level, score) for _, _, score, level, held, _, _ in ordered])
+    finding = itemgetter(2)
     return tuple(
         DifferentialResult(
             differential.id,
@@ -70,8 +76,8 @@ def _differentials(ruleset: Ruleset, fired: Fired, standing_flags: frozenset[str
             differential.description,
             score,
             level,
-            tuple(f for _, f in found_for),
-            tuple(f for _, f in found_against),
+            tuple(map(finding, found_for)),
+            tuple(map(finding, found_against)),
             held,
             rank,
             tied,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from operator import itemgetter
 
 from triage.domain.engine.result_items import FlagRef, MatchedAnswer, RedFlag
 from triage.domain.engine.rule_files import Rule
@@ -22,23 +23,24 @@ def flag_order(urgency: Urgency, priority: int, position: int) -> tuple[int, int
     return (urgency.rank, priority, position)
 
 
-def _flag(rule: Rule, matched: tuple[MatchedAnswer, ...]) -> RedFlag:
-    urgency = Urgency(rule.urgency)
+# The tiers by their stored value: a dict look-up instead of an Enum call per flag.
+_TIERS = {tier.value: tier for tier in Urgency}
+
+
+def _flag(rule: Rule, urgency: Urgency, matched: tuple[MatchedAnswer, ...]) -> RedFlag:
     return RedFlag(rule.id, rule.title, urgency, rule.action, matched, rule.explanation, rule.source, rule.group)
 
 
 def red_flags(fired: Fired) -> tuple[RedFlag, ...]:
     """The red flags among the fired rules, in order, with each group's leader and members linked."""
-    chosen = sorted(
-        (
-            (flag_order(Urgency(rule.urgency), rule.priority, index), _flag(rule, matched))
-            for index, rule, matched in fired
-            if rule.kind == "red_flag"
-        ),
-        key=lambda item: item[0],
-    )
-    flags = [flag for _, flag in chosen]
-    return group_flags(flags)
+    chosen = []
+    for index, rule, matched in fired:
+        if rule.kind == "red_flag":
+            urgency = _TIERS.get(rule.urgency) or Urgency(rule.urgency)
+            chosen.append((flag_order(urgency, rule.priority, index), _flag(rule, urgency, matched)))
+    # The order keys differ at least in the rule's index, so the flags themselves are never compared.
+    chosen.sort(key=itemgetter(0))
+    return group_flags([flag for _, flag in chosen])
 
 
 def group_flags(flags: list[RedFlag]) -> tuple[RedFlag, ...]:

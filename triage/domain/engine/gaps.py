@@ -73,12 +73,16 @@ def missing_questions(
     blanks, rule_ids = outcomes.blanks, ruleset.plan.rule_ids
     # Rules hanging on the same blanks share one set of facts (undecided_facts keeps one per bit set): the questions
     # behind a set are gathered once, and each question's rules are the rules of its sets, in ruleset order.
-    hanging: dict[frozenset[str], list[int]] = {}
-    for index in outcomes.undecided_rules():
-        hanging.setdefault(outcomes.undecided_facts(index), []).append(index)
+    hanging = outcomes.hanging_rules()
     needed: dict[str, list[list[int]]] = {}
     for hung_on, indexes in hanging.items():
-        for question_id in dict.fromkeys(q for fact_id in hung_on for q in blanks.get(fact_id, ())):
+        # Mostly one blank fact: its questions as listed, else every fact's in turn (each question once either way).
+        questions = (
+            blanks.get(next(iter(hung_on)), ())
+            if len(hung_on) == 1
+            else [q for fact_id in hung_on for q in blanks.get(fact_id, ())]
+        )
+        for question_id in dict.fromkeys(questions):
             needed.setdefault(question_id, []).append(indexes)
     order = ruleset.question_order
     listed = [
@@ -119,6 +123,8 @@ def _unsure(ruleset: Any, facts: Mapping[str, Any], fired: Collection[int]) -> l
     readers = ruleset.unsure_readers or unsure_readers(
         ruleset.plan.rules_reading, [rule.id for rule in ruleset.rules], ruleset.facts, ruleset.question_order
     )
+    if NOT_SURE not in facts.values():  # compared in C: most intakes answer no warning sign "not sure"
+        return []
     get, found = facts.get, []
     for position, fact_id, rules, ids, where, label in [r for r in readers if get(r[1]) == NOT_SURE]:
         # The rules that could still come out differently: those a definite answer might make fire.

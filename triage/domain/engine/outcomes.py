@@ -12,6 +12,7 @@ that is how the result lists the questions to ask at the visit.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import compress
 from typing import Any
 
 from triage.domain.engine.facts import Fact
@@ -26,29 +27,47 @@ def fact_questions(plan: Plan, facts: Mapping[str, Fact], questionnaire: Questio
     return {fact: tuple(by_id[q] for q in facts[fact].reads if q in by_id) for fact, _ in plan.facts if fact in facts}
 
 
+# Per fact of a plan (in the plan's order): its id and, for each question behind it, the question's id and the
+# condition that shows it (None: always shown). Worked out once per ruleset (blank_reads).
+BlankReads = tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]
+
+
+def blank_reads(plan: Plan, reads: Mapping[str, tuple[Question, ...]]) -> BlankReads:
+    """What blank_questions needs of each fact of the plan, in the plan's order."""
+    return tuple((fact, tuple((q.id, q.shown_when) for q in reads.get(fact, ()))) for fact, _ in plan.facts)
+
+
 def blank_questions(
-    plan: Plan, unanswered: tuple[bool, ...], reads: Mapping[str, tuple[Question, ...]], answers: Mapping[str, Any]
+    plan: Plan,
+    unanswered: tuple[bool, ...],
+    reads: Mapping[str, tuple[Question, ...]],
+    answers: Mapping[str, Any],
+    aligned: BlankReads = (),
 ) -> dict[str, list[str]]:
     """For each unanswered fact of the plan, the questions behind it the patient was shown but left blank (if any).
 
-    `reads` gives each fact's questions (those of the questionnaire, in the order the fact lists them); a
-    question several facts read is looked at once.
+    `reads` gives each fact's questions (those of the questionnaire, in the order the fact lists them); `aligned` is
+    the same as blank_reads gives it, when worked out already. A question several facts read is looked at once.
     """
+    if len(unanswered) != len(plan.facts):
+        raise ValueError("one unanswered flag per fact of the plan is needed")
     blanks: dict[str, list[str]] = {}
     seen: dict[str, bool] = {}
-    for (fact, _), blank in zip(plan.facts, unanswered, strict=True):
-        if not blank:
-            continue
-        questions = []
-        for question in reads.get(fact, ()):
-            shown_blank = seen.get(question.id)
+    get = answers.get
+    for fact, questions in compress(aligned or blank_reads(plan, reads), unanswered):  # answered facts skipped in C
+        found: list[str] | None = None
+        for question, shown_when in questions:
+            shown_blank = seen.get(question)
             if shown_blank is None:
-                value = answers.get(question.id)
-                shown_blank = seen[question.id] = (value is None or value == "" or value == []) and question.is_shown(answers)
+                value = get(question)
+                # As Question.is_shown decides it, without a method call per question.
+                shown_blank = seen[question] = (value is None or value == "" or value == []) and (
+                    shown_when is None or shown_when.holds(answers)
+                )
             if shown_blank:
-                questions.append(question.id)
-        if questions:
-            blanks[fact] = questions
+                if found is None:
+                    found = blanks[fact] = []
+                found.append(question)
     return blanks
 
 
@@ -70,7 +89,8 @@ class Outcomes:
         plan: Plan = ruleset.plan
         values, unanswered = plan.run(facts)
         reads = ruleset.fact_questions or fact_questions(plan, ruleset.facts, ruleset.questionnaire)
-        return cls(plan, values, blank_questions(plan, unanswered, reads, answers))
+        aligned = getattr(ruleset, "blank_reads", ())
+        return cls(plan, values, blank_questions(plan, unanswered, reads, answers, aligned))
 
     def value(self, k: int) -> bool:
         """Whether node k holds."""
@@ -83,6 +103,25 @@ class Outcomes:
     def undecided_rules(self) -> list[int]:
         """The rules whose outcome depends on a question left blank, in ruleset order."""
         return [] if self._reach is None else self.plan.fired_indexes(self._reach)
+
+    def hanging_rules(self) -> dict[frozenset[str], list[int]]:
+        """The undecided rules grouped by the blank facts they still depend on: each group's rules in ruleset order,
+        the groups in the order of their first rule (as undecided_rules and undecided_facts would group them)."""
+        if self._reach is None or self._pass is None:
+            return {}
+        by_bits: dict[int, list[int]] = {}
+        roots = self.plan.root_values(self._reach)
+        # Only the undecided rules are visited (the decided ones are skipped in C); grouping by the number first spares
+        # a method call and a decode per rule.
+        for index in compress(range(len(roots)), roots):
+            bits = roots[index]
+            found = by_bits.get(bits)
+            if found is None:
+                by_bits[bits] = [index]
+            else:
+                found.append(index)
+        facts_of = self._pass.facts_of
+        return {facts_of(bits): indexes for bits, indexes in by_bits.items()}
 
     def undecided_facts(self, rule: int) -> frozenset[str]:
         """Facts of comparisons an undecided rule still depends on (reached only through undecided nodes)."""

@@ -61,6 +61,11 @@ class Plan:
         """The positions of the rules whose condition holds, in ruleset order."""
         return list(compress(range(len(self.roots)), self.function(facts)))
 
+    def root_values(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Each rule's root value in these per-node values (of one run, or the gap pass), in ruleset order."""
+        found: tuple[Any, ...] = self._root_values(values)
+        return found
+
     def fired_indexes(self, values: tuple[object, ...]) -> list[int]:
         """The positions of the rules whose root is true in these per-node values (of one run, or the gap pass)."""
         return list(compress(range(len(self.roots)), self._root_values(values)))

@@ -20,7 +20,7 @@ from triage.domain.engine.gaps import (
     relevant_questions,
     unsure_readers,
 )
-from triage.domain.engine.outcomes import fact_questions
+from triage.domain.engine.outcomes import BlankReads, blank_reads, fact_questions
 from triage.domain.engine.plan import Plan, compile_plan
 from triage.domain.engine.rule_files import (
     Rule,
@@ -73,6 +73,10 @@ class Ruleset:
     derived: tuple[DerivedFact, ...] = ()
     # Per fact a rule reads, what listing an "unsure" answer to it needs (gaps.unsure_readers).
     unsure_readers: tuple[UnsureReader, ...] = ()
+    # Each differential's place in ruleset.yaml and the differential, by id (differential_places).
+    differential_places: Mapping[str, tuple[int, Differential]] = field(default_factory=dict)
+    # Per fact a rule reads, in the plan's order, the questions behind it and when each is shown (outcomes.blank_reads).
+    blank_reads: BlankReads = ()
     # The derived facts' code is not in the documents (nor their hash): its version is pinned beside them.
     derived_facts_version: int = DERIVED_FACTS_VERSION
 
@@ -91,6 +95,11 @@ class Ruleset:
             if rule.id == rule_id:
                 return rule
         raise KeyError(rule_id)
+
+
+def differential_places(differentials: tuple[Differential, ...]) -> dict[str, tuple[int, Differential]]:
+    """Each differential's place in ruleset.yaml (the last tie-breaker of the ranking) and the differential, by id."""
+    return {differential.id: (position, differential) for position, differential in enumerate(differentials)}
 
 
 def canonical_json(documents: Mapping[str, Any]) -> str:
@@ -174,6 +183,7 @@ def _assemble(
     plan = compile_plan([(rule.id, rule.when) for rule in rules], kinds)
     canonical = canonical_json(documents)
     question_order = {q.id: i for i, q in enumerate(questionnaire.questions)}
+    reads = fact_questions(plan, facts, questionnaire)
     return Ruleset(
         version=header.version,
         title=header.title,
@@ -181,6 +191,7 @@ def _assemble(
         sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
         parameters=dict(header.parameters),
         differentials=tuple(header.differentials),
+        differential_places=differential_places(tuple(header.differentials)),
         rules=rules,
         questionnaire=questionnaire,
         facts=facts,
@@ -190,7 +201,8 @@ def _assemble(
         question_order=question_order,
         relevant_questions=relevant_questions(plan.rules_reading, facts),
         min_answered_questions=min_answered(header.parameters),
-        fact_questions=fact_questions(plan, facts, questionnaire),
+        fact_questions=reads,
+        blank_reads=blank_reads(plan, reads),
         derived=derived_reading(fact for fact, _ in plan.facts),
         unsure_readers=unsure_readers(plan.rules_reading, [rule.id for rule in rules], facts, question_order),
     )

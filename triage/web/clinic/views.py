@@ -6,16 +6,19 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from flask import current_app, flash, render_template, request
+from flask import current_app, flash, g, render_template, request
+from sqlalchemy.orm import Session
 
-from triage.db import decisions, intake_record, worklist
+from triage.db import alert_queue, decisions, intake_record, worklist
 from triage.db.evaluations import evaluate_for_storage, ruleset_in_force
 from triage.db.invitation_import import create_with_details
 from triage.db.models import INTAKE_STATUSES
+from triage.db.patient_languages import switched_off
 from triage.domain.errors import RulesetError
 from triage.domain.questionnaire.questions import default_questionnaire
 from triage.domain.scales import Urgency
 from triage.web.access import database, record_staff_event, role_required, signed_in_staff
+from triage.web.alert_header import AlertCount
 from triage.web.clinic.forms import InvitationForm, NoteForm, query_args, worklist_query
 from triage.web.clinic.intake import STATUS_LABELS, back_to_intake, intake_page
 from triage.web.clinic.invitation_upload import invitation_rules
@@ -32,14 +35,33 @@ routes = RouteTable()
 URGENCY_LABELS = {str(u): u.label for u in Urgency}
 
 
-def differential_names() -> dict[str, str]:
-    """Display names of the current ruleset's differentials (empty when the ruleset cannot load)."""
+def differential_names(session: Session | None = None) -> dict[str, str]:
+    """Display names of the current ruleset's differentials (empty when the ruleset cannot load).
+
+    With a session, read in it, and the published version's reference kept by this process for a few seconds
+    (triage.db.published_ref): the names only label the page, and a publication is seen within seconds.
+    """
     try:
-        with database().session() as session:
-            return {d.id: d.name for d in ruleset_in_force(session).differentials}
+        if session is not None:
+            return {d.id: d.name for d in ruleset_in_force(session, kept=True).differentials}
+        with database().session() as own:
+            return {d.id: d.name for d in ruleset_in_force(own).differentials}
     except RulesetError:
         log.exception("the current ruleset failed to load; showing differential ids")
         return {}
+
+
+def _read_page_parts(session: Session) -> None:
+    """What the page's header and invitation form read once per request, read in the worklist's transaction.
+
+    Each is kept on `g` by its own module (alert_header.alert_count, i18n.switched_off_codes), which otherwise opens
+    a session of its own for it: on PostgreSQL a checkout ping, BEGIN and COMMIT each, round trips for nothing.
+    """
+    if "alert_count" not in g:
+        found = alert_queue.unacknowledged_counts(session)
+        g.alert_count = AlertCount(found["emergency"], found["urgent"])
+    if g.get("triage_languages_off") is None:
+        g.triage_languages_off = switched_off(session)
 
 
 def _worklist_page(invitation: dict[str, str] | None = None, form: InvitationForm | None = None) -> str:
@@ -50,6 +72,9 @@ def _worklist_page(invitation: dict[str, str] | None = None, form: InvitationFor
             query = replace(query, assignee=None)  # not a clinician: the filter is ignored, as any bad value is
         page = worklist.worklist_page(session, query)
         counts = page.status_counts  # read with the page, from the counts table (no count over every intake)
+        names = differential_names(session)
+        _read_page_parts(session)
+        # The audit row last: it holds the audit chain's lock until this transaction commits.
         record_staff_event(
             session,
             "intake.list",
@@ -61,7 +86,7 @@ def _worklist_page(invitation: dict[str, str] | None = None, form: InvitationFor
         page=page,
         query=query,
         counts=counts,
-        names=differential_names(),
+        names=names,
         statuses=INTAKE_STATUSES,
         status_labels=STATUS_LABELS,
         urgency_labels=URGENCY_LABELS,

@@ -9,7 +9,15 @@ from sqlalchemy.orm import Session
 
 from triage.db import staff_accounts, totp, users
 from triage.db.models import User
-from triage.web.access import StaffIdentity, current_staff, database, record_staff_event, signed_in_staff, staff_required
+from triage.web.access import (
+    STAFF_NAME_KEY,
+    StaffIdentity,
+    current_staff,
+    database,
+    record_staff_event,
+    signed_in_staff,
+    staff_required,
+)
 from triage.web.errors import render_error
 from triage.web.forms import ActionForm
 from triage.web.routes import RouteTable
@@ -17,7 +25,7 @@ from triage.web.staff.auth import landing_url, open_session, record_failure
 from triage.web.staff.forms import POLICY_HINT, PasswordChangeForm, ProfileForm
 
 routes = RouteTable()
-_NAME_KEY = "staff_display_name"
+_NAME_KEY = STAFF_NAME_KEY  # set when the session is checked (access._load_staff), else looked up here
 
 
 def own_account(db_session: Session, staff: StaffIdentity) -> User:
