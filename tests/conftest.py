@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from tests.helpers import axe
 from tests.helpers.apps import TEST_SECRET, build_app
 from tests.helpers.databases import create_pg_database, drop_pg_database, empty_pg_tables, require_pg
+from tests.helpers.rules_editor import post_from_page
 from tests.helpers.smtp import SmtpServer
 from tests.helpers.staff import StaffClock, StaffLogin, cheap_hasher, create_staff, sign_in
 from triage import create_app
@@ -127,6 +128,17 @@ def staff_login() -> Callable[..., StaffLogin]:
         return account
 
     return login
+
+
+@pytest.fixture
+def editor(app: Flask, staff_login: Callable[..., StaffLogin]) -> FlaskClient:
+    """A signed-in rules editor with a draft open (client.account is the account)."""
+    client = app.test_client()
+    client.account = staff_login(client, roles=("rules_editor",))  # type: ignore[attr-defined]
+    opened = post_from_page(client, "/rules/", "/rules/draft")
+    if opened.status_code != 303:
+        raise AssertionError(f"opening a draft answered {opened.status_code}")
+    return client
 
 
 @pytest.fixture

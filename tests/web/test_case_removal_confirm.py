@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -14,15 +12,6 @@ from sqlalchemy import select
 from tests.helpers.rules_editor import form_fields, post_from_page, text_of
 from triage.db import rulesets
 from triage.db.models import AuditEvent
-
-
-@pytest.fixture
-def editor(app: Flask, staff_login: Callable[..., Any]) -> FlaskClient:
-    """A rules editor with a draft open."""
-    client = app.test_client()
-    staff_login(client, roles=("rules_editor",))
-    assert post_from_page(client, "/rules/", "/rules/draft").status_code == 303
-    return client
 
 
 def draft_cases(app: Flask) -> dict[str, dict[str, Any]]:

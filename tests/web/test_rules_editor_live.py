@@ -13,7 +13,6 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
@@ -21,7 +20,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from tests.helpers.apps import csrf_token
-from tests.helpers.rules_editor import form_fields, post_from_page, text_of
+from tests.helpers.rules_editor import form_fields, text_of
 from triage.db import rulesets
 from triage.db.evaluations import bundled_ruleset
 from triage.db.models import AuditEvent
@@ -44,15 +43,6 @@ NESTED = max(
     key=lambda found: _depth(condition_tree(found[1][1]["when"], bundled_ruleset().facts, PARAMETERS)),
 )[0]
 SIMPLE = "cd_iron_deficiency"
-
-
-@pytest.fixture
-def editor(app: Flask, staff_login: Callable[..., Any]) -> FlaskClient:
-    """A signed-in rules editor with a draft open."""
-    client = app.test_client()
-    staff_login(client, roles=EDITOR)
-    assert post_from_page(client, "/rules/", "/rules/draft").status_code == 303
-    return client
 
 
 class _Picker(HTMLParser):

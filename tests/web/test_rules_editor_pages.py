@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pypdf
-import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -38,15 +37,6 @@ from triage.web.rules.common import sentence_of
 EDITOR = ("rules_editor",)
 GLUTEN = f"“{bundled_ruleset().facts['eats_gluten'].label}”"
 SSTI = "{{ 7*7 }} {% raw %}x{% endraw %} <b>bold</b>"
-
-
-@pytest.fixture
-def editor(app: Flask, staff_login: Callable[..., Any]) -> Any:
-    """A signed-in rules editor with a draft open."""
-    client = app.test_client()
-    client.account = staff_login(client, roles=EDITOR)  # type: ignore[attr-defined]
-    assert post_from_page(client, "/rules/", "/rules/draft").status_code == 303
-    return client
 
 
 def audit_rows(app: Flask, action: str) -> list[AuditEvent]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -38,15 +37,6 @@ RULE = {
     "c-r-op": "equals",
     "c-r-value": "true",
 }
-
-
-@pytest.fixture
-def editor(app: Flask, staff_login: Callable[..., Any]) -> Any:
-    """A signed-in rules editor with a draft open."""
-    client = app.test_client()
-    client.account = staff_login(client, roles=EDITOR)  # type: ignore[attr-defined]
-    assert post_from_page(client, "/rules/", "/rules/draft").status_code == 303
-    return client
 
 
 def _header(app: Flask) -> dict[str, Any]:
