@@ -1,4 +1,4 @@
-"""Benchmark of the questionnaire's burden: questions, pages, words and minutes for typical patients, v1 to v5.
+"""Benchmark of the questionnaire's burden: questions, pages, words and minutes for typical patients, v1 to v6.
 
 Each persona (bench/questionnaire_personas.py) is walked through each version in-process, page by page, with the
 domain's visibility rules (Question.is_shown over the answers so far; for_each copies are shown for ticked values).
@@ -45,6 +45,7 @@ from bench.questionnaire_personas import (  # noqa: E402
     answers_v3,
     answers_v4,
     answers_v5,
+    answers_v6,
     invitation_of,
 )
 from bench.questionnaire_print import print_table  # noqa: E402
@@ -59,15 +60,16 @@ from triage.domain.questionnaire.questions import (  # noqa: E402
 )
 from triage.web.patient.pages import GIVEN_NOTE  # noqa: E402
 
-V1, V2, V3, V4, V5 = "2026.11-1", "2026.12-2", "2026.12-3", "2026.12-4", "2026.12-5"
+V1, V2, V3, V4, V5, V6 = "2026.11-1", "2026.12-2", "2026.12-3", "2026.12-4", "2026.12-5", "2026.12-6"
 BUILDERS: dict[str, Callable[[Persona, dt.date], dict[str, Answer]]] = {
     V1: answers_v1,
     V2: answers_v2,
     V3: answers_v3,
     V4: answers_v4,
     V5: answers_v5,
+    V6: answers_v6,
 }
-CURRENT = V5  # the version the targets apply to; the others are printed beside it
+CURRENT = V6  # the version the targets apply to; the others are printed beside it
 WORDS_PER_MINUTE = 200
 CLOSED_SECONDS, FREE_TEXT_SECONDS, PAGE_SECONDS = 5, 30, 2
 FREE_TEXT_TYPES = ("text", "longtext")

@@ -291,3 +291,8 @@ def answers_v4(p: Persona, today: dt.date) -> dict[str, Answer]:
 def answers_v5(p: Persona, today: dt.date) -> dict[str, Answer]:
     """The persona's answers to questionnaire 2026.12-5: version 4's ids and choice values (only the wording is shorter)."""
     return answers_v4(p, today)
+
+
+def answers_v6(p: Persona, today: dt.date) -> dict[str, Answer]:
+    """The persona's answers to questionnaire 2026.12-6: version 5's questions, on two fewer pages."""
+    return answers_v5(p, today)

@@ -30,7 +30,7 @@ def test_patient_completes_the_questionnaire_with_the_keyboard_alone(new_context
     assert walk.problems == [], "\n".join(sorted(set(walk.problems)))
     assert not walk.fixes, "the mistake was never shown"
     assert visited.count("about_you") == 2  # the error, then the fix
-    assert {"symptom_details", "medicines", "medicines_list", "test_details", "review"} <= set(visited)
+    assert {"symptom_details", "medicines", "history", "test_details", "review"} <= set(visited)
     assert walk.focus_checks > 150, walk.focus_checks
     status, evaluations, answers = intake_state(live_server, intake_id)
     assert status == "submitted" and evaluations == 1

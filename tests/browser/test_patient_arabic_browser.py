@@ -56,11 +56,10 @@ def test_a_patient_on_a_phone_completes_the_form_in_arabic(new_context: Any, liv
             assert _box(page, CONTINUE)["x"] > _box(page, BACK_TO_START)["x"]
             assert page.evaluate("getComputedStyle(document.querySelector('.progress progress')).direction") == "rtl"
             assert page.locator("#f-full_name").get_attribute("dir") == "auto"
-        if step == "your_concern":
             assert page.locator("#f-main_concern").get_attribute("dir") == "auto"
         check_page(page, f"arabic-{step}", keep=True)
         press(page, CONTINUE)
-    assert step_id(page) == "review" and len(seen) >= 10
+    assert step_id(page) == "review" and len(seen) >= 8
 
     assert page.locator("h1").inner_text() == "راجع إجاباتك"
     review = page.locator("main").inner_text()

@@ -114,11 +114,11 @@ def test_back_and_forward_after_a_refused_continue_post_nothing_again(new_contex
     assert "Date of birth must include a year" in page.locator(".error-summary").inner_text()
     page.locator("#f-date_of_birth-year").fill("1972")
     press(page, "Continue")
-    assert step_id(page) == "your_concern"
+    assert step_id(page) == "symptoms"
     travel(page.go_back, "about_you")
-    travel(page.go_forward, "your_concern")
+    travel(page.go_forward, "symptoms")
     travel(page.go_back, "about_you")
-    travel(page.go_forward, "your_concern")
+    travel(page.go_forward, "symptoms")
     posts = [url for method, _kind, url in requests if method == "POST"]
     assert posts == [f"{page.url.rsplit('/', 1)[0]}/about_you"], posts  # only the one Continue that fixed the year
     # Playwright's Chromium keeps no back-forward cache, so each of the six moves loads its page: all GETs.
@@ -182,8 +182,8 @@ def test_each_grid_row_is_one_line_of_44_px_buttons_under_its_headings(new_conte
         label, box = page.locator(f"#q-{qid} > label").bounding_box(), page.locator(f"#f-{qid}").bounding_box()
         assert label and box and abs((label["y"] + label["height"] / 2) - (box["y"] + box["height"] / 2)) < 12, qid
         assert box["x"] + box["width"] <= width and box["height"] >= 44
-    walk_to(page, "wellbeing", PATIENT)
-    headings = page.locator("#grid-wellbeing .mcols span")
+    walk_to(page, "history", PATIENT)
+    headings = page.locator("#grid-history .mcols span")
     columns = [headings.nth(n).bounding_box() for n in range(headings.count())]
     assert len(columns) == 4 and all(columns)
     for qid in ("phq_interest", "phq_down", "gad_nervous", "gad_worry"):

@@ -227,7 +227,7 @@ def test_no_page_with_answers_is_reachable_before_the_check(app: Flask) -> None:
         response = stranger.get(url)
         assert response.status_code == 303 and response.location == CHECK_URL, url
     csrf = csrf_of(stranger.get(CHECK_URL))
-    for url in [REVIEW_URL, "/intake/urgent", "/intake/about_you", "/intake/your_concern"]:
+    for url in [REVIEW_URL, "/intake/urgent", "/intake/about_you", "/intake/symptoms"]:
         response = stranger.post(url, data={"csrf_token": csrf, "full_name": "Overwritten", "action": "next"})
         assert response.status_code == 303 and response.location == CHECK_URL, url
     assert stored_answers(app, intake_id)["full_name"] == "Secret Name"

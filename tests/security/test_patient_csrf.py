@@ -72,18 +72,17 @@ def test_expired_token_shows_the_posted_answers_again_and_saves_nothing(
 ) -> None:
     token, intake_id = new_invitation(app)
     open_link(client, token)
-    walk_to_review(client, stop_before="your_concern")
-    page = client.get("/intake/your_concern")
+    page = client.get("/intake/about_you")
     before = snapshot(app, intake_id)
     _csrf_tokens_age(monkeypatch)  # the page was left open for more than the 24-hour limit
     typed = "An hour of typing 🙂 \u05e9\u05dc\u05d5\u05dd"
-    response = client.post("/intake/your_concern", data={"csrf_token": csrf_of(page), "main_concern": typed})
+    response = client.post("/intake/about_you", data={"csrf_token": csrf_of(page), "main_concern": typed})
     assert response.status_code == 400 and has_security_headers(response)
     body = response.get_data(as_text=True)
     assert f">{typed}</textarea>" in body
     assert "press the button again" in body
     assert snapshot(app, intake_id) == before
-    again = client.post("/intake/your_concern", data={"csrf_token": csrf_of(response), "main_concern": typed})
+    again = client.post("/intake/about_you", data={"csrf_token": csrf_of(response), "main_concern": typed})
     assert again.status_code == 303
     assert stored_answers(app, intake_id)["main_concern"] == typed
 

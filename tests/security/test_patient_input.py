@@ -184,7 +184,7 @@ def test_nul_bytes_are_a_clear_message_on_every_text_field(app: Flask, client: F
 
 
 def test_nul_and_controls_in_choice_number_names_and_unknown_fields(app: Flask, client: FlaskClient) -> None:
-    intake_id = _at(client, app, "your_concern")
+    intake_id = _at(client, app, "symptoms")
     data = PLAN | {
         "sex_at_birth": ["fem\x00ale"],
         "height_cm": ["1\x0065"],
@@ -202,11 +202,11 @@ def test_nul_and_controls_in_choice_number_names_and_unknown_fields(app: Flask, 
 def test_emoji_rtl_and_combining_text_are_saved_and_shown_unchanged(app: Flask, client: FlaskClient) -> None:
     intake_id = _at(client, app, "symptoms")
     text = "Cafe\u0301 🧑🏽‍⚕️ \u202eevil\u202c مرحبا שלום 你好 👍🏿"
-    response = post_page(client, "/intake/your_concern", {"main_concern": [text]})
-    assert response.status_code == 303 and response.location != "/intake/your_concern"
+    response = post_page(client, "/intake/about_you", PLAN | {"main_concern": [text]})
+    assert response.status_code == 303 and response.location != "/intake/about_you"
     expected = unicodedata.normalize("NFC", text)
     assert stored_answers(app, intake_id)["main_concern"] == expected
-    shown = client.get("/intake/your_concern").get_data(as_text=True)
+    shown = client.get("/intake/about_you").get_data(as_text=True)
     assert expected in shown and "👍🏿" in shown
 
 
@@ -231,20 +231,20 @@ def test_unknown_fields_are_ignored_and_duplicates_are_an_error(app: Flask, clie
 
 
 def test_oversize_body_is_a_413_page_and_changes_nothing(app: Flask, client: FlaskClient) -> None:
-    intake_id = _at(client, app, "your_concern")
-    page = client.get("/intake/your_concern")
+    intake_id = _at(client, app, "symptoms")
+    page = client.get("/intake/about_you")
     before = snapshot(app, intake_id)
-    response = client.post("/intake/your_concern", data={"csrf_token": csrf_of(page), "main_concern": "x" * (2 * 1024 * 1024)})
+    response = client.post("/intake/about_you", data={"csrf_token": csrf_of(page), "main_concern": "x" * (2 * 1024 * 1024)})
     assert response.status_code == 413 and has_security_headers(response)
     assert "too large" in response.get_data(as_text=True)
     parts = {f"f{i}": "x" for i in range(5000)} | {"csrf_token": csrf_of(page), "upload": (io.BytesIO(b"x"), "x.txt")}
-    many = client.post("/intake/your_concern", data=parts, content_type="multipart/form-data")
+    many = client.post("/intake/about_you", data=parts, content_type="multipart/form-data")
     assert many.status_code == 413 and has_security_headers(many)
     assert snapshot(app, intake_id) == before
 
 
 def test_many_urlencoded_parts_are_handled_without_error(app: Flask, client: FlaskClient) -> None:
-    _at(client, app, "your_concern")
-    page = client.get("/intake/your_concern")
+    _at(client, app, "symptoms")
+    page = client.get("/intake/about_you")
     data = {f"f{i}": "x" for i in range(5000)} | {"csrf_token": csrf_of(page), "main_concern": "ok"}
-    assert client.post("/intake/your_concern", data=data).status_code == 303
+    assert client.post("/intake/about_you", data=data).status_code == 303

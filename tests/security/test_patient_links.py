@@ -68,7 +68,7 @@ def test_wrong_link_gets_the_date_of_birth_check_and_an_audit_row(app: Flask, cl
 def test_expired_or_revoked_link_is_410_without_phi(app: Flask, client: FlaskClient, change: str) -> None:
     token, intake_id = new_invitation(app)
     open_link(client, token)
-    walk_to_review(client, stop_before="your_concern")
+    walk_to_review(client, stop_before="symptoms")
     column = "expires_at" if change == "expired" else "revoked_at"
     set_invitation(app, intake_id, **{column: _past()})
     for response in (
@@ -80,9 +80,9 @@ def test_expired_or_revoked_link_is_410_without_phi(app: Flask, client: FlaskCli
         assert response.status_code == 410 and has_security_headers(response)
         body = response.get_data(as_text=True)
         assert "can no longer be used" in body and "Zoë" not in body and "T-1" not in body
-    page_less_post = client.post("/intake/your_concern", data={"csrf_token": "x", "main_concern": "late"})
+    page_less_post = client.post("/intake/symptoms", data={"csrf_token": "x", "symptoms": "bloating"})
     assert page_less_post.status_code in (400, 410)
-    assert "main_concern" not in stored_answers(app, intake_id)
+    assert "symptoms" not in stored_answers(app, intake_id)
     denied = [r for r in audit_rows(app, "invitation.open") if r.outcome == "denied"]
     assert len(denied) == 1 and denied[0].intake_id == intake_id and denied[0].detail == f"{change} link"
 

@@ -147,8 +147,8 @@ def test_the_bundled_grids_are_the_symptom_months_the_pain_pair_and_the_mood_que
     months = [q.id for q in bundled.step("symptom_details").grid]
     assert months[:3] == ["abdominal_pain_months", "bloating_months", "wind_months"] and len(months) == 13
     assert [q.id for q in bundled.step("bowel_habits").grid] == ["pain_with_frequency_change", "pain_with_form_change"]
-    mood = bundled.step("wellbeing")
+    mood = bundled.step("history")  # the mood questions end the health page (version 6)
     assert [q.id for q in mood.grid] == ["phq_interest", "phq_down", "gad_nervous", "gad_worry"]
     assert [c.value for c in mood.grid_choices] == ["0", "1", "2", "3"]
-    others = [s.id for s in bundled.steps if s.grid and s.id not in ("symptom_details", "bowel_habits", "wellbeing")]
+    others = [s.id for s in bundled.steps if s.grid and s.id not in ("symptom_details", "bowel_habits", "history")]
     assert others == []

@@ -1,6 +1,6 @@
-"""The bundled questionnaire (forms/questionnaire.yaml, version 5 on version 2's questions): eight fixed sections, each
+"""The bundled questionnaire (forms/questionnaire.yaml, version 6 on version 2's questions): eight fixed sections, each
 fact asked once, and the follow-ups, exclusive choices, units and tables that the derived facts and the web pages build
-on. Versions 2 to 4 (2026.12-2, 2026.12-3, 2026.12-4) stay bundled for the intakes answered on them."""
+on. Versions 2 to 5 (2026.12-2 to 2026.12-5) stay bundled for the intakes answered on them."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from triage.domain.questionnaire.questions import (
 )
 from triage.domain.questionnaire.synthetic import random_intake
 
-V2, V3, V4, V5 = "2026.12-2", "2026.12-3", "2026.12-4", "2026.12-5"
+V2, V3, V4, V5, V6 = "2026.12-2", "2026.12-3", "2026.12-4", "2026.12-5", "2026.12-6"
 Q = default_questionnaire()
 V1 = questionnaire_for("2026.11-1")
 SECTIONS = [
@@ -80,9 +80,36 @@ def shown(question: Question) -> tuple[str, str, object] | None:
     return None if when is None else (when.question, when.operator, when.value)
 
 
-def test_the_current_file_is_version_5_and_versions_1_to_4_stay_bundled() -> None:
-    assert Q.version == V5 and questionnaire_for(V5) is Q and V1.version == "2026.11-1"
-    assert [questionnaire_for(v).version for v in (V2, V3, V4)] == [V2, V3, V4]
+def test_the_current_file_is_version_6_and_versions_1_to_5_stay_bundled() -> None:
+    assert Q.version == V6 and questionnaire_for(V6) is Q and V1.version == "2026.11-1"
+    assert [questionnaire_for(v).version for v in (V2, V3, V4, V5)] == [V2, V3, V4, V5]
+
+
+# Version 6's pages: three steps of version 5 end an earlier page of their own section, in the same order.
+MERGED = {"your_concern": "about_you", "medicines_list": "medicines", "wellbeing": "history"}
+
+
+def test_version_6_asks_version_5s_questions_on_three_fewer_pages() -> None:
+    v5 = questionnaire_for(V5)
+    expected = {s.id: [q.id for q in s.questions] for s in v5.steps if s.id not in MERGED}
+    for old, new in MERGED.items():
+        assert v5.step(old).section == v5.step(new).section, old  # each joins a page of its own section
+        expected[new] += [q.id for q in v5.step(old).questions]
+    assert {s.id: [q.id for q in s.questions] for s in Q.steps} == expected
+    assert [s.id for s in Q.steps] == list(expected) and len(Q.steps) == len(v5.steps) - 3
+    assert Q.sections == v5.sections  # the progress still counts the same eight sections
+    # The mood grid keeps its legend: the health page's intro is the wellbeing page's.
+    assert Q.step("history").intro == v5.step("wellbeing").intro and len(Q.step("history").grid) == 4
+    moved = {q.id for q in Q.questions if q.step != v5.by_id[q.id].step}
+    assert {v5.by_id[qid].step for qid in moved} == set(MERGED)
+    same_page = [dataclasses.replace(q, step=v5.by_id[q.id].step) for q in Q.questions]
+    assert [q.id for q in same_page if _unworded(q) != _unworded(v5.by_id[q.id])] == []
+    # Besides two step titles, one choice label and the consent box change wording (each translated in the catalogs).
+    relabelled = {q.id for q in Q.questions if q.choices != v5.by_id[q.id].choices}
+    assert relabelled == {"bowel_frequency"}
+    assert Q.by_id["bowel_frequency"].choice_label("3_a_week_to_1_a_day") == "3 to 6 a week"  # once a day: 1 or 2 a day
+    assert Q.by_id["consent_true"].label != v5.by_id["consent_true"].label
+    assert (Q.step("history").title, Q.step("medicines").title) == ("Your health", "Medicines and allergies")
 
 
 def _unworded(question: Question) -> Question:
@@ -92,11 +119,11 @@ def _unworded(question: Question) -> Question:
 
 
 def test_version_5_is_version_4_in_shorter_words() -> None:
-    v4 = questionnaire_for(V4)
-    steps = [(s.id, s.section, [q.id for q in s.questions]) for s in Q.steps]
+    v4, v5 = questionnaire_for(V4), questionnaire_for(V5)
+    steps = [(s.id, s.section, [q.id for q in s.questions]) for s in v5.steps]
     assert steps == [(s.id, s.section, [q.id for q in s.questions]) for s in v4.steps]
-    assert [q.id for q in Q.questions if _unworded(q) != _unworded(v4.by_id[q.id])] == []
-    assert {"conditions", "warning_signs"} <= {q.id for q in Q.questions if q != v4.by_id[q.id]}
+    assert [q.id for q in v5.questions if _unworded(q) != _unworded(v4.by_id[q.id])] == []
+    assert {"conditions", "warning_signs"} <= {q.id for q in v5.questions if q != v4.by_id[q.id]}
 
 
 def test_version_4_asks_about_heavy_periods_only_with_anaemia_and_is_otherwise_version_3() -> None:

@@ -36,9 +36,9 @@ def _grid(body: str, step_id: str) -> str:
 
 
 def test_the_mood_questions_are_one_grid_of_radio_rows_under_one_line_of_headings(app: Flask, client: FlaskClient) -> None:
-    body = _open_step(app, client, "wellbeing")
-    step = default_questionnaire().step("wellbeing")
-    grid = elements(_grid(body, "wellbeing"))
+    body = _open_step(app, client, "history")
+    step = default_questionnaire().step("history")
+    grid = elements(_grid(body, "history"))
     assert grid.texts["legend"] == [f"{step.intro} (optional)"]
     assert body.count(step.intro) == 1  # the legend, not also an intro above the questions
     head = re.search(r'<div class="mhead" aria-hidden="true">(.*?)</div>', body, re.S)
@@ -71,11 +71,11 @@ def test_a_page_without_a_grid_does_not_load_its_styles(app: Flask, client: Flas
 
 
 def test_a_refused_row_keeps_its_message_beside_it_and_in_the_error_summary(app: Flask, client: FlaskClient) -> None:
-    _open_step(app, client, "wellbeing")
-    page = client.get("/intake/wellbeing")
+    _open_step(app, client, "history")
+    page = client.get("/intake/history")
     data = plan_data(field_names(page), PLAN | {"phq_down": ["9"]}, csrf_of(page))
-    refused = client.post("/intake/wellbeing", data=data)
-    assert refused.status_code == 303 and refused.location.endswith("/intake/wellbeing")
+    refused = client.post("/intake/history", data=data)
+    assert refused.status_code == 303 and refused.location.endswith("/intake/history")
     body = client.get(refused.location).get_data(as_text=True)
     row = re.search(r'<div class="q mrow q-error" id="q-phq_down">.*?</label></div>', body, re.S)
     assert row, "the refused row is not marked"
@@ -83,5 +83,5 @@ def test_a_refused_row_keeps_its_message_beside_it_and_in_the_error_summary(app:
     assert group["aria-invalid"] == "true" and "phq_down-e" in group["aria-describedby"].split()
     assert '<p class="error" id="phq_down-e">' in row.group(0)
     assert re.search(r'<a href="#f-phq_down">[^<]+</a>', body)
-    checked = re.findall(r'name="(\w+)" value="(\w+)"[^>]* checked', _grid(body, "wellbeing"))
+    checked = re.findall(r'name="(\w+)" value="(\w+)"[^>]* checked', _grid(body, "history"))
     assert ("phq_interest", "1") in checked  # the rows that were fine keep what was picked
