@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from triage.domain.questionnaire import derived_history as h
 from triage.domain.questionnaire import derived_medicines as m
+from triage.domain.questionnaire import derived_text as t
 from triage.domain.questionnaire.derived_history import SYMPTOM_MONTHS, UNITS_PER_DRINK
 from triage.domain.questionnaire.derived_lists import LIST_FACTS
 from triage.domain.questionnaire.derived_types import Compute, DerivedFact, DerivedValue, Facts
@@ -182,6 +183,22 @@ DERIVED_FACTS: tuple[DerivedFact, ...] = (
         "warning_signs",
         "weight_lost_kg",
         "weight_kg",
+    ),
+    _fact(
+        "weight_loss_in_own_words",
+        "boolean",
+        "",
+        "The main worry, in the patient's own words, tells of losing weight without meaning to (English phrases)",
+        t.weight_loss_in_own_words,
+        *t.OWN_WORDS_QUESTIONS,
+    ),
+    _fact(
+        "gluten_food_in_own_words",
+        "boolean",
+        "",
+        "The patient's own words name a food or drink with gluten (beer, bread, pasta; English words)",
+        t.gluten_food_in_own_words,
+        *t.FOOD_WORDS_QUESTIONS,
     ),
     _fact(
         "stools_per_day",

@@ -19,12 +19,14 @@ from triage.domain.questionnaire import (
     derived_history,
     derived_lists,
     derived_medicines,
+    derived_text,
     derived_types,
     medicine_names,
 )
 
 # Version 1: the derived facts as they stood when the version was introduced (December 2026).
-DERIVED_FACTS_VERSION = 1
+# Version 2: weight_loss_in_own_words and gluten_food_in_own_words, read from the patient's own words (derived_text.py).
+DERIVED_FACTS_VERSION = 2
 
 # Every module whose code decides a derived fact's value, its id, kind, choices or the questions it reads.
 DERIVED_MODULES: tuple[ModuleType, ...] = (
@@ -32,6 +34,7 @@ DERIVED_MODULES: tuple[ModuleType, ...] = (
     derived_history,
     derived_lists,
     derived_medicines,
+    derived_text,
     derived_types,
     medicine_names,
 )
