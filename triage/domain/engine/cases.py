@@ -179,8 +179,9 @@ def check_case(case: RuleCase, result: Result) -> list[str]:
         for d in expect.in_top
         if d not in ranked[: expect.top_n]
     ]
-    if expect.first and result.top_differential != expect.first:
-        failures.append(f"expected {expect.first} to rank first, but the ranking was: {_names(result)}")
+    if expect.first and result.ranked_first != (expect.first,):  # alone: a tie for first reads as a tie, not a win
+        tied = " (tied for first)" if expect.first in result.ranked_first else ""
+        failures.append(f"expected {expect.first} to rank first alone{tied}, but the ranking was: {_names(result)}")
     failures += [
         f"{d} must not rank first, but it did (ranking: {_names(result)})"
         for d in expect.not_first
